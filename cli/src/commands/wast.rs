@@ -1,0 +1,71 @@
+//! `smelt wast FILE...`: run spec test scripts through the same object
+//! code path as `smelt compile`.
+
+use crate::wast::{WastOptions, run_file};
+use anyhow::{Result, anyhow};
+use smelt_compiler::{BoundsChecks, WasmFeatures};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct WastCommand {
+    /// Scripts to run.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Run with this spec version's features and semantics: 1.0, 2.0 or 3.0
+    /// (default: everything smelt supports).
+    #[arg(long)]
+    spec: Option<String>,
+    /// Add a proposal (e.g. simd, threads, memory64); repeatable.
+    #[arg(long = "feature")]
+    features: Vec<String>,
+    /// Bounds-check mode for every module: guard (default) or explicit.
+    #[arg(long = "bounds-checks", default_value = "guard")]
+    bounds_checks: String,
+    /// Print every command, not just failures.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+/// Parses `--spec` and `--feature` into a feature set.
+pub fn features(spec: Option<&str>, extra: &[String]) -> Result<WasmFeatures> {
+    let mut f = match spec {
+        None => smelt_compiler::supported_features(),
+        Some("1.0" | "1") => WasmFeatures::WASM1,
+        Some("2.0" | "2") => WasmFeatures::WASM2,
+        Some("3.0" | "3") => WasmFeatures::WASM3,
+        Some(other) => return Err(anyhow!("unknown spec version `{other}` (use 1.0, 2.0 or 3.0)")),
+    };
+    for name in extra {
+        let flag = WasmFeatures::from_name(&name.replace('-', "_").to_uppercase())
+            .ok_or_else(|| anyhow!("unknown feature `{name}`"))?;
+        f |= flag;
+    }
+    Ok(f)
+}
+
+impl WastCommand {
+    pub fn execute(self) -> Result<ExitCode> {
+        let options = WastOptions {
+            features: features(self.spec.as_deref(), &self.features)?,
+            bounds_checks: match self.bounds_checks.as_str() {
+                "guard" => BoundsChecks::Guard,
+                "explicit" => BoundsChecks::Explicit,
+                other => return Err(anyhow!("unknown bounds-check mode `{other}`")),
+            },
+            verbose: self.verbose,
+        };
+        let mut total = crate::wast::Summary::default();
+        for file in &self.files {
+            let text = std::fs::read(file).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+            let summary = run_file(&file.display().to_string(), &text, &options, &mut std::io::stdout());
+            total.add(&summary);
+        }
+        println!("{}", total.line());
+        Ok(if total.failed == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
+    }
+}

@@ -1,0 +1,136 @@
+//! What the subcommands share: reading inputs, compiler flags, writing
+//! outputs without leaving partial files behind.
+
+use anyhow::{Context, Result, anyhow};
+use smelt_compiler::{BoundsChecks, OptLevel, Options};
+use std::path::{Path, PathBuf};
+
+/// An input file, by content.
+pub enum Input {
+    /// Binary wasm (text input already converted).
+    Wasm(Vec<u8>),
+    /// An object file written by `smelt compile`.
+    Object(Vec<u8>),
+}
+
+/// Reads `path`: binary wasm, `.wat` text, or a smelt object.
+pub fn read_input(path: &Path) -> Result<Input> {
+    let bytes = std::fs::read(path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    if bytes.starts_with(b"\x7fELF") {
+        return Ok(Input::Object(bytes));
+    }
+    if bytes.starts_with(b"\0asm") {
+        return Ok(Input::Wasm(bytes));
+    }
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| anyhow!("{}: not a wasm module, wat text or object file", path.display()))?;
+    let wasm = wat::parse_str(text).map_err(|mut e| {
+        e.set_path(path);
+        anyhow!("{}", e.to_string().trim_end())
+    })?;
+    Ok(Input::Wasm(wasm))
+}
+
+/// Reads `path` and requires wasm (or wat).
+pub fn read_wasm(path: &Path) -> Result<Vec<u8>> {
+    match read_input(path)? {
+        Input::Wasm(w) => Ok(w),
+        Input::Object(_) => Err(anyhow!(
+            "{}: expected a .wasm or .wat module, found an object file",
+            path.display()
+        )),
+    }
+}
+
+/// The module name derived from a file name (`dir/foo.wasm` -> `foo`).
+pub fn module_name(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "module".into())
+}
+
+/// Code generation flags shared by `compile`, `build` and `run`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct CodegenArgs {
+    /// Optimization level: 0 (none), 1 or 2 (speed, default), s (speed and size).
+    #[arg(short = 'O', long = "opt-level", default_value = "2")]
+    pub opt_level: String,
+    /// Target triple (default: the host).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// CPU model or preset (e.g. x86-64-v3, native).
+    #[arg(long)]
+    pub cpu: Option<String>,
+    /// Target features to enable (+feat) or disable (-feat); repeatable.
+    #[arg(long = "target-feature")]
+    pub target_features: Vec<String>,
+    /// How memory accesses are bounds-checked: guard (default) or explicit.
+    #[arg(long = "bounds-checks", default_value = "guard")]
+    pub bounds_checks: String,
+    /// Module name used in symbols and backtraces (default: file name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Compiler threads (default: all cores).
+    #[arg(short = 'j', long)]
+    pub threads: Option<usize>,
+}
+
+impl CodegenArgs {
+    /// Maps the flags onto compiler options for `input`.
+    pub fn options(&self, input: &Path) -> Result<Options> {
+        let opt_level = match self.opt_level.as_str() {
+            "0" => OptLevel::None,
+            "1" | "2" | "3" => OptLevel::Speed,
+            "s" | "z" => OptLevel::SpeedAndSize,
+            other => return Err(anyhow!("unknown optimization level `{other}` (use 0, 1, 2 or s)")),
+        };
+        let bounds_checks = match self.bounds_checks.as_str() {
+            "guard" => BoundsChecks::Guard,
+            "explicit" => BoundsChecks::Explicit,
+            other => return Err(anyhow!("unknown bounds-check mode `{other}` (use guard or explicit)")),
+        };
+        let target = self
+            .target
+            .as_deref()
+            .map(|t| t.parse().map_err(|e| anyhow!("invalid target `{t}`: {e}")))
+            .transpose()?;
+        Ok(Options {
+            target,
+            cpu: self.cpu.clone(),
+            target_features: self.target_features.clone(),
+            opt_level,
+            bounds_checks,
+            module_name: self.name.clone().unwrap_or_else(|| module_name(input)),
+            threads: self.threads,
+            ..Options::default()
+        })
+    }
+}
+
+/// Compiles wasm bytes, naming the input file in errors.
+pub fn compile(path: &Path, wasm: &[u8], options: &Options) -> Result<smelt_compiler::Artifact> {
+    smelt_compiler::compile(wasm, options).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same
+/// directory, renamed into place, so a failure never leaves a partial file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = temp_sibling(path);
+    let result = std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .with_context(|| format!("{}: cannot write output", path.display()));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A temporary path next to `path`.
+pub fn temp_sibling(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    path.with_file_name(format!(".{name}.smelt-tmp-{}", std::process::id()))
+}

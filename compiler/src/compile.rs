@@ -1,0 +1,156 @@
+//! Compiling code items on worker threads: translate to CLIF (functions
+//! and trampolines), run Cranelift, and extract machine code, relocations,
+//! trap sites and call sites into a plain [`CompiledItem`].
+
+use crate::error::{CompileError, Result};
+use crate::func_env::{FuncEnv, trap_kind_byte, wasm_signature};
+use crate::module_info::ModuleInfo;
+use crate::translate::FuncTranslator;
+use crate::{BoundsChecks, CompiledItem, trampolines};
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::{self, UserFuncName};
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_codegen::{Context, MachSrcLoc, Final};
+use cranelift_frontend::FunctionBuilderContext;
+use cranelift_module::{FuncId, ModuleReloc};
+use smelt_runtime::abi;
+
+/// What a code item is.
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum ItemKind {
+    /// Defined function with this function index.
+    Function(u32),
+    /// Entry trampoline for this type index.
+    Entry(u32),
+    /// Host adapter for this type index.
+    HostAdapter(u32),
+}
+
+/// Per-thread reusable compilation state.
+pub(crate) struct Worker {
+    ctx: Context,
+    fctx: FunctionBuilderContext,
+    translator: FuncTranslator,
+}
+
+impl Worker {
+    pub(crate) fn new() -> Self {
+        Worker {
+            ctx: Context::new(),
+            fctx: FunctionBuilderContext::new(),
+            translator: FuncTranslator::default(),
+        }
+    }
+
+    pub(crate) fn compile_item(
+        &mut self,
+        info: &ModuleInfo<'_>,
+        isa: &dyn TargetIsa,
+        func_ids: &[u32],
+        bounds: BoundsChecks,
+        kind: ItemKind,
+        id: FuncId,
+    ) -> Result<CompiledItem> {
+        self.ctx.clear();
+        let func = &mut self.ctx.func;
+        func.name = UserFuncName::user(0, id.as_u32());
+        match kind {
+            ItemKind::Function(index) => {
+                func.signature = wasm_signature(info.func_type(index), isa.pointer_type());
+                let body = &info.bodies[(index - info.num_imported_funcs) as usize];
+                let mut env = FuncEnv::new(info, isa, func_ids, bounds);
+                self.translator.translate(&mut env, body, func)?;
+            }
+            ItemKind::Entry(ty) => trampolines::translate_entry_trampoline(
+                isa,
+                &info.types[ty as usize],
+                func,
+                &mut self.fctx,
+            ),
+            ItemKind::HostAdapter(ty) => trampolines::translate_host_adapter(
+                isa,
+                &info.types[ty as usize],
+                func,
+                &mut self.fctx,
+            ),
+        }
+        let what = || describe(info, kind);
+        self.ctx
+            .compile(isa, &mut ControlPlane::default())
+            .map_err(|e| codegen_error(what(), &e.func, e.inner))?;
+        let compiled = self.ctx.compiled_code().expect("just compiled");
+        let buffer = &compiled.buffer;
+        let srclocs = buffer.get_srclocs_sorted();
+        let traps = buffer
+            .traps()
+            .iter()
+            .map(|t| abi::TrapRec {
+                offset: t.offset,
+                wasm_offset: wasm_offset_at(srclocs, t.offset),
+                kind: u32::from(trap_kind_byte(t.code)),
+            })
+            .collect();
+        let call_sites = buffer
+            .call_sites()
+            .map(|c| abi::CallSiteRec {
+                ret_offset: c.ret_addr,
+                wasm_offset: wasm_offset_at(srclocs, c.ret_addr.saturating_sub(1)),
+            })
+            .collect();
+        let relocs = buffer
+            .relocs()
+            .iter()
+            .map(|r| ModuleReloc::from_mach_reloc(r, &self.ctx.func, id))
+            .collect();
+        Ok(CompiledItem {
+            bytes: buffer.data().to_vec(),
+            alignment: u64::from(buffer.alignment),
+            relocs,
+            traps,
+            call_sites,
+        })
+    }
+}
+
+/// The wasm offset of the instruction at `code_offset`, or `NO_INDEX`.
+fn wasm_offset_at(srclocs: &[MachSrcLoc<Final>], code_offset: u32) -> u32 {
+    let i = srclocs.partition_point(|s| s.end <= code_offset);
+    match srclocs.get(i) {
+        Some(s) if s.start <= code_offset && !s.loc.is_default() => s.loc.bits(),
+        _ => abi::NO_INDEX,
+    }
+}
+
+/// A human description of a code item for error messages.
+pub(crate) fn describe(info: &ModuleInfo<'_>, kind: ItemKind) -> String {
+    match kind {
+        ItemKind::Function(i) => match info.func_names.get(&i) {
+            Some(name) => format!("function {i} ({name})"),
+            None => format!("function {i}"),
+        },
+        ItemKind::Entry(t) => format!("entry trampoline for type {t}"),
+        ItemKind::HostAdapter(t) => format!("host adapter for type {t}"),
+    }
+}
+
+fn codegen_error(
+    what: String,
+    func: &ir::Function,
+    err: cranelift_codegen::CodegenError,
+) -> CompileError {
+    use cranelift_codegen::CodegenError;
+    match err {
+        CodegenError::ImplLimitExceeded | CodegenError::CodeTooLarge => CompileError::ImplLimit {
+            func: what,
+            message: err.to_string(),
+        },
+        CodegenError::Verifier(errors) => CompileError::Codegen {
+            func: what,
+            message: cranelift_codegen::print_errors::pretty_verifier_error(func, None, errors),
+        },
+        other => CompileError::Codegen {
+            func: what,
+            message: other.to_string(),
+        },
+    }
+}

@@ -1,0 +1,165 @@
+//! smelt's compiler: WebAssembly to one relocatable native object.
+//!
+//! ```text
+//! .wasm / .wat bytes
+//!   -> ModuleInfo::parse        validate sections (wasmparser), collect types,
+//!                               imports, tables, memories, globals, segments
+//!   -> translate (parallel)     each body validated and lowered to CLIF by
+//!                               translate::FuncTranslator with a FuncEnv
+//!   -> compile (same worker)    Cranelift codegen, one Context per thread
+//!   -> trampolines (parallel)   entry trampoline + host adapter per type
+//!   -> emit (serial)            define code in order, build the descriptor
+//!                               (emit::descriptor), write one object
+//! ```
+//!
+//! The object is deterministic: parallel work is collected in index order
+//! and everything is defined serially.
+
+mod bounds;
+mod compile;
+mod emit;
+pub mod error;
+mod func_env;
+mod isa;
+mod module_info;
+pub mod names;
+mod trampolines;
+mod translate;
+mod types;
+
+pub use error::CompileError;
+pub use isa::host_triple;
+pub use target_lexicon::Triple;
+pub use wasmparser::WasmFeatures;
+
+use error::Result;
+use smelt_runtime::abi;
+use std::borrow::Cow;
+
+/// Cranelift optimization level.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum OptLevel {
+    /// No optimization (fastest compile).
+    None,
+    /// Optimize for speed (the default).
+    #[default]
+    Speed,
+    /// Optimize for speed and size.
+    SpeedAndSize,
+}
+
+/// How linear-memory accesses are kept in bounds.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum BoundsChecks {
+    /// Rely on a guard region after each 32-bit memory: no checks in code.
+    #[default]
+    Guard,
+    /// Compare every access against the current length.
+    Explicit,
+}
+
+/// Compilation options.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Target triple; `None` is the host.
+    pub target: Option<Triple>,
+    /// CPU preset (`x86-64-v3`, `native`…); `None` picks the target's baseline.
+    pub cpu: Option<String>,
+    /// Extra ISA features (`+avx2`, `-bmi1`…).
+    pub target_features: Vec<String>,
+    pub opt_level: OptLevel,
+    /// Wasm features accepted by the validator.
+    pub features: WasmFeatures,
+    pub bounds_checks: BoundsChecks,
+    /// Name of the module (symbols, backtraces).
+    pub module_name: String,
+    /// Also define a C `main` that runs the module (for executables).
+    pub emit_main: bool,
+    /// Worker threads for compilation; `None` uses all cores.
+    pub threads: Option<usize>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            target: None,
+            cpu: None,
+            target_features: Vec::new(),
+            opt_level: OptLevel::Speed,
+            features: supported_features(),
+            bounds_checks: BoundsChecks::Guard,
+            module_name: "module".to_string(),
+            emit_main: false,
+            threads: None,
+        }
+    }
+}
+
+/// Every wasm feature smelt implements.
+pub fn supported_features() -> WasmFeatures {
+    WasmFeatures::WASM1
+        | WasmFeatures::SIGN_EXTENSION
+        | WasmFeatures::SATURATING_FLOAT_TO_INT
+        | WasmFeatures::MULTI_VALUE
+}
+
+/// An import of the compiled module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub module: String,
+    pub name: String,
+    /// `func`, `table`, `memory`, `global` or `tag`.
+    pub kind: &'static str,
+}
+
+/// The result of compiling a module.
+#[derive(Debug)]
+pub struct Artifact {
+    /// The relocatable object file.
+    pub object: Vec<u8>,
+    /// The module name used for symbols.
+    pub module_name: String,
+    /// Name of the descriptor symbol.
+    pub descriptor_symbol: String,
+    pub imports: Vec<ImportSummary>,
+    /// Size of the wasm code section (bytes of function bodies).
+    pub code_section_size: usize,
+}
+
+/// Turns `.wat` text into binary wasm; binary input is returned as is.
+pub fn wat_to_wasm<'a>(bytes: &'a [u8]) -> Result<Cow<'a, [u8]>> {
+    if bytes.starts_with(b"\0asm") {
+        return Ok(Cow::Borrowed(bytes));
+    }
+    wat::parse_bytes(bytes).map_err(|e| {
+        let mut e = e;
+        e.set_path("");
+        CompileError::InvalidWasm {
+            message: e.to_string(),
+            offset: None,
+        }
+    })
+}
+
+/// One compiled function or trampoline, ready to be defined.
+pub(crate) struct CompiledItem {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) alignment: u64,
+    pub(crate) relocs: Vec<cranelift_module::ModuleReloc>,
+    pub(crate) traps: Vec<abi::TrapRec>,
+    pub(crate) call_sites: Vec<abi::CallSiteRec>,
+}
+
+/// Compiles a binary wasm module into an object file.
+pub fn compile(wasm: &[u8], options: &Options) -> Result<Artifact> {
+    match options.threads {
+        Some(n) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n.max(1))
+                .build()
+                .map_err(|e| CompileError::Target(format!("starting worker threads: {e}")))?;
+            pool.install(|| emit::compile_module(wasm, options))
+        }
+        None => emit::compile_module(wasm, options),
+    }
+}

@@ -1,0 +1,185 @@
+//! Trampolines between the host (platform C convention) and wasm code
+//! (Cranelift `tail` convention), one of each per function type.
+//!
+//! Entry trampoline, called by the runtime:
+//!
+//! ```text
+//! extern "C" fn(callee: *const VMFuncRef, values: *mut ValRaw,
+//!               record: *mut VMEntryRecord) -> i32
+//! ```
+//!
+//! It records its frame pointer, stack pointer and the address of its
+//! trap-handler block in `record`, loads the arguments from `values`, and
+//! calls the callee with `try_call_indirect`. On return it stores the
+//! results into `values` and returns 1. When wasm traps, the signal handler
+//! restores fp/sp from the record and jumps to the handler block, which
+//! returns 0: only wasm frames are discarded, no Rust frame is skipped.
+//!
+//! Host adapter, placed in a `VMFuncRef` whose `vmctx` is a host function
+//! context: in the wasm convention `(hostctx, caller_vmctx, params...)`, it
+//! spills the params into a stack buffer, calls the context's array-call
+//! function, traps with `TRAP_RAISED` on a non-zero status, and returns the
+//! results from the buffer.
+
+use crate::func_env::{TRAP_RAISED, readonly, wasm_signature};
+use crate::module_info::FuncType;
+use crate::types::clif_type;
+use cranelift_codegen::ir::{
+    self, AbiParam, BlockArg, ExceptionTableData, ExceptionTableItem, InstBuilder, MemFlagsData,
+    Signature, StackSlotData, StackSlotKind, types,
+};
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use smelt_runtime::abi;
+
+fn value_offset(i: usize) -> i32 {
+    (i as u32 * abi::VAL_RAW_SIZE) as i32
+}
+
+/// The platform-convention signature of entry trampolines.
+pub(crate) fn entry_signature(isa: &dyn TargetIsa) -> Signature {
+    let ptr = isa.pointer_type();
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params.extend([AbiParam::new(ptr); 3]);
+    sig.returns.push(AbiParam::new(types::I32));
+    sig
+}
+
+pub(crate) fn translate_entry_trampoline(
+    isa: &dyn TargetIsa,
+    ty: &FuncType,
+    func: &mut ir::Function,
+    fctx: &mut FunctionBuilderContext,
+) {
+    let ptr = isa.pointer_type();
+    func.signature = entry_signature(isa);
+    let mut builder = FunctionBuilder::new(func, fctx);
+    let entry = builder.create_block();
+    let call_block = builder.create_block();
+    let ok = builder.create_block();
+    let trapped = builder.create_block();
+    builder.append_block_params_for_function_params(entry);
+    for r in &ty.results {
+        builder.append_block_param(ok, clif_type(*r));
+    }
+
+    builder.switch_to_block(entry);
+    let [callee, values, record] = *builder.block_params(entry) else {
+        unreachable!("entry signature has three params")
+    };
+    builder.ins().jump(call_block, &[]);
+
+    builder.switch_to_block(call_block);
+    let flags = MemFlagsData::trusted();
+    let fp = builder.ins().get_frame_pointer(ptr);
+    let sp = builder.ins().get_stack_pointer(ptr);
+    let handler = builder.ins().get_exception_handler_address(ptr, call_block, 0);
+    builder
+        .ins()
+        .store(flags, fp, record, abi::ENTRY_RECORD_FP as i32);
+    builder
+        .ins()
+        .store(flags, sp, record, abi::ENTRY_RECORD_SP as i32);
+    builder
+        .ins()
+        .store(flags, handler, record, abi::ENTRY_RECORD_HANDLER as i32);
+    let code = builder
+        .ins()
+        .load(ptr, readonly(), callee, abi::VMFUNCREF_CODE as i32);
+    let callee_vmctx = builder
+        .ins()
+        .load(ptr, readonly(), callee, abi::VMFUNCREF_VMCTX as i32);
+    let null = builder.ins().iconst(ptr, 0);
+    let mut args = vec![callee_vmctx, null];
+    for (i, p) in ty.params.iter().enumerate() {
+        let v = builder
+            .ins()
+            .load(clif_type(*p), flags, values, value_offset(i));
+        args.push(v);
+    }
+    let sig = builder.import_signature(wasm_signature(ty, ptr));
+    let ret_args: Vec<BlockArg> = (0..ty.results.len() as u32)
+        .map(BlockArg::TryCallRet)
+        .collect();
+    let normal = builder.func.dfg.block_call(ok, &ret_args);
+    let on_trap = builder.func.dfg.block_call(trapped, &[]);
+    let table = builder.func.dfg.exception_tables.push(ExceptionTableData::new(
+        sig,
+        normal,
+        [ExceptionTableItem::Default(on_trap)],
+    ));
+    builder.ins().try_call_indirect(code, &args, table);
+
+    builder.switch_to_block(ok);
+    let results = builder.block_params(ok).to_vec();
+    for (i, r) in results.iter().enumerate() {
+        builder.ins().store(flags, *r, values, value_offset(i));
+    }
+    let one = builder.ins().iconst(types::I32, 1);
+    builder.ins().return_(&[one]);
+
+    builder.switch_to_block(trapped);
+    builder.set_cold_block(trapped);
+    let zero = builder.ins().iconst(types::I32, 0);
+    builder.ins().return_(&[zero]);
+
+    builder.seal_all_blocks();
+    builder.finalize(isa.frontend_config());
+}
+
+pub(crate) fn translate_host_adapter(
+    isa: &dyn TargetIsa,
+    ty: &FuncType,
+    func: &mut ir::Function,
+    fctx: &mut FunctionBuilderContext,
+) {
+    let ptr = isa.pointer_type();
+    func.signature = wasm_signature(ty, ptr);
+    let mut builder = FunctionBuilder::new(func, fctx);
+    let entry = builder.create_block();
+    builder.append_block_params_for_function_params(entry);
+    builder.switch_to_block(entry);
+    let params = builder.block_params(entry).to_vec();
+    let (hostctx, caller) = (params[0], params[1]);
+
+    let slots = ty.params.len().max(ty.results.len()).max(1);
+    let slot = builder.create_sized_stack_slot(StackSlotData::new(
+        StackSlotKind::ExplicitSlot,
+        slots as u32 * abi::VAL_RAW_SIZE,
+        4,
+    ));
+    let buf = builder.ins().stack_addr(ptr, slot, 0);
+    let flags = MemFlagsData::trusted();
+    for (i, p) in params[2..].iter().enumerate() {
+        builder.ins().store(flags, *p, buf, value_offset(i));
+    }
+
+    let mut host_sig = Signature::new(isa.default_call_conv());
+    host_sig.params.extend([
+        AbiParam::new(ptr),
+        AbiParam::new(ptr),
+        AbiParam::new(ptr),
+        AbiParam::new(ptr),
+    ]);
+    host_sig.returns.push(AbiParam::new(types::I32));
+    let host_sig = builder.import_signature(host_sig);
+    let fptr = builder
+        .ins()
+        .load(ptr, readonly(), hostctx, abi::HOSTCTX_FUNC as i32);
+    let len = builder.ins().iconst(ptr, ty.params.len() as i64);
+    let call = builder
+        .ins()
+        .call_indirect(host_sig, fptr, &[hostctx, caller, buf, len]);
+    let status = builder.inst_results(call)[0];
+    builder.ins().trapnz(status, TRAP_RAISED);
+
+    let results: Vec<_> = ty
+        .results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| builder.ins().load(clif_type(*r), flags, buf, value_offset(i)))
+        .collect();
+    builder.ins().return_(&results);
+    builder.seal_all_blocks();
+    builder.finalize(isa.frontend_config());
+}

@@ -1,0 +1,82 @@
+//! Constants, integer and float arithmetic, comparisons.
+//!
+//! Cranelift's semantics match wasm for everything here: shifts and
+//! rotates take the amount modulo the width, `sdiv` traps on zero and on
+//! `INT_MIN / -1`, `srem` of `INT_MIN % -1` is 0, `fmin`/`fmax` propagate
+//! NaN and order -0 below +0, `nearest` rounds half to even.
+
+use super::stack::Stacks;
+use cranelift_codegen::ir::{
+    InstBuilder, Value,
+    condcodes::{FloatCC, IntCC},
+    immediates::{Ieee32, Ieee64},
+    types,
+};
+use cranelift_frontend::FunctionBuilder;
+
+pub(crate) fn i32_const(builder: &mut FunctionBuilder, stacks: &mut Stacks, v: i32) {
+    let c = builder.ins().iconst(types::I32, i64::from(v));
+    stacks.push(c);
+}
+
+pub(crate) fn i64_const(builder: &mut FunctionBuilder, stacks: &mut Stacks, v: i64) {
+    let c = builder.ins().iconst(types::I64, v);
+    stacks.push(c);
+}
+
+/// Bit-exact, so NaN payloads survive.
+pub(crate) fn f32_const(builder: &mut FunctionBuilder, stacks: &mut Stacks, bits: u32) {
+    let c = builder.ins().f32const(Ieee32::with_bits(bits));
+    stacks.push(c);
+}
+
+pub(crate) fn f64_const(builder: &mut FunctionBuilder, stacks: &mut Stacks, bits: u64) {
+    let c = builder.ins().f64const(Ieee64::with_bits(bits));
+    stacks.push(c);
+}
+
+/// Applies a one-operand instruction to the top of the stack.
+pub(crate) fn unary(
+    builder: &mut FunctionBuilder,
+    stacks: &mut Stacks,
+    f: impl FnOnce(&mut FunctionBuilder, Value) -> Value,
+) {
+    let x = stacks.pop();
+    let r = f(builder, x);
+    stacks.push(r);
+}
+
+/// Applies a two-operand instruction to the top two values.
+pub(crate) fn binary(
+    builder: &mut FunctionBuilder,
+    stacks: &mut Stacks,
+    f: impl FnOnce(&mut FunctionBuilder, Value, Value) -> Value,
+) {
+    let (x, y) = stacks.pop2();
+    let r = f(builder, x, y);
+    stacks.push(r);
+}
+
+/// Integer comparison producing a wasm i32 boolean.
+pub(crate) fn icmp(builder: &mut FunctionBuilder, stacks: &mut Stacks, cc: IntCC) {
+    let (x, y) = stacks.pop2();
+    let b = builder.ins().icmp(cc, x, y);
+    let r = builder.ins().uextend(types::I32, b);
+    stacks.push(r);
+}
+
+/// `eqz`.
+pub(crate) fn eqz(builder: &mut FunctionBuilder, stacks: &mut Stacks) {
+    let x = stacks.pop();
+    let b = builder.ins().icmp_imm_s(IntCC::Equal, x, 0);
+    let r = builder.ins().uextend(types::I32, b);
+    stacks.push(r);
+}
+
+/// Float comparison producing a wasm i32 boolean (false on NaN except `ne`).
+pub(crate) fn fcmp(builder: &mut FunctionBuilder, stacks: &mut Stacks, cc: FloatCC) {
+    let (x, y) = stacks.pop2();
+    let b = builder.ins().fcmp(cc, x, y);
+    let r = builder.ins().uextend(types::I32, b);
+    stacks.push(r);
+}

@@ -1,0 +1,114 @@
+/*
+ * smelt.h — the smelt runtime's C API.
+ *
+ * A module compiled with `smelt compile mod.wasm -o mod.o` defines the
+ * symbol `smelt_mod_<name>_descriptor`. Link `mod.o` with the runtime
+ * (`libsmelt_runtime.a -lpthread -ldl -lm`) and:
+ *
+ *     extern const char smelt_mod_mod_descriptor[];
+ *     smelt_rt_trap *trap = NULL;
+ *     smelt_rt_instance *inst = smelt_rt_instantiate(smelt_mod_mod_descriptor, &trap);
+ *     smelt_rt_val args[2] = {SMELT_I32(1), SMELT_I32(2)}, res[1];
+ *     trap = smelt_rt_call(inst, "add", args, 2, res, 1);
+ *     if (trap) { fputs(smelt_rt_trap_report(trap), stderr); smelt_rt_trap_free(trap); }
+ *     smelt_rt_instance_free(inst);
+ */
+#ifndef SMELT_H
+#define SMELT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** An instance of a module, with the store that owns it. */
+typedef struct smelt_rt_instance smelt_rt_instance;
+/** A trap (or an instantiation failure). Free with smelt_rt_trap_free. */
+typedef struct smelt_rt_trap smelt_rt_trap;
+
+/** Value kinds of smelt_rt_val. */
+enum { SMELT_KIND_I32 = 0, SMELT_KIND_I64 = 1, SMELT_KIND_F32 = 2, SMELT_KIND_F64 = 3 };
+
+/** A wasm value. */
+typedef struct smelt_rt_val {
+  uint8_t kind;
+  union {
+    int32_t i32;
+    int64_t i64;
+    float f32;
+    double f64;
+  } of;
+} smelt_rt_val;
+
+#define SMELT_I32(v) ((smelt_rt_val){.kind = SMELT_KIND_I32, .of = {.i32 = (v)}})
+#define SMELT_I64(v) ((smelt_rt_val){.kind = SMELT_KIND_I64, .of = {.i64 = (v)}})
+#define SMELT_F32(v) ((smelt_rt_val){.kind = SMELT_KIND_F32, .of = {.f32 = (v)}})
+#define SMELT_F64(v) ((smelt_rt_val){.kind = SMELT_KIND_F64, .of = {.f64 = (v)}})
+
+/** Trap kinds (smelt_rt_trap_kind). Same numbers as the runtime's TrapKind. */
+enum {
+  SMELT_TRAP_UNREACHABLE = 1,
+  SMELT_TRAP_MEMORY_OUT_OF_BOUNDS = 2,
+  SMELT_TRAP_INTEGER_DIVIDE_BY_ZERO = 3,
+  SMELT_TRAP_INTEGER_OVERFLOW = 4,
+  SMELT_TRAP_INVALID_CONVERSION_TO_INTEGER = 5,
+  SMELT_TRAP_INDIRECT_CALL_TO_NULL = 6,
+  SMELT_TRAP_INDIRECT_CALL_SIGNATURE_MISMATCH = 7,
+  SMELT_TRAP_TABLE_OUT_OF_BOUNDS = 8,
+  SMELT_TRAP_UNDEFINED_ELEMENT = 9,
+  SMELT_TRAP_STACK_OVERFLOW = 10,
+  SMELT_TRAP_OUT_OF_MEMORY = 11,
+  SMELT_TRAP_UNCAUGHT_EXCEPTION = 12,
+  SMELT_TRAP_HOST_ERROR = 13,
+  SMELT_TRAP_NULL_REFERENCE = 14,
+  SMELT_TRAP_UNALIGNED_ATOMIC = 15,
+  SMELT_TRAP_INTERRUPTED = 16,
+  SMELT_TRAP_CUSTOM = 200,
+};
+
+/**
+ * Instantiates the module whose descriptor is `descriptor`, running its
+ * start function. Returns NULL on failure; then, if `trap_out` is not
+ * NULL, `*trap_out` describes why.
+ */
+smelt_rt_instance *smelt_rt_instantiate(const void *descriptor, smelt_rt_trap **trap_out);
+
+/** Frees an instance (NULL is ignored). */
+void smelt_rt_instance_free(smelt_rt_instance *instance);
+
+/**
+ * Calls the exported function `name` with `nargs` arguments, writing up to
+ * `nresults` results. Returns NULL on success, or a trap to free.
+ *
+ *     smelt_rt_val r;
+ *     smelt_rt_trap *t = smelt_rt_call(inst, "fib", &SMELT_I32(10), 1, &r, 1);
+ */
+smelt_rt_trap *smelt_rt_call(smelt_rt_instance *instance, const char *name,
+                             const smelt_rt_val *args, size_t nargs,
+                             smelt_rt_val *results, size_t nresults);
+
+/** The bytes of the exported memory `name` (NULL if none); sets `*len`. */
+uint8_t *smelt_rt_memory(smelt_rt_instance *instance, const char *name, size_t *len);
+
+/** The trap's kind, one of SMELT_TRAP_*. */
+uint8_t smelt_rt_trap_kind(const smelt_rt_trap *trap);
+
+/** The trap's message, e.g. "integer divide by zero". */
+const char *smelt_rt_trap_message(const smelt_rt_trap *trap);
+
+/**
+ * The trap's full report: "error: wasm trap: MESSAGE" and one line per
+ * wasm frame, "  N: 0xOFFSET - module!function".
+ */
+const char *smelt_rt_trap_report(const smelt_rt_trap *trap);
+
+/** Frees a trap (NULL is ignored). */
+void smelt_rt_trap_free(smelt_rt_trap *trap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SMELT_H */

@@ -1,0 +1,72 @@
+//! smelt's runtime support library.
+//!
+//! Only [`abi`] is always present: it is the contract with the compiler.
+//! With the default `runtime` feature this crate is also the runtime that
+//! every compiled module needs — instances, linear memories, tables,
+//! globals, trap handling — and the Rust embedding API:
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use smelt_runtime::{Linker, Module, Store, Val};
+//! let object = std::fs::read("add.o")?; // from `smelt compile add.wat -o add.o`
+//! let module = Module::from_object(&object)?;
+//! let mut store = Store::new();
+//! let instance = Linker::new().instantiate(&mut store, &module)?;
+//! let add = instance.get_func(&mut store, "add").unwrap();
+//! let sum = add.call(&mut store, &[Val::I32(1), Val::I32(2)])?;
+//! assert_eq!(sum[0].unwrap_i32(), 3);
+//! # Ok(()) }
+//! ```
+
+pub mod abi;
+
+#[cfg(feature = "runtime")]
+pub mod c_api;
+#[cfg(feature = "runtime")]
+pub mod exe;
+#[cfg(feature = "runtime")]
+mod externals;
+#[cfg(feature = "runtime")]
+mod func;
+#[cfg(feature = "runtime")]
+mod instance;
+#[cfg(feature = "runtime")]
+mod libcalls;
+#[cfg(feature = "runtime")]
+mod linker;
+#[cfg(feature = "loader")]
+mod loader;
+#[cfg(feature = "runtime")]
+mod memory;
+#[cfg(feature = "runtime")]
+mod module;
+#[cfg(feature = "runtime")]
+mod registry;
+#[cfg(feature = "runtime")]
+mod store;
+#[cfg(feature = "runtime")]
+mod sys;
+#[cfg(feature = "runtime")]
+mod table;
+#[cfg(feature = "runtime")]
+mod trap;
+#[cfg(feature = "runtime")]
+mod traphandlers;
+#[cfg(feature = "runtime")]
+mod types;
+#[cfg(feature = "runtime")]
+mod values;
+
+#[cfg(feature = "runtime")]
+pub use {
+    abi::TrapKind,
+    externals::{Extern, Global, Memory, MemoryAccessError, Table},
+    func::{Caller, Func},
+    instance::{Instance, InstantiationError},
+    linker::Linker,
+    module::{ExportType, ImportType, LoadError, Module},
+    store::{AsStoreMut, Store, StoreLimits, StoreOpaque},
+    trap::{Frame, Trap},
+    types::{ExternType, FuncType, GlobalType, Limits, MemoryType, TableType, ValType, val_type_name},
+    values::{ExternRef, Val, ValRaw},
+};

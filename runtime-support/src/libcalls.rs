@@ -1,0 +1,195 @@
+//! Implementations of the libcalls that compiled code calls through the
+//! vmctx's libcall table (the list is `abi::foreach_libcall!`).
+//!
+//! Each receives the calling instance's vmctx. Status-returning libcalls
+//! record a trap with [`raise`] and return 1; compiled code then traps.
+
+use crate::abi::TrapKind;
+use crate::instance::{self, InstanceData, LibcallTable};
+use crate::store::StoreOpaque;
+use crate::trap::Trap;
+use crate::traphandlers::raise;
+
+/// The store and instance index behind a vmctx.
+///
+/// # Safety
+///
+/// `vmctx` must be a live instance's vmctx, called from its compiled code
+/// (so nothing else is using the store).
+unsafe fn context<'a>(vmctx: *mut u8) -> (&'a mut StoreOpaque, usize) {
+    // SAFETY: per the contract; we read the two fields through the raw
+    // pointer before creating the only live reference, to the store.
+    unsafe {
+        let data: *mut InstanceData = InstanceData::from_vmctx(vmctx);
+        let index = (*data).index;
+        (&mut *(*data).store, index)
+    }
+}
+
+fn status(result: Result<(), TrapKind>) -> u32 {
+    match result {
+        Ok(()) => 0,
+        Err(kind) => {
+            raise(Trap::new(kind));
+            1
+        }
+    }
+}
+
+unsafe extern "C" fn memory_grow(vmctx: *mut u8, memory: u32, delta: u64) -> u64 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (store, i) = unsafe { context(vmctx) };
+    let m = store.instances[i].memories[memory as usize];
+    store.memories[m].grow(delta).unwrap_or(u64::MAX)
+}
+
+fn range(start: u64, len: u64, limit: u64, kind: TrapKind) -> Result<std::ops::Range<usize>, TrapKind> {
+    match start.checked_add(len) {
+        Some(end) if end <= limit => Ok(start as usize..end as usize),
+        _ => Err(kind),
+    }
+}
+
+unsafe extern "C" fn memory_fill(vmctx: *mut u8, memory: u32, dst: u64, val: u32, len: u64) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (store, i) = unsafe { context(vmctx) };
+    let m = &mut store.memories[store.instances[i].memories[memory as usize]];
+    status(
+        range(dst, len, m.byte_len() as u64, TrapKind::MemoryOutOfBounds)
+            .map(|r| m.data_mut()[r].fill(val as u8)),
+    )
+}
+
+unsafe extern "C" fn memory_copy(
+    vmctx: *mut u8,
+    dst_mem: u32,
+    src_mem: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
+) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (store, i) = unsafe { context(vmctx) };
+    let (d, s) = {
+        let inst = &store.instances[i];
+        (inst.memories[dst_mem as usize], inst.memories[src_mem as usize])
+    };
+    let result = (|| {
+        let src_range = range(src, len, store.memories[s].byte_len() as u64, TrapKind::MemoryOutOfBounds)?;
+        let dst_range = range(dst, len, store.memories[d].byte_len() as u64, TrapKind::MemoryOutOfBounds)?;
+        let src_ptr = store.memories[s].base();
+        let dst_ptr = store.memories[d].base();
+        // SAFETY: both ranges are inside their memories (checked above);
+        // `copy` handles overlap within one memory.
+        unsafe {
+            std::ptr::copy(src_ptr.add(src_range.start), dst_ptr.add(dst_range.start), src_range.len())
+        };
+        Ok(())
+    })();
+    status(result)
+}
+
+unsafe extern "C" fn memory_init(
+    vmctx: *mut u8,
+    memory: u32,
+    data: u32,
+    dst: u64,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (store, i) = unsafe { context(vmctx) };
+    status(instance::memory_init(store, i, memory, data, dst, u64::from(src), u64::from(len)))
+}
+
+unsafe extern "C" fn data_drop(vmctx: *mut u8, data: u32) {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (store, i) = unsafe { context(vmctx) };
+    store.instances[i].dropped_datas[data as usize] = true;
+}
+
+unsafe extern "C" fn table_grow(vmctx: *mut u8, table: u32, init: usize, delta: u64) -> u64 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (store, i) = unsafe { context(vmctx) };
+    let t = store.instances[i].tables[table as usize];
+    store.tables[t].grow(delta, init).unwrap_or(u64::MAX)
+}
+
+unsafe extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u64, val: usize, len: u64) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (store, i) = unsafe { context(vmctx) };
+    let t = &mut store.tables[store.instances[i].tables[table as usize]];
+    status(
+        range(dst, len, t.len(), TrapKind::TableOutOfBounds)
+            .map(|r| t.elements_mut()[r].fill(val)),
+    )
+}
+
+unsafe extern "C" fn table_copy(
+    vmctx: *mut u8,
+    dst_table: u32,
+    src_table: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
+) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (store, i) = unsafe { context(vmctx) };
+    let (d, s) = {
+        let inst = &store.instances[i];
+        (inst.tables[dst_table as usize], inst.tables[src_table as usize])
+    };
+    let result = (|| {
+        let src_range = range(src, len, store.tables[s].len(), TrapKind::TableOutOfBounds)?;
+        let dst_range = range(dst, len, store.tables[d].len(), TrapKind::TableOutOfBounds)?;
+        if d == s {
+            store.tables[d].elements_mut().copy_within(src_range, dst_range.start);
+        } else {
+            let items = store.tables[s].elements()[src_range].to_vec();
+            store.tables[d].elements_mut()[dst_range].copy_from_slice(&items);
+        }
+        Ok(())
+    })();
+    status(result)
+}
+
+unsafe extern "C" fn table_init(
+    vmctx: *mut u8,
+    table: u32,
+    elem: u32,
+    dst: u64,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (store, i) = unsafe { context(vmctx) };
+    status(instance::table_init(store, i, table, elem, dst, u64::from(src), u64::from(len)))
+}
+
+unsafe extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (store, i) = unsafe { context(vmctx) };
+    store.instances[i].dropped_elems[elem as usize] = true;
+}
+
+macro_rules! libcall_rust_type {
+    (vmctx) => { *mut u8 };
+    (i32) => { u32 };
+    (i64) => { u64 };
+    (ptr) => { usize };
+}
+
+macro_rules! build_table {
+    ($( $(#[$attr:meta])* $name:ident($($pname:ident: $pty:ident),*) $(-> $ret:ident)?;)*) => {
+        /// The table every vmctx points to, in `Libcall` order. Each entry
+        /// is type-checked against the signature in the shared list.
+        pub(crate) static LIBCALLS: LibcallTable = LibcallTable([
+            $({
+                let f: unsafe extern "C" fn($(libcall_rust_type!($pty)),*) $(-> libcall_rust_type!($ret))? = $name;
+                f as *const ()
+            },)*
+        ]);
+    };
+}
+
+crate::foreach_libcall!(build_table);

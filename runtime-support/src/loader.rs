@@ -1,0 +1,261 @@
+//! Loading a relocatable object written by `smelt compile` into the running
+//! process, so `smelt run` and `smelt wast` execute exactly the code an
+//! executable would link — without a linker.
+//!
+//! 1. every allocated section is copied to its own page-aligned slot in one
+//!    mapping;
+//! 2. relocations are applied (smelt objects only relocate between their
+//!    own sections: calls between functions, code addresses in the
+//!    descriptor);
+//! 3. code becomes read-execute, read-only data read-only;
+//! 4. the `smelt_mod_*_descriptor` symbol gives the module.
+
+use crate::module::LoadError;
+use crate::sys::mmap::{Mmap, Protection, page_size};
+use object::{Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget, SectionKind};
+
+/// A mapped object image. Dropping it unmaps the code.
+pub(crate) struct Image {
+    _mmap: Mmap,
+    descriptor: *const u8,
+}
+
+// SAFETY: the image is immutable after loading.
+unsafe impl Send for Image {}
+// SAFETY: as above.
+unsafe impl Sync for Image {}
+
+fn err(msg: impl Into<String>) -> LoadError {
+    LoadError(msg.into())
+}
+
+struct Placed {
+    index: object::SectionIndex,
+    offset: usize,
+    size: usize,
+    kind: SectionKind,
+}
+
+impl Image {
+    pub(crate) fn descriptor(&self) -> *const u8 {
+        self.descriptor
+    }
+
+    pub(crate) fn load(bytes: &[u8]) -> Result<Image, LoadError> {
+        let file = object::File::parse(bytes).map_err(|e| err(format!("not an object file: {e}")))?;
+        let host = if cfg!(target_arch = "x86_64") {
+            object::Architecture::X86_64
+        } else if cfg!(target_arch = "aarch64") {
+            object::Architecture::Aarch64
+        } else {
+            return Err(err("in-process loading is only implemented on x86_64 and aarch64 hosts"));
+        };
+        if file.architecture() != host || file.format() != object::BinaryFormat::Elf {
+            return Err(err(format!(
+                "object is for {:?} ({:?}); this process runs {host:?} ELF",
+                file.architecture(),
+                file.format()
+            )));
+        }
+
+        // Layout.
+        let page = page_size();
+        let mut placed = Vec::new();
+        let mut total = 0usize;
+        for section in file.sections() {
+            let kind = section.kind();
+            let loadable = matches!(
+                kind,
+                SectionKind::Text
+                    | SectionKind::Data
+                    | SectionKind::ReadOnlyData
+                    | SectionKind::ReadOnlyDataWithRel
+                    | SectionKind::ReadOnlyString
+                    | SectionKind::UninitializedData
+            );
+            if !loadable || section.size() == 0 {
+                continue;
+            }
+            if section.align() as usize > page {
+                return Err(err("section alignment larger than a page"));
+            }
+            let size = usize::try_from(section.size()).map_err(|_| err("section too large"))?;
+            placed.push(Placed {
+                index: section.index(),
+                offset: total,
+                size,
+                kind,
+            });
+            total = (total + size).next_multiple_of(page);
+        }
+        let mmap = Mmap::reserve(total.max(page)).map_err(|e| err(format!("mmap: {e}")))?;
+        mmap.protect(0, total, Protection::ReadWrite)
+            .map_err(|e| err(format!("mprotect: {e}")))?;
+        let base = mmap.as_ptr() as usize;
+        let section_addr = |index: object::SectionIndex| -> Option<usize> {
+            placed
+                .iter()
+                .find(|p| p.index == index)
+                .map(|p| base + p.offset)
+        };
+
+        for p in &placed {
+            if p.kind == SectionKind::UninitializedData {
+                continue;
+            }
+            let section = file
+                .section_by_index(p.index)
+                .map_err(|e| err(e.to_string()))?;
+            let data = section.data().map_err(|e| err(e.to_string()))?;
+            // SAFETY: the slot is `p.size` bytes inside our RW mapping.
+            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), (base + p.offset) as *mut u8, data.len().min(p.size)) };
+        }
+
+        // Relocations.
+        for p in &placed {
+            let section = file
+                .section_by_index(p.index)
+                .map_err(|e| err(e.to_string()))?;
+            for (offset, reloc) in section.relocations() {
+                let target = match reloc.target() {
+                    RelocationTarget::Symbol(si) => {
+                        let sym = file.symbol_by_index(si).map_err(|e| err(e.to_string()))?;
+                        if sym.is_undefined() {
+                            return Err(err(format!(
+                                "object refers to undefined symbol `{}`; objects that need the linker (e.g. with `main`) cannot be loaded in-process",
+                                sym.name().unwrap_or("?")
+                            )));
+                        }
+                        let sec = sym
+                            .section_index()
+                            .and_then(section_addr)
+                            .ok_or_else(|| err("relocation against an unloaded section"))?;
+                        sec + sym.address() as usize
+                    }
+                    RelocationTarget::Section(si) => {
+                        section_addr(si).ok_or_else(|| err("relocation against an unloaded section"))?
+                    }
+                    _ => return Err(err("unsupported relocation target")),
+                };
+                let RelocationFlags::Elf { r_type } = reloc.flags() else {
+                    return Err(err("unsupported relocation encoding"));
+                };
+                let width = match r_type {
+                    object::elf::R_X86_64_64 | object::elf::R_AARCH64_ABS64 => 8,
+                    _ => 4,
+                };
+                if (offset as usize).checked_add(width).is_none_or(|end| end > p.size) {
+                    return Err(err("relocation outside its section"));
+                }
+                let place = base + p.offset + offset as usize;
+                let value = (target as i64).wrapping_add(reloc.addend());
+                // SAFETY: `place` is inside the section slot (checked above)
+                // in our writable mapping.
+                unsafe { apply(r_type, place, value)? };
+            }
+        }
+
+        // Protections.
+        for p in &placed {
+            let prot = match p.kind {
+                SectionKind::Text => Protection::ReadExecute,
+                SectionKind::Data | SectionKind::UninitializedData => Protection::ReadWrite,
+                _ => Protection::ReadOnly,
+            };
+            mmap.protect(p.offset, p.size.next_multiple_of(page), prot)
+                .map_err(|e| err(format!("mprotect: {e}")))?;
+            #[cfg(target_arch = "aarch64")]
+            if p.kind == SectionKind::Text {
+                // SAFETY: flushing our own freshly written code range.
+                unsafe { clear_cache(base + p.offset, p.size) };
+            }
+        }
+
+        let descriptor = file
+            .symbols()
+            .find(|s| {
+                s.is_definition()
+                    && s.name()
+                        .is_ok_and(|n| n.starts_with("smelt_mod_") && n.ends_with("_descriptor"))
+            })
+            .ok_or_else(|| err("object has no smelt module descriptor (was it written by `smelt compile`?)"))?;
+        let descriptor = descriptor
+            .section_index()
+            .and_then(section_addr)
+            .ok_or_else(|| err("descriptor section was not loaded"))?
+            + descriptor.address() as usize;
+        Ok(Image {
+            _mmap: mmap,
+            descriptor: descriptor as *const u8,
+        })
+    }
+}
+
+/// Applies one ELF relocation with value `S + A` at `place`.
+///
+/// # Safety
+///
+/// `place` must be writable and the relocation's field in bounds.
+unsafe fn apply(r_type: u32, place: usize, value: i64) -> Result<(), LoadError> {
+    use object::elf::*;
+    let pc_rel = value.wrapping_sub(place as i64);
+    let check32 = |v: i64| i32::try_from(v).map_err(|_| err("PC-relative relocation out of range"));
+    // SAFETY (all arms): per the contract, `place` is writable and the
+    // field fits in the section.
+    unsafe {
+        match r_type {
+            R_X86_64_64 | R_AARCH64_ABS64 if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) => {
+                (place as *mut u64).write_unaligned(value as u64)
+            }
+            R_X86_64_PC32 | R_X86_64_PLT32 if cfg!(target_arch = "x86_64") => {
+                (place as *mut i32).write_unaligned(check32(pc_rel)?)
+            }
+            R_AARCH64_CALL26 | R_AARCH64_JUMP26 if cfg!(target_arch = "aarch64") => {
+                if pc_rel % 4 != 0 || !(-(1 << 27)..(1 << 27)).contains(&pc_rel) {
+                    return Err(err("branch relocation out of range"));
+                }
+                let insn = (place as *const u32).read_unaligned();
+                let imm = ((pc_rel >> 2) as u32) & 0x03ff_ffff;
+                (place as *mut u32).write_unaligned((insn & 0xfc00_0000) | imm);
+            }
+            R_AARCH64_ADR_PREL_PG_HI21 if cfg!(target_arch = "aarch64") => {
+                let delta = (value & !0xfff) - (place as i64 & !0xfff);
+                let pages = delta >> 12;
+                if !(-(1 << 20)..(1 << 20)).contains(&pages) {
+                    return Err(err("ADRP relocation out of range"));
+                }
+                let insn = (place as *const u32).read_unaligned();
+                let immlo = ((pages as u32) & 0x3) << 29;
+                let immhi = (((pages as u32) >> 2) & 0x7_ffff) << 5;
+                (place as *mut u32).write_unaligned((insn & 0x9f00_001f) | immlo | immhi);
+            }
+            R_AARCH64_ADD_ABS_LO12_NC
+            | R_AARCH64_LDST32_ABS_LO12_NC
+            | R_AARCH64_LDST64_ABS_LO12_NC
+            | R_AARCH64_LDST128_ABS_LO12_NC
+                if cfg!(target_arch = "aarch64") =>
+            {
+                let shift = match r_type {
+                    R_AARCH64_LDST32_ABS_LO12_NC => 2,
+                    R_AARCH64_LDST64_ABS_LO12_NC => 3,
+                    R_AARCH64_LDST128_ABS_LO12_NC => 4,
+                    _ => 0,
+                };
+                let insn = (place as *const u32).read_unaligned();
+                let imm = (((value as u32) & 0xfff) >> shift) << 10;
+                (place as *mut u32).write_unaligned((insn & !(0xfff << 10)) | imm);
+            }
+            other => return Err(err(format!("unsupported relocation type {other}"))),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(target_arch = "aarch64")]
+unsafe fn clear_cache(start: usize, len: usize) {
+    unsafe extern "C" {
+        fn __clear_cache(start: *mut libc::c_char, end: *mut libc::c_char);
+    }
+    // SAFETY: the range is our own mapped code.
+    unsafe { __clear_cache(start as *mut _, (start + len) as *mut _) };
+}

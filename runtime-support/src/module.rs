@@ -1,0 +1,488 @@
+//! A compiled module, ready to instantiate: a validated view of its
+//! descriptor plus the derived tables the runtime needs (sorted code
+//! ranges, absolute trap sites registered for the signal handler).
+//!
+//! A module comes either from a descriptor linked into the program
+//! ([`Module::from_descriptor`]) or from an object file loaded in-process
+//! ([`Module::from_object`], feature `loader`).
+
+use crate::abi::{self, ModuleDescriptor, Rel, WordRecord};
+use crate::registry::{self, TrapSite};
+use crate::types::{self, ExternType, FuncType, GlobalType, Limits, MemoryType, TableType};
+use std::sync::Arc;
+
+/// Why a module could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError(pub String);
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// A loaded, compiled module. Cheap to clone.
+#[derive(Clone)]
+pub struct Module {
+    pub(crate) inner: Arc<ModuleInner>,
+}
+
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module").field("name", &self.name()).finish()
+    }
+}
+
+/// A code item's address range.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct CodeRange {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) index: u32,
+}
+
+pub(crate) struct ModuleInner {
+    desc: *const u8,
+    /// Keeps an in-process image (code and descriptor) mapped.
+    #[cfg(feature = "loader")]
+    _image: Option<crate::loader::Image>,
+    /// Code items sorted by address.
+    pub(crate) code: Vec<CodeRange>,
+    /// Absolute trap sites, sorted; registered with the signal handler.
+    traps: Box<[TrapSite]>,
+    /// Start of the registered range (for unregistering).
+    text_start: usize,
+    /// Canonical id of each of the module's types.
+    pub(crate) type_ids: Vec<u32>,
+}
+
+// SAFETY: the descriptor and code are immutable after loading.
+unsafe impl Send for ModuleInner {}
+// SAFETY: as above; all accessors are read-only.
+unsafe impl Sync for ModuleInner {}
+
+impl Drop for ModuleInner {
+    fn drop(&mut self) {
+        if !self.traps.is_empty() || self.text_start != 0 {
+            registry::unregister(self.text_start);
+        }
+    }
+}
+
+impl ModuleInner {
+    pub(crate) fn header(&self) -> &ModuleDescriptor {
+        // SAFETY: validated in `from_descriptor`; the blob is 16-aligned
+        // and at least a header long, and lives as long as `self`.
+        unsafe { &*(self.desc as *const ModuleDescriptor) }
+    }
+
+    /// An array of records inside the descriptor.
+    pub(crate) fn slice<T: WordRecord>(&self, rel: Rel) -> &[T] {
+        if rel.len == 0 {
+            return &[];
+        }
+        // SAFETY: every Rel reachable from the header was bounds- and
+        // alignment-checked in `validate`.
+        unsafe {
+            std::slice::from_raw_parts(self.desc.add(rel.offset as usize) as *const T, rel.len as usize)
+        }
+    }
+
+    /// Bytes inside the descriptor.
+    pub(crate) fn bytes(&self, rel: Rel) -> &[u8] {
+        if rel.len == 0 {
+            return &[];
+        }
+        // SAFETY: checked in `validate`.
+        unsafe { std::slice::from_raw_parts(self.desc.add(rel.offset as usize), rel.len as usize) }
+    }
+
+    /// A UTF-8 string inside the descriptor (names were validated by the
+    /// compiler; invalid bytes are shown replaced).
+    pub(crate) fn str(&self, rel: Rel) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(self.bytes(rel))
+    }
+
+    /// Address of code item `i`.
+    pub(crate) fn code_ptr(&self, i: u32) -> usize {
+        let ptrs = self.header().code_ptrs;
+        // SAFETY: checked in `validate` (8-aligned, in bounds, i < len).
+        unsafe { *(self.desc.add(ptrs.offset as usize + 8 * i as usize) as *const u64) as usize }
+    }
+
+    pub(crate) fn name(&self) -> std::borrow::Cow<'_, str> {
+        self.str(self.header().name)
+    }
+
+    pub(crate) fn func_type(&self, type_index: u32) -> FuncType {
+        let h = self.header();
+        let t = self.slice::<abi::FuncTypeRec>(h.types)[type_index as usize];
+        let vals = self.slice::<abi::ValType>(h.valtypes);
+        let range = |r: Rel| vals[r.offset as usize..(r.offset + r.len) as usize].to_vec();
+        FuncType::new(range(t.params), range(t.results))
+    }
+
+    pub(crate) fn func_rec(&self, func: u32) -> abi::FuncRec {
+        self.slice::<abi::FuncRec>(self.header().funcs)[func as usize]
+    }
+
+    /// Name of function `func` from the name section.
+    pub(crate) fn func_name(&self, func: u32) -> Option<String> {
+        let names = self.slice::<abi::NameRec>(self.header().func_names);
+        names
+            .binary_search_by_key(&func, |n| n.func_index)
+            .ok()
+            .map(|i| self.str(names[i].name).into_owned())
+    }
+
+    /// The code item containing `pc`, if any.
+    pub(crate) fn code_at(&self, pc: usize) -> Option<CodeRange> {
+        let i = self.code.partition_point(|c| c.start <= pc);
+        let c = *self.code.get(i.checked_sub(1)?)?;
+        (pc < c.end).then_some(c)
+    }
+
+    pub(crate) fn table_type(&self, t: &abi::TableRec) -> TableType {
+        TableType {
+            element: t.elem_type,
+            limits: Limits {
+                min: t.min(),
+                max: t.max(),
+            },
+            table64: t.flags & abi::LIMITS_64 != 0,
+        }
+    }
+
+    pub(crate) fn memory_type(&self, m: &abi::MemoryRec) -> MemoryType {
+        MemoryType {
+            limits: Limits {
+                min: m.min(),
+                max: m.max(),
+            },
+            shared: m.is_shared(),
+            memory64: m.is_64(),
+            page_size_log2: m.page_size_log2,
+        }
+    }
+
+    pub(crate) fn global_type(&self, g: &abi::GlobalRec) -> GlobalType {
+        GlobalType {
+            content: g.valtype,
+            mutable: g.mutable != 0,
+        }
+    }
+
+    /// The type of entity `index` of kind `kind`.
+    pub(crate) fn extern_type(&self, kind: u32, index: u32) -> ExternType {
+        let h = self.header();
+        match kind {
+            abi::EXTERN_FUNC => ExternType::Func(self.func_type(self.func_rec(index).type_index)),
+            abi::EXTERN_TABLE => {
+                ExternType::Table(self.table_type(&self.slice(h.tables)[index as usize]))
+            }
+            abi::EXTERN_MEMORY => {
+                ExternType::Memory(self.memory_type(&self.slice(h.memories)[index as usize]))
+            }
+            abi::EXTERN_GLOBAL => {
+                ExternType::Global(self.global_type(&self.slice(h.globals)[index as usize]))
+            }
+            _ => ExternType::Tag(FuncType::new([], [])),
+        }
+    }
+}
+
+/// An import of a module.
+#[derive(Clone, Debug)]
+pub struct ImportType {
+    pub module: String,
+    pub name: String,
+    pub ty: ExternType,
+}
+
+/// An export of a module.
+#[derive(Clone, Debug)]
+pub struct ExportType {
+    pub name: String,
+    pub ty: ExternType,
+}
+
+fn err(msg: impl Into<String>) -> LoadError {
+    LoadError(msg.into())
+}
+
+impl Module {
+    /// Wraps a module descriptor that is part of this program (an object
+    /// from `smelt compile` linked in, referenced by its
+    /// `smelt_mod_<name>_descriptor` symbol).
+    ///
+    /// # Safety
+    ///
+    /// `desc` must point to a descriptor emitted by a compatible smelt
+    /// compiler for this target, with its code, alive for the rest of the
+    /// program.
+    pub unsafe fn from_descriptor(desc: *const u8) -> Result<Module, LoadError> {
+        // SAFETY: forwarded contract.
+        unsafe { Self::from_parts(desc, None) }
+    }
+
+    /// Loads an object file written by `smelt compile` into this process
+    /// (no linker involved) and returns its module.
+    #[cfg(feature = "loader")]
+    pub fn from_object(object: &[u8]) -> Result<Module, LoadError> {
+        let image = crate::loader::Image::load(object)?;
+        let desc = image.descriptor();
+        // SAFETY: the image maps the object's code and descriptor and is
+        // kept alive by the module.
+        unsafe { Self::from_parts(desc, Some(image)) }
+    }
+
+    /// # Safety
+    ///
+    /// As for `from_descriptor`; `image` (if any) owns the memory.
+    unsafe fn from_parts(
+        desc: *const u8,
+        #[cfg(feature = "loader")] image: Option<crate::loader::Image>,
+        #[cfg(not(feature = "loader"))] image: Option<()>,
+    ) -> Result<Module, LoadError> {
+        if desc.is_null() || (desc as usize) % abi::DESCRIPTOR_ALIGN as usize != 0 {
+            return Err(err("module descriptor is misaligned"));
+        }
+        // SAFETY: the caller promises a descriptor; we read the header
+        // first and check its size before anything else.
+        let header = unsafe { &*(desc as *const ModuleDescriptor) };
+        if header.magic != abi::DESCRIPTOR_MAGIC {
+            return Err(err("not a smelt module (bad descriptor magic)"));
+        }
+        if header.abi_version != abi::ABI_VERSION {
+            return Err(err(format!(
+                "module was compiled for runtime ABI version {}, this runtime implements version {}; recompile it",
+                header.abi_version,
+                abi::ABI_VERSION
+            )));
+        }
+        #[cfg(not(feature = "loader"))]
+        let _ = image;
+        let mut inner = ModuleInner {
+            desc,
+            #[cfg(feature = "loader")]
+            _image: image,
+            code: Vec::new(),
+            traps: Box::new([]),
+            text_start: 0,
+            type_ids: Vec::new(),
+        };
+        validate(&inner)?;
+
+        // Code ranges and absolute trap sites.
+        let h = *inner.header();
+        let code_recs = inner.slice::<abi::CodeRec>(h.code);
+        let all_traps = inner.slice::<abi::TrapRec>(h.traps);
+        let mut code = Vec::with_capacity(code_recs.len());
+        let mut traps = Vec::with_capacity(all_traps.len());
+        for (i, c) in code_recs.iter().enumerate() {
+            let start = inner.code_ptr(i as u32);
+            code.push(CodeRange {
+                start,
+                end: start + c.code_len as usize,
+                index: i as u32,
+            });
+            let range = c.traps.offset as usize..(c.traps.offset + c.traps.len) as usize;
+            for t in &all_traps[range] {
+                traps.push(TrapSite {
+                    pc: start + t.offset as usize,
+                    kind: t.kind as u8,
+                });
+            }
+        }
+        code.sort_by_key(|c| c.start);
+        traps.sort();
+        inner.code = code;
+        inner.traps = traps.into_boxed_slice();
+        inner.type_ids = (0..h.types.len)
+            .map(|t| types::intern(&inner.func_type(t)))
+            .collect();
+        if let (Some(first), Some(last)) = (inner.code.first(), inner.code.last()) {
+            inner.text_start = first.start;
+            registry::register(first.start, last.end, &inner.traps);
+        }
+        Ok(Module {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The module's name (given at compile time).
+    pub fn name(&self) -> String {
+        self.inner.name().into_owned()
+    }
+
+    /// The module's imports, in order.
+    pub fn imports(&self) -> Vec<ImportType> {
+        let m = &self.inner;
+        m.slice::<abi::ImportRec>(m.header().imports)
+            .iter()
+            .map(|i| ImportType {
+                module: m.str(i.module).into_owned(),
+                name: m.str(i.name).into_owned(),
+                ty: m.extern_type(i.kind, i.index),
+            })
+            .collect()
+    }
+
+    /// The module's exports, in order.
+    pub fn exports(&self) -> Vec<ExportType> {
+        let m = &self.inner;
+        m.slice::<abi::ExportRec>(m.header().exports)
+            .iter()
+            .map(|e| ExportType {
+                name: m.str(e.name).into_owned(),
+                ty: m.extern_type(e.kind, e.index),
+            })
+            .collect()
+    }
+
+    pub(crate) fn ptr_eq(a: &Module, b: &Module) -> bool {
+        Arc::ptr_eq(&a.inner, &b.inner)
+    }
+}
+
+/// Checks every array the runtime may read: in bounds, aligned, and every
+/// index range inside the array it indexes.
+fn validate(m: &ModuleInner) -> Result<(), LoadError> {
+    let h = m.header();
+    let size = h.size as usize;
+    if size < std::mem::size_of::<ModuleDescriptor>() {
+        return Err(err("module descriptor is truncated"));
+    }
+    let check = |rel: Rel, elem: usize, align: usize, what: &str| -> Result<(), LoadError> {
+        let end = (rel.offset as usize)
+            .checked_add(rel.len as usize * elem)
+            .ok_or_else(|| err(format!("descriptor field {what} overflows")))?;
+        if end > size || (rel.len > 0 && rel.offset as usize % align != 0) {
+            return Err(err(format!("descriptor field {what} is out of bounds")));
+        }
+        Ok(())
+    };
+    let range = |r: Rel, len: u32, what: &str| -> Result<(), LoadError> {
+        match r.offset.checked_add(r.len) {
+            Some(end) if end <= len => Ok(()),
+            _ => Err(err(format!("descriptor index range {what} is out of bounds"))),
+        }
+    };
+    check(h.name, 1, 1, "name")?;
+    check(h.code_ptrs, 8, 8, "code_ptrs")?;
+    for (rel, what) in [
+        (h.code, "code"),
+        (h.traps, "traps"),
+        (h.call_sites, "call_sites"),
+        (h.valtypes, "valtypes"),
+        (h.types, "types"),
+        (h.imports, "imports"),
+        (h.funcs, "funcs"),
+        (h.tables, "tables"),
+        (h.memories, "memories"),
+        (h.globals, "globals"),
+        (h.exports, "exports"),
+        (h.elems, "elems"),
+        (h.datas, "datas"),
+        (h.const_ops, "const_ops"),
+        (h.elem_items, "elem_items"),
+        (h.func_names, "func_names"),
+    ] {
+        let elem = match what {
+            "code" => std::mem::size_of::<abi::CodeRec>(),
+            "traps" => std::mem::size_of::<abi::TrapRec>(),
+            "call_sites" => std::mem::size_of::<abi::CallSiteRec>(),
+            "valtypes" | "elem_items" => 4,
+            "types" => std::mem::size_of::<abi::FuncTypeRec>(),
+            "imports" => std::mem::size_of::<abi::ImportRec>(),
+            "funcs" => std::mem::size_of::<abi::FuncRec>(),
+            "tables" => std::mem::size_of::<abi::TableRec>(),
+            "memories" => std::mem::size_of::<abi::MemoryRec>(),
+            "globals" => std::mem::size_of::<abi::GlobalRec>(),
+            "exports" => std::mem::size_of::<abi::ExportRec>(),
+            "elems" => std::mem::size_of::<abi::ElemRec>(),
+            "datas" => std::mem::size_of::<abi::DataRec>(),
+            "const_ops" => std::mem::size_of::<abi::ConstOp>(),
+            _ => std::mem::size_of::<abi::NameRec>(),
+        };
+        check(rel, elem, 4, what)?;
+    }
+    if h.code.len != h.code_ptrs.len {
+        return Err(err("descriptor code tables disagree"));
+    }
+    let n_code = h.code.len;
+    for c in m.slice::<abi::CodeRec>(h.code) {
+        range(c.traps, h.traps.len, "code traps")?;
+        range(c.call_sites, h.call_sites.len, "code call sites")?;
+    }
+    for t in m.slice::<abi::FuncTypeRec>(h.types) {
+        range(t.params, h.valtypes.len, "type params")?;
+        range(t.results, h.valtypes.len, "type results")?;
+        for idx in [t.entry, t.host_adapter] {
+            if idx != abi::NO_INDEX && idx >= n_code {
+                return Err(err("descriptor trampoline index out of bounds"));
+            }
+        }
+    }
+    let n_types = h.types.len;
+    for i in m.slice::<abi::ImportRec>(h.imports) {
+        check(i.module, 1, 1, "import module")?;
+        check(i.name, 1, 1, "import name")?;
+    }
+    for f in m.slice::<abi::FuncRec>(h.funcs) {
+        if f.type_index >= n_types
+            || (f.code_index != abi::NO_INDEX && f.code_index >= n_code)
+            || (f.funcref_slot != abi::NO_INDEX && f.funcref_slot >= h.num_escaped_funcs)
+        {
+            return Err(err("descriptor function record out of bounds"));
+        }
+    }
+    let n_ops = h.const_ops.len;
+    for t in m.slice::<abi::TableRec>(h.tables) {
+        range(t.init, n_ops, "table init")?;
+    }
+    for g in m.slice::<abi::GlobalRec>(h.globals) {
+        range(g.init, n_ops, "global init")?;
+    }
+    for e in m.slice::<abi::ExportRec>(h.exports) {
+        check(e.name, 1, 1, "export name")?;
+    }
+    let n_items = h.elem_items.len;
+    for e in m.slice::<abi::ElemRec>(h.elems) {
+        range(e.offset, n_ops, "element offset")?;
+        let per_item = if e.items_kind == abi::ELEM_ITEMS_EXPRS { 2 } else { 1 };
+        let items = Rel {
+            offset: e.items.offset,
+            len: e.items.len.checked_mul(per_item).ok_or_else(|| err("element items overflow"))?,
+        };
+        range(items, n_items, "element items")?;
+        if e.items_kind == abi::ELEM_ITEMS_EXPRS {
+            let pool = m.slice::<u32>(h.elem_items);
+            for pair in pool[items.offset as usize..(items.offset + items.len) as usize].chunks(2) {
+                range(Rel { offset: pair[0], len: pair[1] }, n_ops, "element expression")?;
+            }
+        }
+    }
+    for d in m.slice::<abi::DataRec>(h.datas) {
+        range(d.offset, n_ops, "data offset")?;
+        check(d.bytes, 1, 1, "data bytes")?;
+    }
+    for n in m.slice::<abi::NameRec>(h.func_names) {
+        check(n.name, 1, 1, "function name")?;
+    }
+    let counts = [
+        (h.num_imported_funcs, h.funcs.len),
+        (h.num_imported_tables, h.tables.len),
+        (h.num_imported_memories, h.memories.len),
+        (h.num_imported_globals, h.globals.len),
+    ];
+    if counts.iter().any(|(imported, total)| imported > total) {
+        return Err(err("descriptor import counts are inconsistent"));
+    }
+    if h.start_func != abi::NO_INDEX && h.start_func >= h.funcs.len {
+        return Err(err("descriptor start function out of bounds"));
+    }
+    Ok(())
+}

@@ -1,0 +1,263 @@
+//! The store: owner of every instance, memory, table, global and function
+//! created together, and the unit of isolation between unrelated modules.
+//!
+//! Handles ([`Func`], [`Memory`], …) are indices into the store plus the
+//! store's id, so using a handle with the wrong store is detected. A store
+//! is used by one thread at a time; everything it owns is freed together
+//! when it is dropped.
+
+use crate::abi::{self, TrapKind, VMGlobal};
+use crate::func::{Func, FuncData};
+use crate::instance::InstanceData;
+use crate::memory::LinearMemory;
+use crate::module::Module;
+use crate::table::Table as TableData;
+use crate::trap::{Frame, Trap};
+use crate::traphandlers::RawTrap;
+use crate::types::GlobalType;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Resource limits applied to everything created in a store.
+#[derive(Clone, Debug, Default)]
+pub struct StoreLimits {
+    /// Largest size of any linear memory, in pages.
+    pub max_memory_pages: Option<u64>,
+    /// Largest size of any table, in elements.
+    pub max_table_elements: Option<u64>,
+    /// Most instances the store may hold.
+    pub max_instances: Option<usize>,
+}
+
+/// A global's storage and type.
+pub(crate) struct GlobalData {
+    pub(crate) ty: GlobalType,
+    pub(crate) ptr: *mut VMGlobal,
+    /// Storage for globals created by the host (instances' own globals
+    /// live in their vmctx).
+    pub(crate) _owned: Option<Box<VMGlobal>>,
+}
+
+/// Everything a store owns. Reached through [`AsStoreMut`].
+pub struct StoreOpaque {
+    pub(crate) id: u64,
+    pub(crate) modules: Vec<Module>,
+    pub(crate) instances: Vec<Box<InstanceData>>,
+    pub(crate) memories: Vec<LinearMemory>,
+    pub(crate) tables: Vec<TableData>,
+    pub(crate) globals: Vec<GlobalData>,
+    pub(crate) funcs: Vec<FuncData>,
+    /// `VMFuncRef` address -> index in `funcs`.
+    pub(crate) funcref_index: HashMap<usize, usize>,
+    /// Payloads of `externref`s; the wasm value is index + 1.
+    pub(crate) externrefs: Vec<u64>,
+    /// Canonical type id -> entry trampoline / host adapter code.
+    pub(crate) entry_trampolines: HashMap<u32, usize>,
+    pub(crate) host_adapters: HashMap<u32, usize>,
+    /// The stack limit currently written in every instance's vmctx.
+    pub(crate) stack_limit: usize,
+    pub(crate) limits: StoreLimits,
+}
+
+/// Owns a [`StoreOpaque`] at a stable address.
+pub struct Store {
+    inner: Box<StoreOpaque>,
+}
+
+static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new()
+    }
+}
+
+impl Store {
+    pub fn new() -> Store {
+        Store {
+            inner: Box::new(StoreOpaque {
+                id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
+                modules: Vec::new(),
+                instances: Vec::new(),
+                memories: Vec::new(),
+                tables: Vec::new(),
+                globals: Vec::new(),
+                funcs: Vec::new(),
+                funcref_index: HashMap::new(),
+                externrefs: Vec::new(),
+                entry_trampolines: HashMap::new(),
+                host_adapters: HashMap::new(),
+                stack_limit: 0,
+                limits: StoreLimits::default(),
+            }),
+        }
+    }
+
+    /// Sets resource limits for memories, tables and instances created
+    /// from now on.
+    pub fn set_limits(&mut self, limits: StoreLimits) {
+        self.inner.limits = limits;
+    }
+}
+
+/// Anything that gives mutable access to a store: [`Store`] and a host
+/// function's [`Caller`](crate::Caller).
+pub trait AsStoreMut {
+    fn as_store_mut(&mut self) -> &mut StoreOpaque;
+}
+
+impl AsStoreMut for Store {
+    fn as_store_mut(&mut self) -> &mut StoreOpaque {
+        &mut self.inner
+    }
+}
+
+impl AsStoreMut for StoreOpaque {
+    fn as_store_mut(&mut self) -> &mut StoreOpaque {
+        self
+    }
+}
+
+impl<T: AsStoreMut + ?Sized> AsStoreMut for &mut T {
+    fn as_store_mut(&mut self) -> &mut StoreOpaque {
+        (**self).as_store_mut()
+    }
+}
+
+impl StoreOpaque {
+    /// Panics if a handle from another store is used with this one.
+    pub(crate) fn check(&self, store_id: u64) {
+        assert_eq!(
+            store_id, self.id,
+            "a smelt handle was used with a store that did not create it"
+        );
+    }
+
+    /// Keeps `module` alive for as long as the store, and learns its
+    /// trampolines.
+    pub(crate) fn add_module(&mut self, module: &Module) {
+        if self.modules.iter().any(|m| Module::ptr_eq(m, module)) {
+            return;
+        }
+        let m = &module.inner;
+        let types = m.slice::<abi::FuncTypeRec>(m.header().types);
+        for (t, rec) in types.iter().enumerate() {
+            let id = m.type_ids[t];
+            if rec.entry != abi::NO_INDEX {
+                self.entry_trampolines
+                    .entry(id)
+                    .or_insert_with(|| m.code_ptr(rec.entry));
+            }
+            if rec.host_adapter != abi::NO_INDEX {
+                self.host_adapters
+                    .entry(id)
+                    .or_insert_with(|| m.code_ptr(rec.host_adapter));
+            }
+        }
+        self.modules.push(module.clone());
+    }
+
+    /// Writes this thread's stack limit into every instance if it changed
+    /// (a store used from another thread than last time).
+    pub(crate) fn sync_stack_limit(&mut self) {
+        let limit = crate::traphandlers::thread_stack_limit();
+        if limit == self.stack_limit {
+            return;
+        }
+        self.stack_limit = limit;
+        for instance in &mut self.instances {
+            instance.set_stack_limit(limit);
+        }
+    }
+
+    /// Turns what the signal handler recorded into a [`Trap`].
+    pub(crate) fn make_trap(&self, raw: RawTrap) -> Trap {
+        let mut trap = match raw.raised {
+            Some(t) if raw.kind == abi::TRAP_RAISED => t,
+            _ => match TrapKind::try_from(raw.kind) {
+                Ok(kind) => Trap::new(kind),
+                Err(code) => Trap::host(format!("unknown trap code {code}")),
+            },
+        };
+        let _ = raw.fault_addr;
+        if trap.backtrace().is_empty() {
+            trap.set_backtrace(self.symbolicate(&raw.frames));
+        }
+        trap
+    }
+
+    /// Wasm frames for a list of pcs (trap pc first, then return
+    /// addresses); trampolines and adapters are left out.
+    pub(crate) fn symbolicate(&self, pcs: &[usize]) -> Vec<Frame> {
+        let mut frames = Vec::new();
+        for (i, &pc) in pcs.iter().enumerate() {
+            let Some((module, range)) = self
+                .modules
+                .iter()
+                .find_map(|m| m.inner.code_at(pc).map(|r| (m, r)))
+            else {
+                continue;
+            };
+            let m = &module.inner;
+            let h = m.header();
+            let rec = m.slice::<abi::CodeRec>(h.code)[range.index as usize];
+            if rec.kind != abi::CODE_KIND_FUNCTION {
+                continue;
+            }
+            let off = (pc - range.start) as u32;
+            let wasm_offset = if i == 0 {
+                let traps = m.slice::<abi::TrapRec>(h.traps);
+                traps[rec.traps.offset as usize..(rec.traps.offset + rec.traps.len) as usize]
+                    .iter()
+                    .find(|t| t.offset == off)
+                    .map(|t| t.wasm_offset)
+            } else {
+                let sites = m.slice::<abi::CallSiteRec>(h.call_sites);
+                sites[rec.call_sites.offset as usize
+                    ..(rec.call_sites.offset + rec.call_sites.len) as usize]
+                    .iter()
+                    .find(|c| c.ret_offset == off)
+                    .map(|c| c.wasm_offset)
+            };
+            frames.push(Frame {
+                module: m.name().into_owned(),
+                func_index: rec.index,
+                func_name: m.func_name(rec.index),
+                wasm_offset: wasm_offset.filter(|o| *o != abi::NO_INDEX),
+            });
+        }
+        frames
+    }
+
+    /// The function handle for a `VMFuncRef` address (creating one the
+    /// first time a reference reaches the host).
+    pub(crate) fn func_for_ref(&mut self, funcref: usize) -> Func {
+        if let Some(i) = self.funcref_index.get(&funcref) {
+            return Func {
+                store: self.id,
+                index: *i,
+            };
+        }
+        // SAFETY: non-null funcref values only ever point to VMFuncRefs
+        // owned by this store's instances or host functions.
+        let type_id = unsafe { (*(funcref as *const abi::VMFuncRef)).type_id };
+        self.funcs.push(FuncData::Wasm {
+            funcref: funcref as *const abi::VMFuncRef,
+            type_id,
+        });
+        let index = self.funcs.len() - 1;
+        self.funcref_index.insert(funcref, index);
+        Func {
+            store: self.id,
+            index,
+        }
+    }
+
+    pub(crate) fn max_memory_pages(&self) -> Option<u64> {
+        self.limits.max_memory_pages
+    }
+
+    pub(crate) fn max_table_elements(&self) -> Option<u64> {
+        self.limits.max_table_elements
+    }
+}

@@ -1,0 +1,11 @@
+//! Platform code. Each platform folder has the same files: `mmap.rs`
+//! (virtual memory), `signals.rs` (trap delivery) and one file per
+//! architecture for the signal context registers.
+
+#[cfg(unix)]
+pub(crate) mod unix;
+#[cfg(unix)]
+pub(crate) use unix::*;
+
+#[cfg(not(unix))]
+compile_error!("smelt's runtime currently supports Unix-like systems only");

@@ -1,0 +1,176 @@
+//! Traps as the host sees them: a kind, a message and a wasm backtrace.
+
+use crate::abi::TrapKind;
+use std::fmt;
+
+/// One frame of a wasm backtrace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame {
+    /// Name of the module the function belongs to.
+    pub module: String,
+    /// Function index in its module.
+    pub func_index: u32,
+    /// Name from the name section, if any.
+    pub func_name: Option<String>,
+    /// Byte offset in the wasm module of the trapping (frame 0) or calling
+    /// instruction.
+    pub wasm_offset: Option<u32>,
+}
+
+impl fmt::Display for Frame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.wasm_offset {
+            Some(o) => write!(f, "{o:#x} - ")?,
+            None => write!(f, "<unknown> - ")?,
+        }
+        match &self.func_name {
+            Some(n) => write!(f, "{}!{}", self.module, n),
+            None => write!(f, "{}!<wasm function {}>", self.module, self.func_index),
+        }
+    }
+}
+
+/// Why a call into wasm failed.
+pub struct Trap {
+    inner: Box<TrapInner>,
+}
+
+struct TrapInner {
+    kind: TrapKind,
+    custom_code: u32,
+    message: String,
+    backtrace: Vec<Frame>,
+    /// A panic in a host function, resumed when the call returns to Rust.
+    panic: Option<Box<dyn std::any::Any + Send>>,
+    /// `proc_exit` and friends: the process exit status requested.
+    exit_code: Option<i32>,
+}
+
+impl Trap {
+    /// A trap of `kind` with its standard message.
+    pub fn new(kind: TrapKind) -> Trap {
+        Trap::with_message(kind, kind.message())
+    }
+
+    /// A trap of `kind` with a custom message.
+    pub fn with_message(kind: TrapKind, message: impl Into<String>) -> Trap {
+        Trap {
+            inner: Box::new(TrapInner {
+                kind,
+                custom_code: 0,
+                message: message.into(),
+                backtrace: Vec::new(),
+                panic: None,
+                exit_code: None,
+            }),
+        }
+    }
+
+    /// A host error (an import failed).
+    pub fn host(message: impl Into<String>) -> Trap {
+        Trap::with_message(TrapKind::HostError, message)
+    }
+
+    /// A host-defined trap code.
+    pub fn custom(code: u32, message: impl Into<String>) -> Trap {
+        let mut t = Trap::with_message(TrapKind::Custom, message);
+        t.inner.custom_code = code;
+        t
+    }
+
+    /// A request to end the program with `code` (WASI `proc_exit`).
+    pub fn exit(code: i32) -> Trap {
+        let mut t = Trap::with_message(TrapKind::HostError, format!("exit with status {code}"));
+        t.inner.exit_code = Some(code);
+        t
+    }
+
+    pub(crate) fn from_panic(payload: Box<dyn std::any::Any + Send>) -> Trap {
+        let mut t = Trap::host("a host function panicked");
+        t.inner.panic = Some(payload);
+        t
+    }
+
+    pub fn kind(&self) -> TrapKind {
+        self.inner.kind
+    }
+
+    /// The code of a [`TrapKind::Custom`] trap.
+    pub fn custom_code(&self) -> u32 {
+        self.inner.custom_code
+    }
+
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    /// Frames, innermost first.
+    pub fn backtrace(&self) -> &[Frame] {
+        &self.inner.backtrace
+    }
+
+    pub fn exit_code(&self) -> Option<i32> {
+        self.inner.exit_code
+    }
+
+    pub(crate) fn set_backtrace(&mut self, frames: Vec<Frame>) {
+        self.inner.backtrace = frames;
+    }
+
+    pub(crate) fn take_panic(&mut self) -> Option<Box<dyn std::any::Any + Send>> {
+        self.inner.panic.take()
+    }
+
+    /// The report printed by `smelt run` and executables.
+    pub fn report(&self) -> String {
+        let mut s = format!("error: wasm trap: {}\n", self.message());
+        for (i, frame) in self.backtrace().iter().enumerate() {
+            s.push_str(&format!("  {i}: {frame}\n"));
+        }
+        s
+    }
+}
+
+impl fmt::Debug for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Trap")
+            .field("kind", &self.inner.kind)
+            .field("message", &self.inner.message)
+            .field("backtrace", &self.inner.backtrace)
+            .finish()
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for Trap {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trap_is_one_pointer() {
+        assert_eq!(std::mem::size_of::<Trap>(), std::mem::size_of::<usize>());
+        assert_eq!(std::mem::size_of::<Result<(), Trap>>(), std::mem::size_of::<usize>());
+    }
+
+    #[test]
+    fn report_format() {
+        let mut t = Trap::new(TrapKind::IntegerDivideByZero);
+        t.set_backtrace(vec![Frame {
+            module: "m".into(),
+            func_index: 3,
+            func_name: Some("compute".into()),
+            wasm_offset: Some(0x1a2b),
+        }]);
+        assert_eq!(
+            t.report(),
+            "error: wasm trap: integer divide by zero\n  0: 0x1a2b - m!compute\n"
+        );
+    }
+}
