@@ -130,7 +130,9 @@ impl<'a> ModuleInfo<'a> {
         let mut validator = Validator::new_with_features(features);
         let mut referenced: BTreeSet<u32> = BTreeSet::new();
 
-        for payload in Parser::new(0).parse_all(wasm) {
+        let mut parser = Parser::new(0);
+        parser.set_features(features);
+        for payload in parser.parse_all(wasm) {
             let payload = payload?;
             let valid = validator.payload(&payload)?;
             if let ValidPayload::Func(validator, body) = valid {

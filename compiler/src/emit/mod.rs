@@ -110,9 +110,6 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
         })
         .collect();
     let mut flags = 0;
-    if !options.features.bulk_memory() {
-        flags |= abi::FLAG_MVP_INSTANTIATION;
-    }
     if options.bounds_checks == crate::BoundsChecks::Explicit {
         flags |= abi::FLAG_EXPLICIT_BOUNDS;
     }

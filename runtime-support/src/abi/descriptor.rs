@@ -40,12 +40,9 @@ pub const NO_INDEX: u32 = u32::MAX;
 /// calls and status-returning libcalls. Never a [`TrapKind`](super::TrapKind).
 pub const TRAP_RAISED: u8 = 250;
 
-/// Descriptor flag: apply Wasm 1.0 instantiation (check every segment's
-/// bounds before writing any), used when bulk memory is disabled.
-pub const FLAG_MVP_INSTANTIATION: u32 = 1 << 0;
 /// Descriptor flag: the code bounds-checks memory accesses explicitly and
 /// does not rely on a guard region.
-pub const FLAG_EXPLICIT_BOUNDS: u32 = 1 << 1;
+pub const FLAG_EXPLICIT_BOUNDS: u32 = 1 << 0;
 
 /// Alignment of the descriptor blob.
 pub const DESCRIPTOR_ALIGN: u32 = 16;
