@@ -1,0 +1,118 @@
+//! A compiled module linked into a C program with the system C compiler
+//! and the runtime staticlib embedded in smelt: results and a trap.
+
+use smelt_compiler::{Options, compile};
+use std::process::Command;
+
+const MODULE: &str = r#"
+(module
+  (memory (export "mem") 1)
+  (data (i32.const 16) "hello from wasm")
+  (func (export "add") (param i32 i32) (result i32)
+    (i32.add (local.get 0) (local.get 1)))
+  (func (export "fib") (param i64) (result i64)
+    (if (result i64) (i64.lt_u (local.get 0) (i64.const 2))
+      (then (local.get 0))
+      (else (i64.add
+        (call 1 (i64.sub (local.get 0) (i64.const 1)))
+        (call 1 (i64.sub (local.get 0) (i64.const 2)))))))
+  (func $divide (export "divide") (param i32 i32) (result i32)
+    (i32.div_s (local.get 0) (local.get 1)))
+)
+"#;
+
+const DRIVER: &str = r#"
+#include <smelt.h>
+#include <stdio.h>
+#include <string.h>
+
+extern const char smelt_mod_calc_descriptor[];
+
+int main(void) {
+  smelt_rt_trap *trap = NULL;
+  smelt_rt_instance *inst = smelt_rt_instantiate(smelt_mod_calc_descriptor, &trap);
+  if (!inst) { printf("instantiate failed: %s\n", smelt_rt_trap_message(trap)); return 1; }
+
+  smelt_rt_val args[2] = {SMELT_I32(40), SMELT_I32(2)}, res[1];
+  trap = smelt_rt_call(inst, "add", args, 2, res, 1);
+  if (trap) { printf("add trapped\n"); return 1; }
+  printf("add = %d\n", res[0].of.i32);
+
+  smelt_rt_val n = SMELT_I64(30);
+  trap = smelt_rt_call(inst, "fib", &n, 1, res, 1);
+  if (trap) { printf("fib trapped\n"); return 1; }
+  printf("fib(30) = %lld\n", (long long)res[0].of.i64);
+
+  size_t len = 0;
+  unsigned char *mem = smelt_rt_memory(inst, "mem", &len);
+  printf("memory: %zu bytes, \"%s\"\n", len, (const char *)mem + 16);
+
+  smelt_rt_val div[2] = {SMELT_I32(1), SMELT_I32(0)};
+  trap = smelt_rt_call(inst, "divide", div, 2, res, 1);
+  if (!trap) { printf("divide did not trap\n"); return 1; }
+  printf("trap kind %d: %s\n", smelt_rt_trap_kind(trap), smelt_rt_trap_message(trap));
+  printf("%s", smelt_rt_trap_report(trap));
+  smelt_rt_trap_free(trap);
+
+  /* The instance stays usable after a trap. */
+  trap = smelt_rt_call(inst, "add", args, 2, res, 1);
+  printf("after trap: add = %d\n", trap ? -1 : res[0].of.i32);
+  smelt_rt_instance_free(inst);
+  return 0;
+}
+"#;
+
+#[test]
+fn c_program_calls_module_and_sees_trap() {
+    let dir = smelt_tests::scratch_dir(env!("CARGO_TARGET_TMPDIR"), "c_link");
+    let wasm = wat::parse_str(MODULE).expect("valid wat");
+    let artifact = compile(
+        &wasm,
+        &Options {
+            module_name: "calc".into(),
+            ..Options::default()
+        },
+    )
+    .expect("compiles");
+    std::fs::write(dir.join("calc.o"), &artifact.object).unwrap();
+    std::fs::write(dir.join("main.c"), DRIVER).unwrap();
+
+    let runtime = dir.join("runtime");
+    smelt_cli::link::install_runtime(&runtime).expect("runtime installs");
+    let mut cc = smelt_cli::link::c_compiler(smelt_cli::link::HOST_TRIPLE, None).expect("a C compiler");
+    let status = cc
+        .arg(format!("-I{}", runtime.join("include").display()))
+        .arg(dir.join("main.c"))
+        .arg(dir.join("calc.o"))
+        .arg(runtime.join("libsmelt_runtime.a"))
+        .args(smelt_cli::link::SYSTEM_LIBS)
+        .arg("-o")
+        .arg(dir.join("app"))
+        .status()
+        .expect("running cc");
+    assert!(status.success(), "linking the C program failed");
+
+    let out = Command::new(dir.join("app")).output().expect("running the program");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "program failed: {stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[..5],
+        [
+            "add = 42",
+            "fib(30) = 832040",
+            "memory: 65536 bytes, \"hello from wasm\"",
+            "trap kind 3: integer divide by zero",
+            "error: wasm trap: integer divide by zero",
+        ]
+    );
+    // The backtrace names the function and the offset of `i32.div_s`.
+    let div_offset = wasm
+        .windows(3)
+        .position(|w| w == [0x20, 0x01, 0x6d])
+        .expect("local.get 1; i32.div_s in the binary")
+        + 2;
+    assert_eq!(lines[5], format!("  0: {div_offset:#x} - calc!divide"));
+    assert_eq!(lines[6], "after trap: add = 42");
+    assert_eq!(lines.len(), 7);
+}

@@ -1,0 +1,183 @@
+//! The Rust embedding API: host functions, traps, nested calls, threads.
+
+use smelt_compiler::{Options, compile};
+use smelt_runtime::{
+    Extern, Func, FuncType, Instance, Linker, Module, Store, Trap, TrapKind, Val, ValType,
+};
+
+fn module(wat: &str) -> Module {
+    let wasm = wat::parse_str(wat).expect("valid wat");
+    let artifact = compile(
+        &wasm,
+        &Options {
+            module_name: "test".into(),
+            ..Options::default()
+        },
+    )
+    .expect("compiles");
+    Module::from_object(&artifact.object).expect("loads")
+}
+
+fn call(store: &mut Store, instance: &Instance, name: &str, args: &[Val]) -> Result<Vec<Val>, Trap> {
+    instance
+        .get_func(&mut *store, name)
+        .expect("export exists")
+        .call(store, args)
+}
+
+#[test]
+fn every_trap_kind_from_its_site() {
+    let m = module(
+        r#"(module
+          (type $t (func))
+          (table 2 funcref)
+          (elem (i32.const 0) $nop)
+          (memory 1)
+          (func $nop)
+          (func (export "unreachable") unreachable)
+          (func (export "oob") (drop (i32.load (i32.const 65536))))
+          (func (export "div0") (drop (i32.div_u (i32.const 1) (i32.const 0))))
+          (func (export "overflow") (drop (i32.div_s (i32.const 0x80000000) (i32.const -1))))
+          (func (export "conv") (drop (i32.trunc_f32_s (f32.const nan))))
+          (func (export "conv_overflow") (drop (i32.trunc_f32_s (f32.const 1e10))))
+          (func (export "null") (call_indirect (type $t) (i32.const 1)))
+          (func (export "undefined") (call_indirect (type $t) (i32.const 5)))
+          (func (export "mismatch") (drop (call_indirect (result i32) (i32.const 0))))
+          (func $rec (export "stack") (call $rec))
+        )"#,
+    );
+    let mut store = Store::new();
+    let instance = Linker::new().instantiate(&mut store, &m).unwrap();
+    let cases = [
+        ("unreachable", TrapKind::Unreachable),
+        ("oob", TrapKind::MemoryOutOfBounds),
+        ("div0", TrapKind::IntegerDivideByZero),
+        ("overflow", TrapKind::IntegerOverflow),
+        ("conv", TrapKind::InvalidConversionToInteger),
+        ("conv_overflow", TrapKind::IntegerOverflow),
+        ("null", TrapKind::IndirectCallToNull),
+        ("undefined", TrapKind::UndefinedElement),
+        ("mismatch", TrapKind::IndirectCallSignatureMismatch),
+        ("stack", TrapKind::StackOverflow),
+    ];
+    for _round in 0..3 {
+        for (name, kind) in cases {
+            let trap = call(&mut store, &instance, name, &[]).unwrap_err();
+            assert_eq!(trap.kind(), kind, "{name}");
+            assert_eq!(trap.backtrace()[0].module, "test", "{name}");
+        }
+    }
+}
+
+#[test]
+fn host_functions_and_nested_calls() {
+    let m = module(
+        r#"(module
+          (import "host" "twice" (func $twice (param i32) (result i32)))
+          (import "host" "fail" (func $fail))
+          (func (export "quad") (param i32) (result i32) (call $twice (call $twice (local.get 0))))
+          (func (export "inc") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+          (func (export "fail") (call $fail))
+        )"#,
+    );
+    let mut store = Store::new();
+    let mut linker = Linker::new();
+    let ty = FuncType::new([ValType::I32], [ValType::I32]);
+    let twice = Func::new(&mut store, ty, |_caller, args, results| {
+        results[0] = Val::I32(args[0].unwrap_i32() * 2);
+        Ok(())
+    });
+    let fail = Func::new(&mut store, FuncType::new([], []), |_, _, _| {
+        Err(Trap::custom(7, "the host said no"))
+    });
+    linker.define("host", "twice", Extern::Func(twice));
+    linker.define("host", "fail", Extern::Func(fail));
+    let instance = linker.instantiate(&mut store, &m).unwrap();
+    assert_eq!(call(&mut store, &instance, "quad", &[Val::I32(5)]).unwrap()[0].unwrap_i32(), 20);
+    let trap = call(&mut store, &instance, "fail", &[]).unwrap_err();
+    assert_eq!(trap.kind(), TrapKind::Custom);
+    assert_eq!(trap.custom_code(), 7);
+    assert_eq!(trap.message(), "the host said no");
+    assert_eq!(trap.backtrace().len(), 1, "{:?}", trap.backtrace());
+
+    // wasm -> host -> wasm: a host function that calls back into the instance.
+    let mut store = Store::new();
+    let mut linker = Linker::new();
+    let reenter = Func::new(
+        &mut store,
+        FuncType::new([ValType::I32], [ValType::I32]),
+        |caller, args, results| {
+            let inc = caller.get_export("inc").unwrap().into_func().unwrap();
+            let r = inc.call(&mut *caller, &[args[0].clone()])?;
+            results[0] = Val::I32(r[0].unwrap_i32() * 10);
+            Ok(())
+        },
+    );
+    linker.define("host", "twice", Extern::Func(reenter));
+    linker.define("host", "fail", Extern::Func(fail_func(&mut store)));
+    let instance = linker.instantiate(&mut store, &m).unwrap();
+    // quad(1) = reenter(reenter(1)) = ((1+1)*10 + 1) * 10 = 210
+    assert_eq!(call(&mut store, &instance, "quad", &[Val::I32(1)]).unwrap()[0].unwrap_i32(), 210);
+}
+
+fn fail_func(store: &mut Store) -> Func {
+    Func::new(store, FuncType::new([], []), |_, _, _| Err(Trap::host("no")))
+}
+
+#[test]
+fn threads_trap_independently() {
+    let m = module(
+        r#"(module
+          (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+          (func $rec (export "rec") (param i32) (result i32) (i32.add (call $rec (local.get 0)) (i32.const 1))))"#,
+    );
+    let handles: Vec<_> = (0..8)
+        .map(|t| {
+            let m = m.clone();
+            std::thread::spawn(move || {
+                let mut store = Store::new();
+                let instance = Linker::new().instantiate(&mut store, &m).unwrap();
+                for i in 0..200 {
+                    let trap = call(&mut store, &instance, "div", &[Val::I32(i), Val::I32(0)]).unwrap_err();
+                    assert_eq!(trap.kind(), TrapKind::IntegerDivideByZero);
+                    let ok = call(&mut store, &instance, "div", &[Val::I32(i * 6), Val::I32(3)]).unwrap();
+                    assert_eq!(ok[0].unwrap_i32(), i * 2);
+                    if i % 50 == t {
+                        let trap = call(&mut store, &instance, "rec", &[Val::I32(0)]).unwrap_err();
+                        assert_eq!(trap.kind(), TrapKind::StackOverflow);
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("thread succeeded");
+    }
+}
+
+#[test]
+fn trap_sites_and_calls_map_to_wasm_offsets() {
+    let wat = r#"(module
+      (func $inner (param i32) (result i32) (i32.div_u (i32.const 10) (local.get 0)))
+      (func $middle (param i32) (result i32) (call $inner (local.get 0)))
+      (func (export "outer") (param i32) (result i32) (call $middle (local.get 0))))"#;
+    let wasm = wat::parse_str(wat).unwrap();
+    let m = module(wat);
+    let mut store = Store::new();
+    let instance = Linker::new().instantiate(&mut store, &m).unwrap();
+    let trap = call(&mut store, &instance, "outer", &[Val::I32(0)]).unwrap_err();
+    let frames = trap.backtrace();
+    let names: Vec<_> = frames.iter().map(|f| f.func_name.clone().unwrap_or_default()).collect();
+    assert_eq!(names, ["inner", "middle", ""]);
+    // Offsets: i32.div_u (0x6e) in $inner, then the two `call` opcodes (0x10).
+    let div = wasm.iter().position(|b| *b == 0x6e).unwrap() as u32;
+    assert_eq!(frames[0].wasm_offset, Some(div));
+    let calls: Vec<u32> = wasm
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w[0] == 0x10 && (w[1] == 0 || w[1] == 1))
+        .map(|(i, _)| i as u32)
+        .collect();
+    assert_eq!(frames[1].wasm_offset, Some(calls[0]));
+    assert_eq!(frames[2].wasm_offset, Some(calls[1]));
+}
