@@ -18,7 +18,12 @@ fn module(wat: &str) -> Module {
     Module::from_object(&artifact.object).expect("loads")
 }
 
-fn call(store: &mut Store, instance: &Instance, name: &str, args: &[Val]) -> Result<Vec<Val>, Trap> {
+fn call(
+    store: &mut Store,
+    instance: &Instance,
+    name: &str,
+    args: &[Val],
+) -> Result<Vec<Val>, Trap> {
     instance
         .get_func(&mut *store, name)
         .expect("export exists")
@@ -93,7 +98,10 @@ fn host_functions_and_nested_calls() {
     linker.define("host", "twice", Extern::Func(twice));
     linker.define("host", "fail", Extern::Func(fail));
     let instance = linker.instantiate(&mut store, &m).unwrap();
-    assert_eq!(call(&mut store, &instance, "quad", &[Val::I32(5)]).unwrap()[0].unwrap_i32(), 20);
+    assert_eq!(
+        call(&mut store, &instance, "quad", &[Val::I32(5)]).unwrap()[0].unwrap_i32(),
+        20
+    );
     let trap = call(&mut store, &instance, "fail", &[]).unwrap_err();
     assert_eq!(trap.kind(), TrapKind::Custom);
     assert_eq!(trap.custom_code(), 7);
@@ -117,11 +125,16 @@ fn host_functions_and_nested_calls() {
     linker.define("host", "fail", Extern::Func(fail_func(&mut store)));
     let instance = linker.instantiate(&mut store, &m).unwrap();
     // quad(1) = reenter(reenter(1)) = ((1+1)*10 + 1) * 10 = 210
-    assert_eq!(call(&mut store, &instance, "quad", &[Val::I32(1)]).unwrap()[0].unwrap_i32(), 210);
+    assert_eq!(
+        call(&mut store, &instance, "quad", &[Val::I32(1)]).unwrap()[0].unwrap_i32(),
+        210
+    );
 }
 
 fn fail_func(store: &mut Store) -> Func {
-    Func::new(store, FuncType::new([], []), |_, _, _| Err(Trap::host("no")))
+    Func::new(store, FuncType::new([], []), |_, _, _| {
+        Err(Trap::host("no"))
+    })
 }
 
 #[test]
@@ -138,9 +151,16 @@ fn threads_trap_independently() {
                 let mut store = Store::new();
                 let instance = Linker::new().instantiate(&mut store, &m).unwrap();
                 for i in 0..200 {
-                    let trap = call(&mut store, &instance, "div", &[Val::I32(i), Val::I32(0)]).unwrap_err();
+                    let trap = call(&mut store, &instance, "div", &[Val::I32(i), Val::I32(0)])
+                        .unwrap_err();
                     assert_eq!(trap.kind(), TrapKind::IntegerDivideByZero);
-                    let ok = call(&mut store, &instance, "div", &[Val::I32(i * 6), Val::I32(3)]).unwrap();
+                    let ok = call(
+                        &mut store,
+                        &instance,
+                        "div",
+                        &[Val::I32(i * 6), Val::I32(3)],
+                    )
+                    .unwrap();
                     assert_eq!(ok[0].unwrap_i32(), i * 2);
                     if i % 50 == t {
                         let trap = call(&mut store, &instance, "rec", &[Val::I32(0)]).unwrap_err();
@@ -167,7 +187,10 @@ fn trap_sites_and_calls_map_to_wasm_offsets() {
     let instance = Linker::new().instantiate(&mut store, &m).unwrap();
     let trap = call(&mut store, &instance, "outer", &[Val::I32(0)]).unwrap_err();
     let frames = trap.backtrace();
-    let names: Vec<_> = frames.iter().map(|f| f.func_name.clone().unwrap_or_default()).collect();
+    let names: Vec<_> = frames
+        .iter()
+        .map(|f| f.func_name.clone().unwrap_or_default())
+        .collect();
     assert_eq!(names, ["inner", "middle", ""]);
     // Offsets: i32.div_u (0x6e) in $inner, then the two `call` opcodes (0x10).
     let div = wasm.iter().position(|b| *b == 0x6e).unwrap() as u32;
@@ -180,4 +203,69 @@ fn trap_sites_and_calls_map_to_wasm_offsets() {
         .collect();
     assert_eq!(frames[1].wasm_offset, Some(calls[0]));
     assert_eq!(frames[2].wasm_offset, Some(calls[1]));
+}
+
+#[test]
+fn explicit_bounds_checks_without_guard_regions() {
+    let wat = r#"(module (memory (export "mem") 1 2)
+      (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+      (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#;
+    let wasm = wat::parse_str(wat).unwrap();
+    let compile_mode = |bounds| {
+        let artifact = compile(
+            &wasm,
+            &Options {
+                bounds_checks: bounds,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        Module::from_object(&artifact.object).unwrap()
+    };
+    let explicit = compile_mode(smelt_compiler::BoundsChecks::Explicit);
+    let guard = compile_mode(smelt_compiler::BoundsChecks::Guard);
+
+    let mut store = Store::new();
+    store.set_limits(smelt_runtime::StoreLimits {
+        no_guard_regions: true,
+        ..Default::default()
+    });
+    let err = Linker::new().instantiate(&mut store, &guard).unwrap_err();
+    assert!(
+        err.to_string().contains("--bounds-checks explicit"),
+        "{err}"
+    );
+
+    let instance = Linker::new().instantiate(&mut store, &explicit).unwrap();
+    let load = |store: &mut Store, at: i32| call(store, &instance, "load", &[Val::I32(at)]);
+    assert_eq!(load(&mut store, 65532).unwrap()[0].unwrap_i32(), 0);
+    for at in [65533, 65536, -1, i32::MIN] {
+        assert_eq!(
+            load(&mut store, at).unwrap_err().kind(),
+            TrapKind::MemoryOutOfBounds,
+            "{at}"
+        );
+    }
+    assert_eq!(
+        call(&mut store, &instance, "grow", &[]).unwrap()[0].unwrap_i32(),
+        1
+    );
+    assert_eq!(load(&mut store, 131068).unwrap()[0].unwrap_i32(), 0);
+    assert_eq!(
+        load(&mut store, 131069).unwrap_err().kind(),
+        TrapKind::MemoryOutOfBounds
+    );
+    assert_eq!(
+        call(&mut store, &instance, "grow", &[]).unwrap()[0].unwrap_i32(),
+        -1
+    );
+
+    // A guard-mode module must not import a memory without guard region.
+    let importer = {
+        let wasm = wat::parse_str(r#"(module (import "m" "mem" (memory 1)))"#).unwrap();
+        Module::from_object(&compile(&wasm, &Options::default()).unwrap().object).unwrap()
+    };
+    let mem = instance.get_memory(&mut store, "mem").unwrap();
+    let err = Instance::new(&mut store, &importer, &[Extern::Memory(mem)]).unwrap_err();
+    assert!(err.to_string().contains("guard"), "{err}");
 }

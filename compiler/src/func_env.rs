@@ -72,10 +72,11 @@ pub(crate) fn libcall_signature(isa: &dyn TargetIsa, libcall: Libcall) -> Signat
             let mut p = AbiParam::new(types::I32);
             p.extension = ext;
             p
-        },
+        }
     };
     let mut sig = Signature::new(isa.default_call_conv());
-    sig.params.extend(libcall.params().iter().map(|t| param(*t)));
+    sig.params
+        .extend(libcall.params().iter().map(|t| param(*t)));
     sig.returns.extend(libcall.result().map(param));
     sig
 }
@@ -209,14 +210,13 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
         let global = &self.info.globals[index as usize];
         let ty = clif_type(global.ty.content_type);
         // Immutable globals with a constant initializer are folded.
-        if !global.ty.mutable {
-            if let Some(v) = global
+        if !global.ty.mutable
+            && let Some(v) = global
                 .init
                 .as_deref()
                 .and_then(|ops| crate::translate::constant_from_ops(builder, ty, ops))
-            {
-                return v;
-            }
+        {
+            return v;
         }
         let (addr, offset) = self.global_addr(builder, index);
         let flags = if global.ty.mutable {
@@ -283,7 +283,8 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
             all.extend_from_slice(args);
             builder.ins().call(f, &all)
         } else {
-            let funcref = self.load_vmctx_field(builder, self.ptr, self.offsets.imported_func(func));
+            let funcref =
+                self.load_vmctx_field(builder, self.ptr, self.offsets.imported_func(func));
             let sig = self.sig_ref(builder, self.info.funcs[func as usize]);
             self.call_funcref(builder, sig, funcref, args, readonly())
         }
@@ -303,9 +304,10 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
         let code = builder
             .ins()
             .load(self.ptr, flags, funcref, abi::VMFUNCREF_CODE as i32);
-        let callee_vmctx = builder
-            .ins()
-            .load(self.ptr, flags, funcref, abi::VMFUNCREF_VMCTX as i32);
+        let callee_vmctx =
+            builder
+                .ins()
+                .load(self.ptr, flags, funcref, abi::VMFUNCREF_VMCTX as i32);
         let mut all = Vec::with_capacity(args.len() + 2);
         all.extend([callee_vmctx, vmctx]);
         all.extend_from_slice(args);

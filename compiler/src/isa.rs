@@ -86,15 +86,16 @@ pub(crate) fn build_isa(options: &Options) -> Result<OwnedTargetIsa> {
                     .map_err(|e| err(&format!("unknown CPU `{cpu}`"), &e))?;
             }
         }
-        Architecture::Aarch64(_) => {
-            // Apple silicon always has LSE atomics.
-            if triple.operating_system == OperatingSystem::Darwin(None)
-                || matches!(triple.operating_system, OperatingSystem::MacOSX(_))
-            {
-                builder
-                    .enable("has_lse")
-                    .map_err(|e| err("enabling LSE", &e))?;
-            }
+        // Apple silicon always has LSE atomics.
+        Architecture::Aarch64(_)
+            if matches!(
+                triple.operating_system,
+                OperatingSystem::Darwin(_) | OperatingSystem::MacOSX(_)
+            ) =>
+        {
+            builder
+                .enable("has_lse")
+                .map_err(|e| err("enabling LSE", &e))?;
         }
         _ => {}
     }

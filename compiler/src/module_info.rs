@@ -74,7 +74,6 @@ pub(crate) struct Body<'a> {
 /// Everything about a module except function bodies' contents.
 #[derive(Default)]
 pub(crate) struct ModuleInfo<'a> {
-    pub(crate) features: WasmFeatures,
     pub(crate) types: Vec<FuncType>,
     pub(crate) imports: Vec<Import<'a>>,
     /// Type index of every function, imports first.
@@ -123,10 +122,7 @@ impl<'a> ModuleInfo<'a> {
 
     /// Parses and validates everything but function bodies.
     pub(crate) fn parse(wasm: &'a [u8], features: WasmFeatures) -> Result<ModuleInfo<'a>> {
-        let mut info = ModuleInfo {
-            features,
-            ..Default::default()
-        };
+        let mut info = ModuleInfo::default();
         let mut validator = Validator::new_with_features(features);
         let mut referenced: BTreeSet<u32> = BTreeSet::new();
 
@@ -335,8 +331,12 @@ impl<'a> ModuleInfo<'a> {
                         }
                     }
                 }
-                Payload::ModuleSection { unchecked_range, .. }
-                | Payload::ComponentSection { unchecked_range, .. } => {
+                Payload::ModuleSection {
+                    unchecked_range, ..
+                }
+                | Payload::ComponentSection {
+                    unchecked_range, ..
+                } => {
                     return Err(unsupported!(unchecked_range.start, "components"));
                 }
                 _ => {}
@@ -379,7 +379,12 @@ pub(crate) fn const_expr(
                 let b = value.i128() as u128;
                 (
                     abi::OP_V128_CONST,
-                    [b as u32, (b >> 32) as u32, (b >> 64) as u32, (b >> 96) as u32],
+                    [
+                        b as u32,
+                        (b >> 32) as u32,
+                        (b >> 64) as u32,
+                        (b >> 96) as u32,
+                    ],
                 )
             }
             Operator::GlobalGet { global_index } => (abi::OP_GLOBAL_GET, [global_index, 0, 0, 0]),
@@ -387,7 +392,7 @@ pub(crate) fn const_expr(
                 let ty = crate::types::ref_type(RefType::new(true, hty).ok_or_else(|| {
                     CompileError::InvalidWasm {
                         message: "invalid reference type".into(),
-                        offset: Some(offset as u64),
+                        offset: Some(offset),
                     }
                 })?);
                 (abi::OP_REF_NULL, [ty.0, 0, 0, 0])
@@ -404,7 +409,10 @@ pub(crate) fn const_expr(
             Operator::I64Mul => (abi::OP_I64_MUL, [0; 4]),
             Operator::End => break,
             other => {
-                return Err(unsupported!(offset, "constant expression operator {other:?}"));
+                return Err(unsupported!(
+                    offset,
+                    "constant expression operator {other:?}"
+                ));
             }
         };
         ops.push(ConstOp { op: code, imm });

@@ -18,7 +18,11 @@ pub(crate) fn val_type(ty: ValType) -> abi::ValType {
 
 /// The descriptor encoding of a reference type.
 pub(crate) fn ref_type(r: RefType) -> abi::ValType {
-    let nullable = if r.is_nullable() { abi::types::NULLABLE } else { 0 };
+    let nullable = if r.is_nullable() {
+        abi::types::NULLABLE
+    } else {
+        0
+    };
     match r.heap_type() {
         HeapType::Concrete(idx) | HeapType::Exact(idx) => {
             let index = idx.as_module_index().unwrap_or(0);

@@ -68,7 +68,7 @@ impl Memory {
     /// A new memory owned by the store (e.g. to import into modules).
     pub fn new(mut store: impl AsStoreMut, ty: MemoryType) -> Result<Memory, String> {
         let store = store.as_store_mut();
-        let mem = LinearMemory::new(ty, store.max_memory_pages())?;
+        let mem = LinearMemory::new(ty, store.max_memory_pages(), !store.limits.no_guard_regions)?;
         store.memories.push(mem);
         Ok(Memory {
             store: store.id,

@@ -111,7 +111,11 @@ impl InstanceData {
             self.read::<usize>(self.offsets.imported_func(func))
         } else {
             let slot = self.module.inner.func_rec(func).funcref_slot;
-            assert_ne!(slot, abi::NO_INDEX, "validation only references declared functions");
+            assert_ne!(
+                slot,
+                abi::NO_INDEX,
+                "validation only references declared functions"
+            );
             self.vmctx() as usize + self.offsets.func_ref(slot) as usize
         }
     }
@@ -150,7 +154,10 @@ impl InstanceData {
                 abi::OP_REF_NULL => ValRaw::from_u64(0),
                 abi::OP_REF_FUNC => ValRaw::from_u64(self.funcref(op.imm[0]) as u64),
                 abi::OP_I32_ADD | abi::OP_I32_SUB | abi::OP_I32_MUL => {
-                    let (b, a) = (stack.pop().unwrap_or_default(), stack.pop().unwrap_or_default());
+                    let (b, a) = (
+                        stack.pop().unwrap_or_default(),
+                        stack.pop().unwrap_or_default(),
+                    );
                     let (a, b) = (a.u32(), b.u32());
                     ValRaw::from_u32(match op.op {
                         abi::OP_I32_ADD => a.wrapping_add(b),
@@ -159,7 +166,10 @@ impl InstanceData {
                     })
                 }
                 abi::OP_I64_ADD | abi::OP_I64_SUB | abi::OP_I64_MUL => {
-                    let (b, a) = (stack.pop().unwrap_or_default(), stack.pop().unwrap_or_default());
+                    let (b, a) = (
+                        stack.pop().unwrap_or_default(),
+                        stack.pop().unwrap_or_default(),
+                    );
                     let (a, b) = (a.u64(), b.u64());
                     ValRaw::from_u64(match op.op {
                         abi::OP_I64_ADD => a.wrapping_add(b),
@@ -339,7 +349,11 @@ impl Instance {
     }
 }
 
-pub(crate) fn export_by_name(store: &mut StoreOpaque, instance: usize, name: &str) -> Option<Extern> {
+pub(crate) fn export_by_name(
+    store: &mut StoreOpaque,
+    instance: usize,
+    name: &str,
+) -> Option<Extern> {
     let module = store.instances[instance].module.clone();
     let m = &module.inner;
     let e = *m
@@ -436,12 +450,12 @@ fn instantiate(
     module: &Module,
     imports: &[Extern],
 ) -> Result<usize, InstantiationError> {
-    if let Some(max) = store.limits.max_instances {
-        if store.instances.len() >= max {
-            return Err(InstantiationError::Resource(format!(
-                "the store's limit of {max} instances is reached"
-            )));
-        }
+    if let Some(max) = store.limits.max_instances
+        && store.instances.len() >= max
+    {
+        return Err(InstantiationError::Resource(format!(
+            "the store's limit of {max} instances is reached"
+        )));
     }
     let m = &module.inner;
     let h = *m.header();
@@ -453,8 +467,27 @@ fn instantiate(
             imports.len()
         )));
     }
+    let guard_mode = h.flags & abi::FLAG_EXPLICIT_BOUNDS == 0;
+    if guard_mode && store.limits.no_guard_regions && h.memories.len > 0 {
+        return Err(InstantiationError::Resource(
+            "module was compiled with --bounds-checks guard, which needs memories with guard \
+             regions, but this store creates memories without them; recompile with \
+             --bounds-checks explicit"
+                .into(),
+        ));
+    }
     for (rec, ext) in import_recs.iter().zip(imports) {
         check_import(store, module, rec, ext)?;
+        if let (true, Extern::Memory(mem)) = (guard_mode, ext)
+            && !store.memories[mem.index].guarded
+            && !store.memories[mem.index].ty.memory64
+        {
+            return Err(link_err(
+                &m.str(rec.module),
+                &m.str(rec.name),
+                "memory without a guard region imported by a module compiled with --bounds-checks guard",
+            ));
+        }
     }
     store.add_module(module);
 
@@ -504,9 +537,7 @@ fn instantiate(
     for ext in imports {
         match ext {
             Extern::Func(f) => {
-                let ptr = f
-                    .vm_funcref(store)
-                    .map_err(InstantiationError::Link)?;
+                let ptr = f.vm_funcref(store).map_err(InstantiationError::Link)?;
                 data.write(offsets.imported_func(nf), ptr);
                 nf += 1;
             }
@@ -553,8 +584,12 @@ fn instantiate(
 
     // Defined memories.
     for rec in &m.slice::<abi::MemoryRec>(h.memories)[h.num_imported_memories as usize..] {
-        let mem = LinearMemory::new(m.memory_type(rec), store.max_memory_pages())
-            .map_err(InstantiationError::Resource)?;
+        let mem = LinearMemory::new(
+            m.memory_type(rec),
+            store.max_memory_pages(),
+            !store.limits.no_guard_regions,
+        )
+        .map_err(InstantiationError::Resource)?;
         store.memories.push(mem);
         data.memories.push(store.memories.len() - 1);
     }
@@ -568,7 +603,11 @@ fn instantiate(
 
     // Defined globals, in order (initializers may read earlier ones).
     let global_recs = m.slice::<abi::GlobalRec>(h.globals);
-    for (g, rec) in global_recs.iter().enumerate().skip(h.num_imported_globals as usize) {
+    for (g, rec) in global_recs
+        .iter()
+        .enumerate()
+        .skip(h.num_imported_globals as usize)
+    {
         let value = data.eval_const(data.const_expr(rec.init));
         let ptr = data.global_ptr(g as u32);
         // SAFETY: `ptr` is this global's slot inside the vmctx.
@@ -639,8 +678,16 @@ fn initialize_segments(store: &mut StoreOpaque, index: usize) -> Result<(), Inst
         match e.mode {
             abi::SEGMENT_ACTIVE => {
                 let dst = elem_offset(store, e);
-                table_init(store, index, e.table, i as u32, dst, 0, u64::from(e.items.len))
-                    .map_err(|k| InstantiationError::Trap(Trap::new(k)))?;
+                table_init(
+                    store,
+                    index,
+                    e.table,
+                    i as u32,
+                    dst,
+                    0,
+                    u64::from(e.items.len),
+                )
+                .map_err(|k| InstantiationError::Trap(Trap::new(k)))?;
                 store.instances[index].dropped_elems[i] = true;
             }
             abi::SEGMENT_DECLARED => store.instances[index].dropped_elems[i] = true,
@@ -650,8 +697,16 @@ fn initialize_segments(store: &mut StoreOpaque, index: usize) -> Result<(), Inst
     for (i, d) in datas.iter().enumerate() {
         if d.mode == abi::SEGMENT_ACTIVE {
             let dst = data_offset(store, d);
-            memory_init(store, index, d.memory, i as u32, dst, 0, u64::from(d.bytes.len))
-                .map_err(|k| InstantiationError::Trap(Trap::new(k)))?;
+            memory_init(
+                store,
+                index,
+                d.memory,
+                i as u32,
+                dst,
+                0,
+                u64::from(d.bytes.len),
+            )
+            .map_err(|k| InstantiationError::Trap(Trap::new(k)))?;
             store.instances[index].dropped_datas[i] = true;
         }
     }

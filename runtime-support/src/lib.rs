@@ -67,6 +67,8 @@ pub use {
     module::{ExportType, ImportType, LoadError, Module},
     store::{AsStoreMut, Store, StoreLimits, StoreOpaque},
     trap::{Frame, Trap},
-    types::{ExternType, FuncType, GlobalType, Limits, MemoryType, TableType, ValType, val_type_name},
+    types::{
+        ExternType, FuncType, GlobalType, Limits, MemoryType, TableType, ValType, val_type_name,
+    },
     values::{ExternRef, Val, ValRaw},
 };

@@ -43,7 +43,12 @@ unsafe extern "C" fn memory_grow(vmctx: *mut u8, memory: u32, delta: u64) -> u64
     store.memories[m].grow(delta).unwrap_or(u64::MAX)
 }
 
-fn range(start: u64, len: u64, limit: u64, kind: TrapKind) -> Result<std::ops::Range<usize>, TrapKind> {
+fn range(
+    start: u64,
+    len: u64,
+    limit: u64,
+    kind: TrapKind,
+) -> Result<std::ops::Range<usize>, TrapKind> {
     match start.checked_add(len) {
         Some(end) if end <= limit => Ok(start as usize..end as usize),
         _ => Err(kind),
@@ -72,17 +77,34 @@ unsafe extern "C" fn memory_copy(
     let (store, i) = unsafe { context(vmctx) };
     let (d, s) = {
         let inst = &store.instances[i];
-        (inst.memories[dst_mem as usize], inst.memories[src_mem as usize])
+        (
+            inst.memories[dst_mem as usize],
+            inst.memories[src_mem as usize],
+        )
     };
     let result = (|| {
-        let src_range = range(src, len, store.memories[s].byte_len() as u64, TrapKind::MemoryOutOfBounds)?;
-        let dst_range = range(dst, len, store.memories[d].byte_len() as u64, TrapKind::MemoryOutOfBounds)?;
+        let src_range = range(
+            src,
+            len,
+            store.memories[s].byte_len() as u64,
+            TrapKind::MemoryOutOfBounds,
+        )?;
+        let dst_range = range(
+            dst,
+            len,
+            store.memories[d].byte_len() as u64,
+            TrapKind::MemoryOutOfBounds,
+        )?;
         let src_ptr = store.memories[s].base();
         let dst_ptr = store.memories[d].base();
         // SAFETY: both ranges are inside their memories (checked above);
         // `copy` handles overlap within one memory.
         unsafe {
-            std::ptr::copy(src_ptr.add(src_range.start), dst_ptr.add(dst_range.start), src_range.len())
+            std::ptr::copy(
+                src_ptr.add(src_range.start),
+                dst_ptr.add(dst_range.start),
+                src_range.len(),
+            )
         };
         Ok(())
     })();
@@ -99,7 +121,15 @@ unsafe extern "C" fn memory_init(
 ) -> u32 {
     // SAFETY: called by compiled code with its own vmctx.
     let (store, i) = unsafe { context(vmctx) };
-    status(instance::memory_init(store, i, memory, data, dst, u64::from(src), u64::from(len)))
+    status(instance::memory_init(
+        store,
+        i,
+        memory,
+        data,
+        dst,
+        u64::from(src),
+        u64::from(len),
+    ))
 }
 
 unsafe extern "C" fn data_drop(vmctx: *mut u8, data: u32) {
@@ -120,8 +150,7 @@ unsafe extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u64, val: usize
     let (store, i) = unsafe { context(vmctx) };
     let t = &mut store.tables[store.instances[i].tables[table as usize]];
     status(
-        range(dst, len, t.len(), TrapKind::TableOutOfBounds)
-            .map(|r| t.elements_mut()[r].fill(val)),
+        range(dst, len, t.len(), TrapKind::TableOutOfBounds).map(|r| t.elements_mut()[r].fill(val)),
     )
 }
 
@@ -137,13 +166,18 @@ unsafe extern "C" fn table_copy(
     let (store, i) = unsafe { context(vmctx) };
     let (d, s) = {
         let inst = &store.instances[i];
-        (inst.tables[dst_table as usize], inst.tables[src_table as usize])
+        (
+            inst.tables[dst_table as usize],
+            inst.tables[src_table as usize],
+        )
     };
     let result = (|| {
         let src_range = range(src, len, store.tables[s].len(), TrapKind::TableOutOfBounds)?;
         let dst_range = range(dst, len, store.tables[d].len(), TrapKind::TableOutOfBounds)?;
         if d == s {
-            store.tables[d].elements_mut().copy_within(src_range, dst_range.start);
+            store.tables[d]
+                .elements_mut()
+                .copy_within(src_range, dst_range.start);
         } else {
             let items = store.tables[s].elements()[src_range].to_vec();
             store.tables[d].elements_mut()[dst_range].copy_from_slice(&items);
@@ -163,7 +197,15 @@ unsafe extern "C" fn table_init(
 ) -> u32 {
     // SAFETY: called by compiled code with its own vmctx.
     let (store, i) = unsafe { context(vmctx) };
-    status(instance::table_init(store, i, table, elem, dst, u64::from(src), u64::from(len)))
+    status(instance::table_init(
+        store,
+        i,
+        table,
+        elem,
+        dst,
+        u64::from(src),
+        u64::from(len),
+    ))
 }
 
 unsafe extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) {

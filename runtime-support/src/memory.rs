@@ -28,6 +28,9 @@ pub(crate) struct LinearMemory {
     pub(crate) ty: MemoryType,
     /// The largest size this memory may reach, in bytes.
     max_bytes: u64,
+    /// Whether the reservation includes the guard region that guard-mode
+    /// code relies on.
+    pub(crate) guarded: bool,
 }
 
 // SAFETY: the definition's base points into `mmap`, owned by this value.
@@ -35,8 +38,14 @@ unsafe impl Send for LinearMemory {}
 
 impl LinearMemory {
     /// Creates a memory of type `ty`, with at most `limit_pages` pages if
-    /// the embedder set a resource limit.
-    pub(crate) fn new(ty: MemoryType, limit_pages: Option<u64>) -> Result<LinearMemory, String> {
+    /// the embedder set a resource limit. With `guarded`, a 32-bit memory
+    /// reserves the full guard region; without, only its maximum size
+    /// (enough for code compiled with explicit bounds checks).
+    pub(crate) fn new(
+        ty: MemoryType,
+        limit_pages: Option<u64>,
+        guarded: bool,
+    ) -> Result<LinearMemory, String> {
         let page = 1u64 << ty.page_size_log2;
         let absolute_max_bytes = if ty.memory64 {
             // Reserve what a 64-bit memory may grow to, capped so that the
@@ -60,15 +69,20 @@ impl LinearMemory {
                 ty.limits.min
             ));
         }
-        let reserve = if ty.memory64 {
-            max_bytes.next_multiple_of(page_size() as u64)
-        } else {
+        let guarded = guarded && !ty.memory64;
+        let reserve = if guarded {
             abi::MEMORY32_RESERVATION + abi::MEMORY32_RESERVATION_SLACK
+        } else {
+            max_bytes.next_multiple_of(page_size() as u64)
         };
-        let mmap = Mmap::reserve(reserve as usize)
-            .map_err(|e| format!("cannot reserve memory: {e}"))?;
-        mmap.protect(0, (min_bytes as usize).next_multiple_of(page_size()), Protection::ReadWrite)
-            .map_err(|e| format!("cannot commit memory: {e}"))?;
+        let mmap =
+            Mmap::reserve(reserve as usize).map_err(|e| format!("cannot reserve memory: {e}"))?;
+        mmap.protect(
+            0,
+            (min_bytes as usize).next_multiple_of(page_size()),
+            Protection::ReadWrite,
+        )
+        .map_err(|e| format!("cannot commit memory: {e}"))?;
         let def = Box::new(VMMemoryDefinition {
             base: mmap.as_ptr(),
             length: min_bytes as usize,
@@ -78,6 +92,7 @@ impl LinearMemory {
             def,
             ty,
             max_bytes,
+            guarded,
         })
     }
 

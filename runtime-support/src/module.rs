@@ -31,7 +31,9 @@ pub struct Module {
 
 impl std::fmt::Debug for Module {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Module").field("name", &self.name()).finish()
+        f.debug_struct("Module")
+            .field("name", &self.name())
+            .finish()
     }
 }
 
@@ -86,7 +88,10 @@ impl ModuleInner {
         // SAFETY: every Rel reachable from the header was bounds- and
         // alignment-checked in `validate`.
         unsafe {
-            std::slice::from_raw_parts(self.desc.add(rel.offset as usize) as *const T, rel.len as usize)
+            std::slice::from_raw_parts(
+                self.desc.add(rel.offset as usize) as *const T,
+                rel.len as usize,
+            )
         }
     }
 
@@ -246,7 +251,7 @@ impl Module {
         #[cfg(feature = "loader")] image: Option<crate::loader::Image>,
         #[cfg(not(feature = "loader"))] image: Option<()>,
     ) -> Result<Module, LoadError> {
-        if desc.is_null() || (desc as usize) % abi::DESCRIPTOR_ALIGN as usize != 0 {
+        if desc.is_null() || !(desc as usize).is_multiple_of(abi::DESCRIPTOR_ALIGN as usize) {
             return Err(err("module descriptor is misaligned"));
         }
         // SAFETY: the caller promises a descriptor; we read the header
@@ -359,7 +364,7 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
         let end = (rel.offset as usize)
             .checked_add(rel.len as usize * elem)
             .ok_or_else(|| err(format!("descriptor field {what} overflows")))?;
-        if end > size || (rel.len > 0 && rel.offset as usize % align != 0) {
+        if end > size || (rel.len > 0 && !(rel.offset as usize).is_multiple_of(align)) {
             return Err(err(format!("descriptor field {what} is out of bounds")));
         }
         Ok(())
@@ -367,7 +372,9 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
     let range = |r: Rel, len: u32, what: &str| -> Result<(), LoadError> {
         match r.offset.checked_add(r.len) {
             Some(end) if end <= len => Ok(()),
-            _ => Err(err(format!("descriptor index range {what} is out of bounds"))),
+            _ => Err(err(format!(
+                "descriptor index range {what} is out of bounds"
+            ))),
         }
     };
     check(h.name, 1, 1, "name")?;
@@ -452,16 +459,31 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
     let n_items = h.elem_items.len;
     for e in m.slice::<abi::ElemRec>(h.elems) {
         range(e.offset, n_ops, "element offset")?;
-        let per_item = if e.items_kind == abi::ELEM_ITEMS_EXPRS { 2 } else { 1 };
+        let per_item = if e.items_kind == abi::ELEM_ITEMS_EXPRS {
+            2
+        } else {
+            1
+        };
         let items = Rel {
             offset: e.items.offset,
-            len: e.items.len.checked_mul(per_item).ok_or_else(|| err("element items overflow"))?,
+            len: e
+                .items
+                .len
+                .checked_mul(per_item)
+                .ok_or_else(|| err("element items overflow"))?,
         };
         range(items, n_items, "element items")?;
         if e.items_kind == abi::ELEM_ITEMS_EXPRS {
             let pool = m.slice::<u32>(h.elem_items);
             for pair in pool[items.offset as usize..(items.offset + items.len) as usize].chunks(2) {
-                range(Rel { offset: pair[0], len: pair[1] }, n_ops, "element expression")?;
+                range(
+                    Rel {
+                        offset: pair[0],
+                        len: pair[1],
+                    },
+                    n_ops,
+                    "element expression",
+                )?;
             }
         }
     }

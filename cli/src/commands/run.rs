@@ -36,7 +36,12 @@ pub(crate) fn load_module(path: &std::path::Path, codegen: &CodegenArgs) -> Resu
 }
 
 fn parse_arg(text: &str, ty: ValType) -> Result<Val> {
-    let bad = || anyhow!("invalid argument `{text}` for a parameter of type {}", smelt_runtime::val_type_name(ty));
+    let bad = || {
+        anyhow!(
+            "invalid argument `{text}` for a parameter of type {}",
+            smelt_runtime::val_type_name(ty)
+        )
+    };
     Ok(match ty {
         ValType::I32 => Val::I32(
             text.parse::<i32>()
@@ -87,7 +92,10 @@ impl RunCommand {
         let name = self.invoke.as_deref().unwrap_or("_start");
         let Some(func) = instance.get_func(&mut store, name) else {
             if self.invoke.is_some() {
-                return Err(anyhow!("{}: no exported function `{name}`", self.input.display()));
+                return Err(anyhow!(
+                    "{}: no exported function `{name}`",
+                    self.input.display()
+                ));
             }
             return Ok(ExitCode::SUCCESS);
         };

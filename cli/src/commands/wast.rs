@@ -28,13 +28,17 @@ pub struct WastCommand {
 }
 
 /// Parses `--spec` and `--feature` into a feature set.
-pub fn features(spec: Option<&str>, extra: &[String]) -> Result<WasmFeatures> {
+pub(crate) fn features(spec: Option<&str>, extra: &[String]) -> Result<WasmFeatures> {
     let mut f = match spec {
         None => smelt_compiler::supported_features(),
         Some("1.0" | "1") => WasmFeatures::WASM1,
         Some("2.0" | "2") => WasmFeatures::WASM2,
         Some("3.0" | "3") => WasmFeatures::WASM3,
-        Some(other) => return Err(anyhow!("unknown spec version `{other}` (use 1.0, 2.0 or 3.0)")),
+        Some(other) => {
+            return Err(anyhow!(
+                "unknown spec version `{other}` (use 1.0, 2.0 or 3.0)"
+            ));
+        }
     };
     for name in extra {
         let flag = WasmFeatures::from_name(&name.replace('-', "_").to_uppercase())
@@ -58,7 +62,12 @@ impl WastCommand {
         let mut total = crate::wast::Summary::default();
         for file in &self.files {
             let text = std::fs::read(file).map_err(|e| anyhow!("{}: {e}", file.display()))?;
-            let summary = run_file(&file.display().to_string(), &text, &options, &mut std::io::stdout());
+            let summary = run_file(
+                &file.display().to_string(),
+                &text,
+                &options,
+                &mut std::io::stdout(),
+            );
             total.add(&summary);
         }
         println!("{}", total.line());

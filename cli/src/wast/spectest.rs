@@ -16,7 +16,11 @@ pub(crate) fn define(store: &mut Store, linker: &mut Linker) {
         ("print_f64_f64", &[ValType::F64, ValType::F64]),
     ];
     for (name, params) in prints {
-        let f = Func::new(&mut *store, FuncType::new(params.iter().copied(), []), |_, _, _| Ok(()));
+        let f = Func::new(
+            &mut *store,
+            FuncType::new(params.iter().copied(), []),
+            |_, _, _| Ok(()),
+        );
         linker.define("spectest", name, Extern::Func(f));
     }
     let globals = [

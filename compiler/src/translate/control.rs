@@ -307,7 +307,5 @@ pub(crate) fn translate_unreachable_operator(
 
 /// Pushes the results of a call instruction.
 pub(crate) fn push_results(builder: &FunctionBuilder, stacks: &mut Stacks, inst: ir::Inst) {
-    stacks
-        .values
-        .extend_from_slice(builder.inst_results(inst));
+    stacks.values.extend_from_slice(builder.inst_results(inst));
 }

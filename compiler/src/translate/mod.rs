@@ -5,12 +5,14 @@
 //! operator and dispatches it in [`translate_operator`], a single `match`
 //! whose arms call the family modules below.
 
+mod bulk;
 mod calls;
 mod control;
 mod conversions;
 mod memory;
 mod numeric;
 pub(crate) mod stack;
+mod tables;
 mod variables;
 
 use crate::error::{Result, unsupported};
@@ -74,7 +76,7 @@ impl FuncTranslator {
         for _ in 0..locals.get_count() {
             let offset = locals.original_position();
             let (count, ty) = locals.read()?;
-            validator.define_locals(offset as u64, count, ty)?;
+            validator.define_locals(offset, count, ty)?;
             let clif_ty = env.clif(ty);
             for _ in 0..count {
                 let var = builder.declare_var(clif_ty);
@@ -86,9 +88,7 @@ impl FuncTranslator {
         }
 
         // The body is a block whose destination returns the results.
-        let results: Vec<ValType> = env.info.types[body.validator.ty as usize]
-            .results
-            .clone();
+        let results: Vec<ValType> = env.info.types[body.validator.ty as usize].results.clone();
         let exit = control::block_with_params(&mut builder, env, &results);
         self.stacks.clear();
         self.stacks.control.push(ControlFrame {
@@ -104,7 +104,7 @@ impl FuncTranslator {
         while !reader.eof() {
             let offset = reader.original_position();
             let op = reader.read()?;
-            validator.op(offset as u64, &op)?;
+            validator.op(offset, &op)?;
             builder.set_srcloc(SourceLoc::new(offset as u32));
             if self.stacks.reachable {
                 translate_operator(&mut builder, &mut self.stacks, env, &op, offset as usize)?;
@@ -147,7 +147,9 @@ pub(crate) fn constant_from_ops(
 ) -> Option<Value> {
     let [op] = ops else { return None };
     Some(match (op.op, ty) {
-        (abi::OP_I32_CONST, types::I32) => builder.ins().iconst(types::I32, i64::from(op.imm[0] as i32)),
+        (abi::OP_I32_CONST, types::I32) => builder
+            .ins()
+            .iconst(types::I32, i64::from(op.imm[0] as i32)),
         (abi::OP_I64_CONST, types::I64) => builder
             .ins()
             .iconst(types::I64, abi::join64(op.imm[0], op.imm[1]) as i64),
@@ -217,21 +219,131 @@ fn translate_operator(
         }
 
         // ---- memory -------------------------------------------------------
-        Operator::I32Load { memarg } => memory::translate_load(builder, stacks, env, memarg, I32, Load::Plain),
-        Operator::I64Load { memarg } => memory::translate_load(builder, stacks, env, memarg, I64, Load::Plain),
-        Operator::F32Load { memarg } => memory::translate_load(builder, stacks, env, memarg, F32, Load::Plain),
-        Operator::F64Load { memarg } => memory::translate_load(builder, stacks, env, memarg, F64, Load::Plain),
-        Operator::I32Load8S { memarg } => memory::translate_load(builder, stacks, env, memarg, I32, Load::Extend { bytes: 1, signed: true }),
-        Operator::I32Load8U { memarg } => memory::translate_load(builder, stacks, env, memarg, I32, Load::Extend { bytes: 1, signed: false }),
-        Operator::I32Load16S { memarg } => memory::translate_load(builder, stacks, env, memarg, I32, Load::Extend { bytes: 2, signed: true }),
-        Operator::I32Load16U { memarg } => memory::translate_load(builder, stacks, env, memarg, I32, Load::Extend { bytes: 2, signed: false }),
-        Operator::I64Load8S { memarg } => memory::translate_load(builder, stacks, env, memarg, I64, Load::Extend { bytes: 1, signed: true }),
-        Operator::I64Load8U { memarg } => memory::translate_load(builder, stacks, env, memarg, I64, Load::Extend { bytes: 1, signed: false }),
-        Operator::I64Load16S { memarg } => memory::translate_load(builder, stacks, env, memarg, I64, Load::Extend { bytes: 2, signed: true }),
-        Operator::I64Load16U { memarg } => memory::translate_load(builder, stacks, env, memarg, I64, Load::Extend { bytes: 2, signed: false }),
-        Operator::I64Load32S { memarg } => memory::translate_load(builder, stacks, env, memarg, I64, Load::Extend { bytes: 4, signed: true }),
-        Operator::I64Load32U { memarg } => memory::translate_load(builder, stacks, env, memarg, I64, Load::Extend { bytes: 4, signed: false }),
-        Operator::I32Store { memarg } | Operator::F32Store { memarg } | Operator::I64Store32 { memarg } => {
+        Operator::I32Load { memarg } => {
+            memory::translate_load(builder, stacks, env, memarg, I32, Load::Plain)
+        }
+        Operator::I64Load { memarg } => {
+            memory::translate_load(builder, stacks, env, memarg, I64, Load::Plain)
+        }
+        Operator::F32Load { memarg } => {
+            memory::translate_load(builder, stacks, env, memarg, F32, Load::Plain)
+        }
+        Operator::F64Load { memarg } => {
+            memory::translate_load(builder, stacks, env, memarg, F64, Load::Plain)
+        }
+        Operator::I32Load8S { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I32,
+            Load::Extend {
+                bytes: 1,
+                signed: true,
+            },
+        ),
+        Operator::I32Load8U { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I32,
+            Load::Extend {
+                bytes: 1,
+                signed: false,
+            },
+        ),
+        Operator::I32Load16S { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I32,
+            Load::Extend {
+                bytes: 2,
+                signed: true,
+            },
+        ),
+        Operator::I32Load16U { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I32,
+            Load::Extend {
+                bytes: 2,
+                signed: false,
+            },
+        ),
+        Operator::I64Load8S { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I64,
+            Load::Extend {
+                bytes: 1,
+                signed: true,
+            },
+        ),
+        Operator::I64Load8U { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I64,
+            Load::Extend {
+                bytes: 1,
+                signed: false,
+            },
+        ),
+        Operator::I64Load16S { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I64,
+            Load::Extend {
+                bytes: 2,
+                signed: true,
+            },
+        ),
+        Operator::I64Load16U { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I64,
+            Load::Extend {
+                bytes: 2,
+                signed: false,
+            },
+        ),
+        Operator::I64Load32S { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I64,
+            Load::Extend {
+                bytes: 4,
+                signed: true,
+            },
+        ),
+        Operator::I64Load32U { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I64,
+            Load::Extend {
+                bytes: 4,
+                signed: false,
+            },
+        ),
+        Operator::I32Store { memarg }
+        | Operator::F32Store { memarg }
+        | Operator::I64Store32 { memarg } => {
             memory::translate_store(builder, stacks, env, memarg, 4)
         }
         Operator::I64Store { memarg } | Operator::F64Store { memarg } => {
@@ -246,6 +358,36 @@ fn translate_operator(
         Operator::MemorySize { mem } => memory::translate_memory_size(builder, stacks, env, *mem),
         Operator::MemoryGrow { mem } => memory::translate_memory_grow(builder, stacks, env, *mem),
 
+        // ---- bulk memory ------------------------------------------------------
+        Operator::MemoryCopy { dst_mem, src_mem } => {
+            bulk::translate_memory_copy(builder, stacks, env, *dst_mem, *src_mem)
+        }
+        Operator::MemoryFill { mem } => bulk::translate_memory_fill(builder, stacks, env, *mem),
+        Operator::MemoryInit { data_index, mem } => {
+            bulk::translate_memory_init(builder, stacks, env, *mem, *data_index)
+        }
+        Operator::DataDrop { data_index } => bulk::translate_data_drop(builder, env, *data_index),
+
+        // ---- tables and references ----------------------------------------------
+        Operator::TableGet { table } => tables::translate_table_get(builder, stacks, env, *table),
+        Operator::TableSet { table } => tables::translate_table_set(builder, stacks, env, *table),
+        Operator::TableSize { table } => tables::translate_table_size(builder, stacks, env, *table),
+        Operator::TableGrow { table } => tables::translate_table_grow(builder, stacks, env, *table),
+        Operator::TableFill { table } => tables::translate_table_fill(builder, stacks, env, *table),
+        Operator::TableCopy {
+            dst_table,
+            src_table,
+        } => tables::translate_table_copy(builder, stacks, env, *dst_table, *src_table),
+        Operator::TableInit { elem_index, table } => {
+            tables::translate_table_init(builder, stacks, env, *table, *elem_index)
+        }
+        Operator::ElemDrop { elem_index } => tables::translate_elem_drop(builder, env, *elem_index),
+        Operator::RefNull { .. } => tables::translate_ref_null(builder, stacks, env),
+        Operator::RefIsNull => tables::translate_ref_is_null(builder, stacks),
+        Operator::RefFunc { function_index } => {
+            tables::translate_ref_func(builder, stacks, env, *function_index)
+        }
+
         // ---- constants ----------------------------------------------------
         Operator::I32Const { value } => numeric::i32_const(builder, stacks, *value),
         Operator::I64Const { value } => numeric::i64_const(builder, stacks, *value),
@@ -256,22 +398,42 @@ fn translate_operator(
         Operator::I32Eqz | Operator::I64Eqz => numeric::eqz(builder, stacks),
         Operator::I32Eq | Operator::I64Eq => numeric::icmp(builder, stacks, IntCC::Equal),
         Operator::I32Ne | Operator::I64Ne => numeric::icmp(builder, stacks, IntCC::NotEqual),
-        Operator::I32LtS | Operator::I64LtS => numeric::icmp(builder, stacks, IntCC::SignedLessThan),
-        Operator::I32LtU | Operator::I64LtU => numeric::icmp(builder, stacks, IntCC::UnsignedLessThan),
-        Operator::I32GtS | Operator::I64GtS => numeric::icmp(builder, stacks, IntCC::SignedGreaterThan),
-        Operator::I32GtU | Operator::I64GtU => numeric::icmp(builder, stacks, IntCC::UnsignedGreaterThan),
-        Operator::I32LeS | Operator::I64LeS => numeric::icmp(builder, stacks, IntCC::SignedLessThanOrEqual),
-        Operator::I32LeU | Operator::I64LeU => numeric::icmp(builder, stacks, IntCC::UnsignedLessThanOrEqual),
-        Operator::I32GeS | Operator::I64GeS => numeric::icmp(builder, stacks, IntCC::SignedGreaterThanOrEqual),
-        Operator::I32GeU | Operator::I64GeU => numeric::icmp(builder, stacks, IntCC::UnsignedGreaterThanOrEqual),
+        Operator::I32LtS | Operator::I64LtS => {
+            numeric::icmp(builder, stacks, IntCC::SignedLessThan)
+        }
+        Operator::I32LtU | Operator::I64LtU => {
+            numeric::icmp(builder, stacks, IntCC::UnsignedLessThan)
+        }
+        Operator::I32GtS | Operator::I64GtS => {
+            numeric::icmp(builder, stacks, IntCC::SignedGreaterThan)
+        }
+        Operator::I32GtU | Operator::I64GtU => {
+            numeric::icmp(builder, stacks, IntCC::UnsignedGreaterThan)
+        }
+        Operator::I32LeS | Operator::I64LeS => {
+            numeric::icmp(builder, stacks, IntCC::SignedLessThanOrEqual)
+        }
+        Operator::I32LeU | Operator::I64LeU => {
+            numeric::icmp(builder, stacks, IntCC::UnsignedLessThanOrEqual)
+        }
+        Operator::I32GeS | Operator::I64GeS => {
+            numeric::icmp(builder, stacks, IntCC::SignedGreaterThanOrEqual)
+        }
+        Operator::I32GeU | Operator::I64GeU => {
+            numeric::icmp(builder, stacks, IntCC::UnsignedGreaterThanOrEqual)
+        }
 
         // ---- float comparisons ----------------------------------------------
         Operator::F32Eq | Operator::F64Eq => numeric::fcmp(builder, stacks, FloatCC::Equal),
         Operator::F32Ne | Operator::F64Ne => numeric::fcmp(builder, stacks, FloatCC::NotEqual),
         Operator::F32Lt | Operator::F64Lt => numeric::fcmp(builder, stacks, FloatCC::LessThan),
         Operator::F32Gt | Operator::F64Gt => numeric::fcmp(builder, stacks, FloatCC::GreaterThan),
-        Operator::F32Le | Operator::F64Le => numeric::fcmp(builder, stacks, FloatCC::LessThanOrEqual),
-        Operator::F32Ge | Operator::F64Ge => numeric::fcmp(builder, stacks, FloatCC::GreaterThanOrEqual),
+        Operator::F32Le | Operator::F64Le => {
+            numeric::fcmp(builder, stacks, FloatCC::LessThanOrEqual)
+        }
+        Operator::F32Ge | Operator::F64Ge => {
+            numeric::fcmp(builder, stacks, FloatCC::GreaterThanOrEqual)
+        }
 
         // ---- integer arithmetic ---------------------------------------------
         Operator::I32Clz | Operator::I64Clz => un(builder, stacks, |b, x| b.ins().clz(x)),
@@ -299,7 +461,9 @@ fn translate_operator(
         Operator::F32Ceil | Operator::F64Ceil => un(builder, stacks, |b, x| b.ins().ceil(x)),
         Operator::F32Floor | Operator::F64Floor => un(builder, stacks, |b, x| b.ins().floor(x)),
         Operator::F32Trunc | Operator::F64Trunc => un(builder, stacks, |b, x| b.ins().trunc(x)),
-        Operator::F32Nearest | Operator::F64Nearest => un(builder, stacks, |b, x| b.ins().nearest(x)),
+        Operator::F32Nearest | Operator::F64Nearest => {
+            un(builder, stacks, |b, x| b.ins().nearest(x))
+        }
         Operator::F32Sqrt | Operator::F64Sqrt => un(builder, stacks, |b, x| b.ins().sqrt(x)),
         Operator::F32Add | Operator::F64Add => bin(builder, stacks, |b, x, y| b.ins().fadd(x, y)),
         Operator::F32Sub | Operator::F64Sub => bin(builder, stacks, |b, x, y| b.ins().fsub(x, y)),
@@ -315,26 +479,54 @@ fn translate_operator(
         Operator::I32WrapI64 => un(builder, stacks, cv::wrap),
         Operator::I64ExtendI32S => un(builder, stacks, |b, x| b.ins().sextend(I64, x)),
         Operator::I64ExtendI32U => un(builder, stacks, |b, x| b.ins().uextend(I64, x)),
-        Operator::I32TruncF32S | Operator::I32TruncF64S => un(builder, stacks, |b, x| b.ins().fcvt_to_sint(I32, x)),
-        Operator::I32TruncF32U | Operator::I32TruncF64U => un(builder, stacks, |b, x| b.ins().fcvt_to_uint(I32, x)),
-        Operator::I64TruncF32S | Operator::I64TruncF64S => un(builder, stacks, |b, x| b.ins().fcvt_to_sint(I64, x)),
-        Operator::I64TruncF32U | Operator::I64TruncF64U => un(builder, stacks, |b, x| b.ins().fcvt_to_uint(I64, x)),
-        Operator::I32TruncSatF32S | Operator::I32TruncSatF64S => un(builder, stacks, |b, x| b.ins().fcvt_to_sint_sat(I32, x)),
-        Operator::I32TruncSatF32U | Operator::I32TruncSatF64U => un(builder, stacks, |b, x| b.ins().fcvt_to_uint_sat(I32, x)),
-        Operator::I64TruncSatF32S | Operator::I64TruncSatF64S => un(builder, stacks, |b, x| b.ins().fcvt_to_sint_sat(I64, x)),
-        Operator::I64TruncSatF32U | Operator::I64TruncSatF64U => un(builder, stacks, |b, x| b.ins().fcvt_to_uint_sat(I64, x)),
-        Operator::F32ConvertI32S | Operator::F32ConvertI64S => un(builder, stacks, |b, x| b.ins().fcvt_from_sint(F32, x)),
-        Operator::F32ConvertI32U | Operator::F32ConvertI64U => un(builder, stacks, |b, x| b.ins().fcvt_from_uint(F32, x)),
-        Operator::F64ConvertI32S | Operator::F64ConvertI64S => un(builder, stacks, |b, x| b.ins().fcvt_from_sint(F64, x)),
-        Operator::F64ConvertI32U | Operator::F64ConvertI64U => un(builder, stacks, |b, x| b.ins().fcvt_from_uint(F64, x)),
+        Operator::I32TruncF32S | Operator::I32TruncF64S => {
+            un(builder, stacks, |b, x| b.ins().fcvt_to_sint(I32, x))
+        }
+        Operator::I32TruncF32U | Operator::I32TruncF64U => {
+            un(builder, stacks, |b, x| b.ins().fcvt_to_uint(I32, x))
+        }
+        Operator::I64TruncF32S | Operator::I64TruncF64S => {
+            un(builder, stacks, |b, x| b.ins().fcvt_to_sint(I64, x))
+        }
+        Operator::I64TruncF32U | Operator::I64TruncF64U => {
+            un(builder, stacks, |b, x| b.ins().fcvt_to_uint(I64, x))
+        }
+        Operator::I32TruncSatF32S | Operator::I32TruncSatF64S => {
+            un(builder, stacks, |b, x| b.ins().fcvt_to_sint_sat(I32, x))
+        }
+        Operator::I32TruncSatF32U | Operator::I32TruncSatF64U => {
+            un(builder, stacks, |b, x| b.ins().fcvt_to_uint_sat(I32, x))
+        }
+        Operator::I64TruncSatF32S | Operator::I64TruncSatF64S => {
+            un(builder, stacks, |b, x| b.ins().fcvt_to_sint_sat(I64, x))
+        }
+        Operator::I64TruncSatF32U | Operator::I64TruncSatF64U => {
+            un(builder, stacks, |b, x| b.ins().fcvt_to_uint_sat(I64, x))
+        }
+        Operator::F32ConvertI32S | Operator::F32ConvertI64S => {
+            un(builder, stacks, |b, x| b.ins().fcvt_from_sint(F32, x))
+        }
+        Operator::F32ConvertI32U | Operator::F32ConvertI64U => {
+            un(builder, stacks, |b, x| b.ins().fcvt_from_uint(F32, x))
+        }
+        Operator::F64ConvertI32S | Operator::F64ConvertI64S => {
+            un(builder, stacks, |b, x| b.ins().fcvt_from_sint(F64, x))
+        }
+        Operator::F64ConvertI32U | Operator::F64ConvertI64U => {
+            un(builder, stacks, |b, x| b.ins().fcvt_from_uint(F64, x))
+        }
         Operator::F32DemoteF64 => un(builder, stacks, |b, x| b.ins().fdemote(F32, x)),
         Operator::F64PromoteF32 => un(builder, stacks, |b, x| b.ins().fpromote(F64, x)),
         Operator::I32ReinterpretF32 => un(builder, stacks, |b, x| cv::reinterpret(b, x, I32)),
         Operator::I64ReinterpretF64 => un(builder, stacks, |b, x| cv::reinterpret(b, x, I64)),
         Operator::F32ReinterpretI32 => un(builder, stacks, |b, x| cv::reinterpret(b, x, F32)),
         Operator::F64ReinterpretI64 => un(builder, stacks, |b, x| cv::reinterpret(b, x, F64)),
-        Operator::I32Extend8S | Operator::I64Extend8S => un(builder, stacks, |b, x| cv::sign_extend_low(b, x, I8)),
-        Operator::I32Extend16S | Operator::I64Extend16S => un(builder, stacks, |b, x| cv::sign_extend_low(b, x, I16)),
+        Operator::I32Extend8S | Operator::I64Extend8S => {
+            un(builder, stacks, |b, x| cv::sign_extend_low(b, x, I8))
+        }
+        Operator::I32Extend16S | Operator::I64Extend16S => {
+            un(builder, stacks, |b, x| cv::sign_extend_low(b, x, I16))
+        }
         Operator::I64Extend32S => un(builder, stacks, |b, x| cv::sign_extend_low(b, x, I32)),
 
         other => return Err(unsupported!(offset, "operator {}", operator_name(other))),

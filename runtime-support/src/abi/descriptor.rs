@@ -466,6 +466,12 @@ mod tests {
 
     #[test]
     fn split_join() {
-        assert_eq!(join64(split64(0x1234_5678_9abc_def0).0, split64(0x1234_5678_9abc_def0).1), 0x1234_5678_9abc_def0);
+        assert_eq!(
+            join64(
+                split64(0x1234_5678_9abc_def0).0,
+                split64(0x1234_5678_9abc_def0).1
+            ),
+            0x1234_5678_9abc_def0
+        );
     }
 }

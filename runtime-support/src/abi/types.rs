@@ -40,7 +40,7 @@ impl ValType {
 
     /// Whether this is a reference type.
     pub const fn is_ref(self) -> bool {
-        !matches!(self.code(), 0x7f | 0x7e | 0x7d | 0x7c | 0x7b)
+        !matches!(self.code(), 0x7b..=0x7f)
     }
 
     /// Whether a reference of this type may be null.
