@@ -13,10 +13,25 @@ use wasmparser::{
 };
 
 /// A function signature.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct FuncType {
     pub(crate) params: Vec<ValType>,
     pub(crate) results: Vec<ValType>,
+}
+
+/// The structure of a type definition, for run-time canonicalization of
+/// recursion groups (Wasm 3.0's type equivalence).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TypeDef {
+    /// `abi::TYPE_KIND_*`.
+    pub(crate) kind: u32,
+    /// Struct fields or the array element: storage type code plus the
+    /// `abi::FIELD_MUTABLE` bit.
+    pub(crate) fields: Vec<u32>,
+    pub(crate) supertype: Option<u32>,
+    pub(crate) is_final: bool,
+    /// First type index and size of its recursion group.
+    pub(crate) rec_group: (u32, u32),
 }
 
 /// Where an import goes in its index space.
@@ -74,7 +89,10 @@ pub(crate) struct Body<'a> {
 /// Everything about a module except function bodies' contents.
 #[derive(Default)]
 pub(crate) struct ModuleInfo<'a> {
+    /// Function signatures by type index (empty for struct/array types).
     pub(crate) types: Vec<FuncType>,
+    /// Every type's structure, by type index.
+    pub(crate) type_defs: Vec<TypeDef>,
     pub(crate) imports: Vec<Import<'a>>,
     /// Type index of every function, imports first.
     pub(crate) funcs: Vec<u32>,
@@ -137,23 +155,49 @@ impl<'a> ModuleInfo<'a> {
             }
             match payload {
                 Payload::TypeSection(reader) => {
+                    let offset = reader.range().start;
                     for group in reader {
                         let group = group?;
+                        let start = info.types.len() as u32;
+                        let len = group.types().len() as u32;
                         for sub in group.types() {
-                            match &sub.composite_type.inner {
-                                wasmparser::CompositeInnerType::Func(f) => {
-                                    info.types.push(FuncType {
+                            let (kind, func, fields) = match &sub.composite_type.inner {
+                                wasmparser::CompositeInnerType::Func(f) => (
+                                    abi::TYPE_KIND_FUNC,
+                                    FuncType {
                                         params: f.params().to_vec(),
                                         results: f.results().to_vec(),
-                                    });
+                                    },
+                                    Vec::new(),
+                                ),
+                                wasmparser::CompositeInnerType::Struct(s) => (
+                                    abi::TYPE_KIND_STRUCT,
+                                    FuncType::default(),
+                                    s.fields
+                                        .iter()
+                                        .map(|f| crate::types::field_type(*f))
+                                        .collect(),
+                                ),
+                                wasmparser::CompositeInnerType::Array(a) => (
+                                    abi::TYPE_KIND_ARRAY,
+                                    FuncType::default(),
+                                    vec![crate::types::field_type(a.0)],
+                                ),
+                                wasmparser::CompositeInnerType::Cont(_) => {
+                                    return Err(unsupported!(offset, "continuation types"));
                                 }
-                                _ => {
-                                    return Err(unsupported!(
-                                        0,
-                                        "GC types (struct/array) are not supported"
-                                    ));
-                                }
-                            }
+                            };
+                            info.types.push(func);
+                            info.type_defs.push(TypeDef {
+                                kind,
+                                fields,
+                                supertype: sub
+                                    .supertype_idxs
+                                    .first()
+                                    .and_then(|i| i.as_module_index()),
+                                is_final: sub.is_final,
+                                rec_group: (start, len),
+                            });
                         }
                     }
                 }

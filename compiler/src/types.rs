@@ -50,6 +50,20 @@ pub(crate) fn ref_type(r: RefType) -> abi::ValType {
     }
 }
 
+/// The descriptor encoding of a struct field or array element.
+pub(crate) fn field_type(f: wasmparser::FieldType) -> u32 {
+    let code = match f.element_type {
+        wasmparser::StorageType::I8 => abi::STORAGE_I8,
+        wasmparser::StorageType::I16 => abi::STORAGE_I16,
+        wasmparser::StorageType::Val(v) => val_type(v).0,
+    };
+    if f.mutable {
+        code | abi::FIELD_MUTABLE
+    } else {
+        code
+    }
+}
+
 /// The Cranelift type that carries a wasm value. References are
 /// pointer-sized integers (null = 0).
 pub(crate) fn clif_type(ty: ValType) -> ir::Type {

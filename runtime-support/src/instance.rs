@@ -401,7 +401,7 @@ fn check_import(
         (ExternType::Func(_), Extern::Func(f)) => {
             store.check(f.store);
             let want = m.type_ids[m.func_rec(rec.index).type_index as usize];
-            if f.type_id(store) != want {
+            if !crate::types::is_subtype(f.type_id(store), want) {
                 return Err(incompatible());
             }
         }
@@ -436,7 +436,13 @@ fn check_import(
         }
         (ExternType::Global(want), Extern::Global(g)) => {
             store.check(g.store);
-            if store.globals[g.index].ty != want {
+            let have = store.globals[g.index].ty;
+            let matches = if want.mutable {
+                have == want
+            } else {
+                !have.mutable && crate::types::val_type_matches(have.content, want.content)
+            };
+            if !matches {
                 return Err(incompatible());
             }
         }

@@ -214,6 +214,10 @@ unsafe extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) {
     store.instances[i].dropped_elems[elem as usize] = true;
 }
 
+unsafe extern "C" fn is_subtype(_vmctx: *mut u8, sub: u32, sup: u32) -> u32 {
+    u32::from(sub != 0 && crate::types::is_subtype(sub, sup))
+}
+
 macro_rules! libcall_rust_type {
     (vmctx) => { *mut u8 };
     (i32) => { u32 };

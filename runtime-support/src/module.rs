@@ -121,12 +121,18 @@ impl ModuleInner {
         self.str(self.header().name)
     }
 
+    /// The signature of function type `type_index` (canonical references).
     pub(crate) fn func_type(&self, type_index: u32) -> FuncType {
-        let h = self.header();
-        let t = self.slice::<abi::FuncTypeRec>(h.types)[type_index as usize];
-        let vals = self.slice::<abi::ValType>(h.valtypes);
-        let range = |r: Rel| vals[r.offset as usize..(r.offset + r.len) as usize].to_vec();
-        FuncType::new(range(t.params), range(t.results))
+        types::lookup(self.type_ids[type_index as usize])
+    }
+
+    /// A value type in the runtime's encoding: references to the module's
+    /// types become references to canonical type ids.
+    pub(crate) fn canonical_val(&self, v: abi::ValType) -> abi::ValType {
+        match v.concrete_index() {
+            Some(i) => abi::ValType::canonical(self.type_ids[i as usize], v.is_nullable()),
+            None => v,
+        }
     }
 
     pub(crate) fn func_rec(&self, func: u32) -> abi::FuncRec {
@@ -151,7 +157,7 @@ impl ModuleInner {
 
     pub(crate) fn table_type(&self, t: &abi::TableRec) -> TableType {
         TableType {
-            element: t.elem_type,
+            element: self.canonical_val(t.elem_type),
             limits: Limits {
                 min: t.min(),
                 max: t.max(),
@@ -174,7 +180,7 @@ impl ModuleInner {
 
     pub(crate) fn global_type(&self, g: &abi::GlobalRec) -> GlobalType {
         GlobalType {
-            content: g.valtype,
+            content: self.canonical_val(g.valtype),
             mutable: g.mutable != 0,
         }
     }
@@ -305,9 +311,22 @@ impl Module {
         traps.sort();
         inner.code = code;
         inner.traps = traps.into_boxed_slice();
-        inner.type_ids = (0..h.types.len)
-            .map(|t| types::intern(&inner.func_type(t)))
+        let vals = inner.slice::<abi::ValType>(h.valtypes);
+        let range = |r: Rel| &vals[r.offset as usize..(r.offset + r.len) as usize];
+        let defs: Vec<types::TypeDefView<'_>> = inner
+            .slice::<abi::TypeRec>(h.types)
+            .iter()
+            .map(|t| types::TypeDefView {
+                kind: t.kind,
+                is_final: t.flags & abi::TYPE_FINAL != 0,
+                supertype: (t.supertype != abi::NO_INDEX).then_some(t.supertype),
+                rec_group: (t.rec_group_start, t.rec_group_len),
+                params: range(t.params),
+                results: range(t.results),
+            })
             .collect();
+        let type_ids = types::canonicalize(&defs);
+        inner.type_ids = type_ids;
         if let (Some(first), Some(last)) = (inner.code.first(), inner.code.last()) {
             inner.text_start = first.start;
             registry::register(first.start, last.end, &inner.traps);
@@ -402,7 +421,7 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
             "traps" => std::mem::size_of::<abi::TrapRec>(),
             "call_sites" => std::mem::size_of::<abi::CallSiteRec>(),
             "valtypes" | "elem_items" => 4,
-            "types" => std::mem::size_of::<abi::FuncTypeRec>(),
+            "types" => std::mem::size_of::<abi::TypeRec>(),
             "imports" => std::mem::size_of::<abi::ImportRec>(),
             "funcs" => std::mem::size_of::<abi::FuncRec>(),
             "tables" => std::mem::size_of::<abi::TableRec>(),
@@ -424,16 +443,42 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
         range(c.traps, h.traps.len, "code traps")?;
         range(c.call_sites, h.call_sites.len, "code call sites")?;
     }
-    for t in m.slice::<abi::FuncTypeRec>(h.types) {
+    let n_types = h.types.len;
+    let valtypes = m.slice::<abi::ValType>(h.valtypes);
+    for (i, t) in m.slice::<abi::TypeRec>(h.types).iter().enumerate() {
+        let i = i as u32;
         range(t.params, h.valtypes.len, "type params")?;
         range(t.results, h.valtypes.len, "type results")?;
+        // Recursion groups: contiguous, containing the type, referring only
+        // to earlier types or members, as validation guarantees.
+        let group_end = t.rec_group_start.checked_add(t.rec_group_len);
+        if t.rec_group_start > i || group_end.is_none_or(|end| end <= i || end > n_types) {
+            return Err(err("descriptor recursion group out of bounds"));
+        }
+        let first = m.slice::<abi::TypeRec>(h.types)[t.rec_group_start as usize];
+        if (first.rec_group_start, first.rec_group_len) != (t.rec_group_start, t.rec_group_len) {
+            return Err(err("descriptor recursion groups overlap"));
+        }
+        let limit = group_end.unwrap_or(0);
+        let refs_ok = valtypes[t.params.offset as usize..(t.params.offset + t.params.len) as usize]
+            .iter()
+            .chain(
+                &valtypes[t.results.offset as usize..(t.results.offset + t.results.len) as usize],
+            )
+            .all(|v| {
+                abi::ValType(v.0 & !abi::FIELD_MUTABLE)
+                    .concrete_index()
+                    .is_none_or(|c| c < limit)
+            });
+        if !refs_ok || (t.supertype != abi::NO_INDEX && t.supertype >= limit) {
+            return Err(err("descriptor type refers to an unknown type"));
+        }
         for idx in [t.entry, t.host_adapter] {
             if idx != abi::NO_INDEX && idx >= n_code {
                 return Err(err("descriptor trampoline index out of bounds"));
             }
         }
     }
-    let n_types = h.types.len;
     for i in m.slice::<abi::ImportRec>(h.imports) {
         check(i.module, 1, 1, "import module")?;
         check(i.name, 1, 1, "import name")?;

@@ -150,7 +150,7 @@ impl StoreOpaque {
             return;
         }
         let m = &module.inner;
-        let types = m.slice::<abi::FuncTypeRec>(m.header().types);
+        let types = m.slice::<abi::TypeRec>(m.header().types);
         for (t, rec) in types.iter().enumerate() {
             let id = m.type_ids[t];
             if rec.entry != abi::NO_INDEX {

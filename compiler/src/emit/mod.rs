@@ -64,6 +64,10 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
     let mut trampolines = Vec::with_capacity(info.types.len());
     for (t, ty) in info.types.iter().enumerate() {
         let t = t as u32;
+        if info.type_defs[t as usize].kind != abi::TYPE_KIND_FUNC {
+            trampolines.push((abi::NO_INDEX, abi::NO_INDEX));
+            continue;
+        }
         let entry_name = names::trampoline_symbol(module_name, "entry_trampoline", t);
         let entry = module
             .declare_function(

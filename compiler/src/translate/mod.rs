@@ -187,15 +187,34 @@ fn translate_operator(
         }
         Operator::BrTable { targets } => control::translate_br_table(builder, stacks, targets),
         Operator::Return => control::translate_return(builder, stacks),
+        Operator::BrOnNull { relative_depth } => {
+            control::translate_br_on_null(builder, stacks, *relative_depth)
+        }
+        Operator::BrOnNonNull { relative_depth } => {
+            control::translate_br_on_non_null(builder, stacks, *relative_depth)
+        }
 
         // ---- calls --------------------------------------------------------
         Operator::Call { function_index } => {
-            calls::translate_call(builder, stacks, env, *function_index)
+            calls::translate_call(builder, stacks, env, *function_index, false)
         }
         Operator::CallIndirect {
             type_index,
             table_index,
-        } => calls::translate_call_indirect(builder, stacks, env, *table_index, *type_index),
+        } => calls::translate_call_indirect(builder, stacks, env, *table_index, *type_index, false),
+        Operator::CallRef { type_index } => {
+            calls::translate_call_ref(builder, stacks, env, *type_index, false)
+        }
+        Operator::ReturnCall { function_index } => {
+            calls::translate_call(builder, stacks, env, *function_index, true)
+        }
+        Operator::ReturnCallIndirect {
+            type_index,
+            table_index,
+        } => calls::translate_call_indirect(builder, stacks, env, *table_index, *type_index, true),
+        Operator::ReturnCallRef { type_index } => {
+            calls::translate_call_ref(builder, stacks, env, *type_index, true)
+        }
 
         // ---- parametric and variables -------------------------------------
         Operator::Drop => variables::translate_drop(stacks),
@@ -384,6 +403,7 @@ fn translate_operator(
         Operator::ElemDrop { elem_index } => tables::translate_elem_drop(builder, env, *elem_index),
         Operator::RefNull { .. } => tables::translate_ref_null(builder, stacks, env),
         Operator::RefIsNull => tables::translate_ref_is_null(builder, stacks),
+        Operator::RefAsNonNull => tables::translate_ref_as_non_null(builder, stacks),
         Operator::RefFunc { function_index } => {
             tables::translate_ref_func(builder, stacks, env, *function_index)
         }

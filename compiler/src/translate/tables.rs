@@ -166,3 +166,8 @@ pub(crate) fn translate_ref_func(
     let v = env.translate_ref_func(builder, func);
     stacks.push(v);
 }
+
+pub(crate) fn translate_ref_as_non_null(builder: &mut FunctionBuilder, stacks: &mut Stacks) {
+    let r = *stacks.peekn(1).first().expect("validated ref.as_non_null");
+    builder.ins().trapz(r, trap(TrapKind::NullReference));
+}

@@ -41,6 +41,9 @@ macro_rules! foreach_libcall {
             table_init(vmctx: vmctx, table: i32, elem: i32, dst: i64, src: i32, len: i32) -> i32;
             /// `elem.drop`.
             elem_drop(vmctx: vmctx, elem: i32);
+            /// Whether canonical type `sub` is a subtype of `sup` (1) or not
+            /// (0): the slow path of `call_indirect` to a non-final type.
+            is_subtype(vmctx: vmctx, sub: i32, sup: i32) -> i32;
         }
     };
 }
