@@ -29,7 +29,11 @@ fn suites() -> Vec<Suite> {
         ),
     ];
     for (p, features) in [
-        (Proposal::BulkMemoryOperations, WasmFeatures::WASM2),
+        // The folder also holds tests of typed function references.
+        (
+            Proposal::BulkMemoryOperations,
+            WasmFeatures::WASM2 | WasmFeatures::FUNCTION_REFERENCES,
+        ),
         (Proposal::ReferenceTypes, WasmFeatures::WASM2),
         (Proposal::MultiValue, WasmFeatures::WASM2),
         (Proposal::SignExtensionOps, WasmFeatures::WASM2),
@@ -38,6 +42,30 @@ fn suites() -> Vec<Suite> {
             WasmFeatures::WASM2,
         ),
         (Proposal::MutableGlobal, WasmFeatures::WASM1),
+        (
+            Proposal::TailCall,
+            WasmFeatures::WASM2 | WasmFeatures::TAIL_CALL,
+        ),
+        (
+            Proposal::FunctionReferences,
+            WasmFeatures::WASM2 | WasmFeatures::FUNCTION_REFERENCES | WasmFeatures::TAIL_CALL,
+        ),
+        (
+            Proposal::ExtendedConst,
+            WasmFeatures::WASM2 | WasmFeatures::EXTENDED_CONST,
+        ),
+        (
+            Proposal::MultiMemory,
+            WasmFeatures::WASM2 | WasmFeatures::MULTI_MEMORY,
+        ),
+        (
+            Proposal::WideArithmetic,
+            WasmFeatures::WASM2 | WasmFeatures::WIDE_ARITHMETIC,
+        ),
+        (
+            Proposal::CustomPageSizes,
+            WasmFeatures::WASM3 | WasmFeatures::CUSTOM_PAGE_SIZES,
+        ),
     ] {
         let name: &'static str = p.into();
         suites.push((format!("proposals/{name}"), proposal(p).collect(), features));

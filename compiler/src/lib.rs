@@ -105,6 +105,11 @@ pub fn supported_features() -> WasmFeatures {
         | WasmFeatures::REFERENCE_TYPES
         | WasmFeatures::TAIL_CALL
         | WasmFeatures::FUNCTION_REFERENCES
+        | WasmFeatures::EXTENDED_CONST
+        | WasmFeatures::MULTI_MEMORY
+        | WasmFeatures::MEMORY64
+        | WasmFeatures::CUSTOM_PAGE_SIZES
+        | WasmFeatures::WIDE_ARITHMETIC
 }
 
 /// An import of the compiled module.

@@ -475,6 +475,12 @@ fn translate_operator(
         Operator::I32Rotl | Operator::I64Rotl => bin(builder, stacks, |b, x, y| b.ins().rotl(x, y)),
         Operator::I32Rotr | Operator::I64Rotr => bin(builder, stacks, |b, x, y| b.ins().rotr(x, y)),
 
+        // ---- wide arithmetic ------------------------------------------------------
+        Operator::I64Add128 => numeric::wide_add_sub(builder, stacks, false),
+        Operator::I64Sub128 => numeric::wide_add_sub(builder, stacks, true),
+        Operator::I64MulWideS => numeric::mul_wide(builder, stacks, true),
+        Operator::I64MulWideU => numeric::mul_wide(builder, stacks, false),
+
         // ---- float arithmetic -------------------------------------------------
         Operator::F32Abs | Operator::F64Abs => un(builder, stacks, |b, x| b.ins().fabs(x)),
         Operator::F32Neg | Operator::F64Neg => un(builder, stacks, |b, x| b.ins().fneg(x)),
