@@ -269,3 +269,119 @@ fn explicit_bounds_checks_without_guard_regions() {
     let err = Instance::new(&mut store, &importer, &[Extern::Memory(mem)]).unwrap_err();
     assert!(err.to_string().contains("guard"), "{err}");
 }
+
+const SHARED_COUNTER: &str = r#"(module
+  (import "env" "mem" (memory 1 1 shared))
+  ;; Adds 1 to the counter at 0, n times, with an atomic RMW.
+  (func (export "bump") (param $n i32)
+    (loop $l
+      (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  ;; A compare-exchange spin loop incrementing the counter at 8.
+  (func (export "cas_bump") (param $n i32) (local $old i32)
+    (loop $l
+      (loop $retry
+        (local.set $old (i32.atomic.load (i32.const 8)))
+        (br_if $retry (i32.ne (local.get $old)
+          (i32.atomic.rmw.cmpxchg (i32.const 8) (local.get $old)
+            (i32.add (local.get $old) (i32.const 1))))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  (func (export "wait") (param $expected i32) (param $timeout i64) (result i32)
+    (memory.atomic.wait32 (i32.const 16) (local.get $expected) (local.get $timeout)))
+  (func (export "notify") (param $count i32) (result i32)
+    (memory.atomic.notify (i32.const 16) (local.get $count)))
+  (func (export "get") (param i32) (result i32) (i32.atomic.load (local.get 0))))"#;
+
+#[test]
+fn threads_share_a_memory_with_exact_atomic_results() {
+    let m = module(SHARED_COUNTER);
+    let shared = smelt_runtime::SharedMemory::new(smelt_runtime::MemoryType {
+        shared: true,
+        ..smelt_runtime::MemoryType::new(1, Some(1))
+    })
+    .unwrap();
+    let instantiate = |store: &mut Store| {
+        let mem = smelt_runtime::Memory::from_shared(&mut *store, &shared);
+        Instance::new(&mut *store, &m, &[Extern::Memory(mem)]).unwrap()
+    };
+    const THREADS: i32 = 4;
+    const N: i32 = 100_000;
+    let workers: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let (m, shared) = (m.clone(), shared.clone());
+            std::thread::spawn(move || {
+                let mut store = Store::new();
+                let mem = smelt_runtime::Memory::from_shared(&mut store, &shared);
+                let instance = Instance::new(&mut store, &m, &[Extern::Memory(mem)]).unwrap();
+                call(&mut store, &instance, "bump", &[Val::I32(N)]).unwrap();
+                call(&mut store, &instance, "cas_bump", &[Val::I32(N / 10)]).unwrap();
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let mut store = Store::new();
+    let instance = instantiate(&mut store);
+    let get = |store: &mut Store, at: i32| {
+        call(store, &instance, "get", &[Val::I32(at)]).unwrap()[0].unwrap_i32()
+    };
+    assert_eq!(get(&mut store, 0), THREADS * N);
+    assert_eq!(get(&mut store, 8), THREADS * (N / 10));
+}
+
+#[test]
+fn wait_and_notify_with_timeouts() {
+    let m = module(SHARED_COUNTER);
+    let shared = smelt_runtime::SharedMemory::new(smelt_runtime::MemoryType {
+        shared: true,
+        ..smelt_runtime::MemoryType::new(1, Some(1))
+    })
+    .unwrap();
+    let mut store = Store::new();
+    let mem = smelt_runtime::Memory::from_shared(&mut store, &shared);
+    let instance = Instance::new(&mut store, &m, &[Extern::Memory(mem)]).unwrap();
+    // Value differs: "not-equal" at once.
+    assert_eq!(
+        call(&mut store, &instance, "wait", &[Val::I32(7), Val::I64(-1)]).unwrap()[0].unwrap_i32(),
+        1
+    );
+    // Nobody notifies: "timed-out" after about 20 ms.
+    let start = std::time::Instant::now();
+    let r = call(
+        &mut store,
+        &instance,
+        "wait",
+        &[Val::I32(0), Val::I64(20_000_000)],
+    )
+    .unwrap();
+    assert_eq!(r[0].unwrap_i32(), 2);
+    assert!(start.elapsed() >= std::time::Duration::from_millis(20));
+    // A waiter on another thread is woken by notify: "ok".
+    let waiter = {
+        let (m, shared) = (m.clone(), shared.clone());
+        std::thread::spawn(move || {
+            let mut store = Store::new();
+            let mem = smelt_runtime::Memory::from_shared(&mut store, &shared);
+            let instance = Instance::new(&mut store, &m, &[Extern::Memory(mem)]).unwrap();
+            call(&mut store, &instance, "wait", &[Val::I32(0), Val::I64(-1)]).unwrap()[0]
+                .unwrap_i32()
+        })
+    };
+    // The value stays 0, so the waiter sleeps until a notify finds it.
+    let mut woken = 0;
+    while woken == 0 {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        woken = call(&mut store, &instance, "notify", &[Val::I32(1)]).unwrap()[0].unwrap_i32();
+    }
+    assert_eq!(woken, 1);
+    assert_eq!(waiter.join().unwrap(), 0);
+    // Waiting on an unshared memory traps.
+    let unshared = module(
+        r#"(module (memory 1) (func (export "w") (result i32)
+        (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const 0))))"#,
+    );
+    let inst = Linker::new().instantiate(&mut store, &unshared).unwrap();
+    let trap = call(&mut store, &inst, "w", &[]).unwrap_err();
+    assert_eq!(trap.kind(), TrapKind::ExpectedSharedMemory);
+}

@@ -110,6 +110,7 @@ pub fn supported_features() -> WasmFeatures {
         | WasmFeatures::MEMORY64
         | WasmFeatures::CUSTOM_PAGE_SIZES
         | WasmFeatures::WIDE_ARITHMETIC
+        | WasmFeatures::THREADS
 }
 
 /// An import of the compiled module.

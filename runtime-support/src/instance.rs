@@ -270,7 +270,7 @@ pub(crate) fn memory_init(
 ) -> Result<(), TrapKind> {
     let inst = &store.instances[instance];
     let bytes = inst.data_bytes(data);
-    let mem = &mut store.memories[inst.memories[memory as usize]];
+    let mem = &store.memories[inst.memories[memory as usize]];
     let src_end = src.checked_add(len).ok_or(TrapKind::MemoryOutOfBounds)?;
     let dst_end = dst.checked_add(len).ok_or(TrapKind::MemoryOutOfBounds)?;
     if src_end > bytes.len() as u64 || dst_end > mem.byte_len() as u64 {
@@ -422,13 +422,14 @@ fn check_import(
         (ExternType::Memory(want), Extern::Memory(mem)) => {
             store.check(mem.store);
             let have = &store.memories[mem.index];
+            let ty = have.ty();
             let limits = Limits {
                 min: have.pages(),
-                max: have.ty.limits.max,
+                max: ty.limits.max,
             };
-            if have.ty.shared != want.shared
-                || have.ty.memory64 != want.memory64
-                || have.ty.page_size_log2 != want.page_size_log2
+            if ty.shared != want.shared
+                || ty.memory64 != want.memory64
+                || ty.page_size_log2 != want.page_size_log2
                 || !limits.matches(&want.limits)
             {
                 return Err(incompatible());
@@ -485,8 +486,8 @@ fn instantiate(
     for (rec, ext) in import_recs.iter().zip(imports) {
         check_import(store, module, rec, ext)?;
         if let (true, Extern::Memory(mem)) = (guard_mode, ext)
-            && !store.memories[mem.index].guarded
-            && !store.memories[mem.index].ty.memory64
+            && !store.memories[mem.index].guarded()
+            && !store.memories[mem.index].ty().memory64
         {
             return Err(link_err(
                 &m.str(rec.module),
@@ -600,7 +601,7 @@ fn instantiate(
         data.memories.push(store.memories.len() - 1);
     }
     for (i, idx) in data.memories.iter().enumerate() {
-        let def: *const abi::VMMemoryDefinition = &*store.memories[*idx].def;
+        let def = store.memories[*idx].definition();
         data.write(offsets.memory(i as u32), def);
     }
     if let Some(first) = data.memories.first() {

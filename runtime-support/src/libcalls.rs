@@ -6,9 +6,11 @@
 
 use crate::abi::TrapKind;
 use crate::instance::{self, InstanceData, LibcallTable};
+use crate::parking;
 use crate::store::StoreOpaque;
 use crate::trap::Trap;
 use crate::traphandlers::raise;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// The store and instance index behind a vmctx.
 ///
@@ -58,7 +60,7 @@ fn range(
 unsafe extern "C" fn memory_fill(vmctx: *mut u8, memory: u32, dst: u64, val: u32, len: u64) -> u32 {
     // SAFETY: called by compiled code with its own vmctx.
     let (store, i) = unsafe { context(vmctx) };
-    let m = &mut store.memories[store.instances[i].memories[memory as usize]];
+    let m = &store.memories[store.instances[i].memories[memory as usize]];
     status(
         range(dst, len, m.byte_len() as u64, TrapKind::MemoryOutOfBounds)
             .map(|r| m.data_mut()[r].fill(val as u8)),
@@ -216,6 +218,97 @@ unsafe extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) {
 
 unsafe extern "C" fn is_subtype(_vmctx: *mut u8, sub: u32, sup: u32) -> u32 {
     u32::from(sub != 0 && crate::types::is_subtype(sub, sup))
+}
+
+/// The absolute address of an atomic access of `size` bytes at `addr` in
+/// memory `memory`, after the bounds and alignment checks wasm requires.
+fn atomic_address(
+    store: &StoreOpaque,
+    instance: usize,
+    memory: u32,
+    addr: u64,
+    size: u64,
+) -> Result<(usize, bool), TrapKind> {
+    let m = &store.memories[store.instances[instance].memories[memory as usize]];
+    if !addr.is_multiple_of(size) {
+        return Err(TrapKind::UnalignedAtomic);
+    }
+    range(addr, size, m.byte_len() as u64, TrapKind::MemoryOutOfBounds)?;
+    Ok((m.base() as usize + addr as usize, m.ty().shared))
+}
+
+/// Turns a result or a trap into the -1-on-trap convention (as the
+/// bits of an i32).
+fn value_or_trap(result: Result<u32, TrapKind>) -> u32 {
+    result.unwrap_or_else(|kind| {
+        raise(Trap::new(kind));
+        u32::MAX
+    })
+}
+
+unsafe extern "C" fn memory_atomic_notify(
+    vmctx: *mut u8,
+    memory: u32,
+    addr: u64,
+    count: u32,
+) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (store, i) = unsafe { context(vmctx) };
+    value_or_trap(
+        atomic_address(store, i, memory, addr, 4).map(|(abs, shared)| {
+            // Nobody can wait on an unshared memory, so there is no one to wake.
+            if shared {
+                parking::notify(abs, count)
+            } else {
+                0
+            }
+        }),
+    )
+}
+
+fn wait(vmctx: *mut u8, memory: u32, addr: u64, size: u64, expected: u64, timeout: i64) -> u32 {
+    // SAFETY: called (through the wait libcalls) by compiled code with its
+    // own vmctx.
+    let (store, i) = unsafe { context(vmctx) };
+    value_or_trap(
+        atomic_address(store, i, memory, addr, size).and_then(|(abs, shared)| {
+            if !shared {
+                return Err(TrapKind::ExpectedSharedMemory);
+            }
+            let still_expected = || {
+                // SAFETY: `abs` is an aligned, in-bounds address of a live
+                // shared memory (checked above); the access is atomic.
+                unsafe {
+                    if size == 4 {
+                        (*(abs as *const AtomicU32)).load(Ordering::SeqCst) == expected as u32
+                    } else {
+                        (*(abs as *const AtomicU64)).load(Ordering::SeqCst) == expected
+                    }
+                }
+            };
+            Ok(parking::wait(abs, still_expected, timeout) as u32)
+        }),
+    )
+}
+
+unsafe extern "C" fn memory_atomic_wait32(
+    vmctx: *mut u8,
+    memory: u32,
+    addr: u64,
+    expected: u32,
+    timeout: u64,
+) -> u32 {
+    wait(vmctx, memory, addr, 4, u64::from(expected), timeout as i64)
+}
+
+unsafe extern "C" fn memory_atomic_wait64(
+    vmctx: *mut u8,
+    memory: u32,
+    addr: u64,
+    expected: u64,
+    timeout: u64,
+) -> u32 {
+    wait(vmctx, memory, addr, 8, expected, timeout as i64)
 }
 
 macro_rules! libcall_rust_type {

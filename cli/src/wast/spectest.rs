@@ -57,4 +57,13 @@ pub(crate) fn define(store: &mut Store, linker: &mut Linker) {
     linker.define("spectest", "table", Extern::Table(table));
     let memory = Memory::new(&mut *store, MemoryType::new(1, Some(2))).expect("spectest memory");
     linker.define("spectest", "memory", Extern::Memory(memory));
+    let shared = Memory::new(
+        &mut *store,
+        MemoryType {
+            shared: true,
+            ..MemoryType::new(1, Some(1))
+        },
+    )
+    .expect("spectest shared memory");
+    linker.define("spectest", "shared_memory", Extern::Memory(shared));
 }

@@ -5,6 +5,7 @@
 //! operator and dispatches it in [`translate_operator`], a single `match`
 //! whose arms call the family modules below.
 
+mod atomics;
 mod bulk;
 mod calls;
 mod control;
@@ -170,6 +171,7 @@ fn translate_operator(
     offset: usize,
 ) -> Result<()> {
     use conversions as cv;
+    use cranelift_codegen::ir::AtomicRmwOp;
     use numeric::{binary as bin, unary as un};
     use types::{F32, F64, I8, I16, I32, I64};
     match op {
@@ -554,6 +556,207 @@ fn translate_operator(
             un(builder, stacks, |b, x| cv::sign_extend_low(b, x, I16))
         }
         Operator::I64Extend32S => un(builder, stacks, |b, x| cv::sign_extend_low(b, x, I32)),
+
+        // ---- atomics (threads) ------------------------------------------------------
+        Operator::I32AtomicLoad { memarg } => {
+            atomics::translate_load(builder, stacks, env, memarg, I32, I32)
+        }
+        Operator::I64AtomicLoad { memarg } => {
+            atomics::translate_load(builder, stacks, env, memarg, I64, I64)
+        }
+        Operator::I32AtomicLoad8U { memarg } => {
+            atomics::translate_load(builder, stacks, env, memarg, I32, I8)
+        }
+        Operator::I32AtomicLoad16U { memarg } => {
+            atomics::translate_load(builder, stacks, env, memarg, I32, I16)
+        }
+        Operator::I64AtomicLoad8U { memarg } => {
+            atomics::translate_load(builder, stacks, env, memarg, I64, I8)
+        }
+        Operator::I64AtomicLoad16U { memarg } => {
+            atomics::translate_load(builder, stacks, env, memarg, I64, I16)
+        }
+        Operator::I64AtomicLoad32U { memarg } => {
+            atomics::translate_load(builder, stacks, env, memarg, I64, I32)
+        }
+        Operator::I32AtomicStore { memarg } => {
+            atomics::translate_store(builder, stacks, env, memarg, I32)
+        }
+        Operator::I64AtomicStore { memarg } => {
+            atomics::translate_store(builder, stacks, env, memarg, I64)
+        }
+        Operator::I32AtomicStore8 { memarg } => {
+            atomics::translate_store(builder, stacks, env, memarg, I8)
+        }
+        Operator::I32AtomicStore16 { memarg } => {
+            atomics::translate_store(builder, stacks, env, memarg, I16)
+        }
+        Operator::I64AtomicStore8 { memarg } => {
+            atomics::translate_store(builder, stacks, env, memarg, I8)
+        }
+        Operator::I64AtomicStore16 { memarg } => {
+            atomics::translate_store(builder, stacks, env, memarg, I16)
+        }
+        Operator::I64AtomicStore32 { memarg } => {
+            atomics::translate_store(builder, stacks, env, memarg, I32)
+        }
+        Operator::I32AtomicRmwAdd { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::Add)
+        }
+        Operator::I64AtomicRmwAdd { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::Add)
+        }
+        Operator::I32AtomicRmw8AddU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::Add)
+        }
+        Operator::I32AtomicRmw16AddU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::Add)
+        }
+        Operator::I64AtomicRmw8AddU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::Add)
+        }
+        Operator::I64AtomicRmw16AddU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::Add)
+        }
+        Operator::I64AtomicRmw32AddU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::Add)
+        }
+        Operator::I32AtomicRmwSub { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::Sub)
+        }
+        Operator::I64AtomicRmwSub { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::Sub)
+        }
+        Operator::I32AtomicRmw8SubU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::Sub)
+        }
+        Operator::I32AtomicRmw16SubU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::Sub)
+        }
+        Operator::I64AtomicRmw8SubU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::Sub)
+        }
+        Operator::I64AtomicRmw16SubU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::Sub)
+        }
+        Operator::I64AtomicRmw32SubU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::Sub)
+        }
+        Operator::I32AtomicRmwAnd { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::And)
+        }
+        Operator::I64AtomicRmwAnd { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::And)
+        }
+        Operator::I32AtomicRmw8AndU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::And)
+        }
+        Operator::I32AtomicRmw16AndU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::And)
+        }
+        Operator::I64AtomicRmw8AndU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::And)
+        }
+        Operator::I64AtomicRmw16AndU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::And)
+        }
+        Operator::I64AtomicRmw32AndU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::And)
+        }
+        Operator::I32AtomicRmwOr { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::Or)
+        }
+        Operator::I64AtomicRmwOr { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::Or)
+        }
+        Operator::I32AtomicRmw8OrU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::Or)
+        }
+        Operator::I32AtomicRmw16OrU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::Or)
+        }
+        Operator::I64AtomicRmw8OrU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::Or)
+        }
+        Operator::I64AtomicRmw16OrU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::Or)
+        }
+        Operator::I64AtomicRmw32OrU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::Or)
+        }
+        Operator::I32AtomicRmwXor { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::Xor)
+        }
+        Operator::I64AtomicRmwXor { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::Xor)
+        }
+        Operator::I32AtomicRmw8XorU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::Xor)
+        }
+        Operator::I32AtomicRmw16XorU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::Xor)
+        }
+        Operator::I64AtomicRmw8XorU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::Xor)
+        }
+        Operator::I64AtomicRmw16XorU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::Xor)
+        }
+        Operator::I64AtomicRmw32XorU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::Xor)
+        }
+        Operator::I32AtomicRmwXchg { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::Xchg)
+        }
+        Operator::I64AtomicRmwXchg { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::Xchg)
+        }
+        Operator::I32AtomicRmw8XchgU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::Xchg)
+        }
+        Operator::I32AtomicRmw16XchgU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::Xchg)
+        }
+        Operator::I64AtomicRmw8XchgU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::Xchg)
+        }
+        Operator::I64AtomicRmw16XchgU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::Xchg)
+        }
+        Operator::I64AtomicRmw32XchgU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::Xchg)
+        }
+        Operator::I32AtomicRmwCmpxchg { memarg } => {
+            atomics::translate_cmpxchg(builder, stacks, env, memarg, I32, I32)
+        }
+        Operator::I64AtomicRmwCmpxchg { memarg } => {
+            atomics::translate_cmpxchg(builder, stacks, env, memarg, I64, I64)
+        }
+        Operator::I32AtomicRmw8CmpxchgU { memarg } => {
+            atomics::translate_cmpxchg(builder, stacks, env, memarg, I32, I8)
+        }
+        Operator::I32AtomicRmw16CmpxchgU { memarg } => {
+            atomics::translate_cmpxchg(builder, stacks, env, memarg, I32, I16)
+        }
+        Operator::I64AtomicRmw8CmpxchgU { memarg } => {
+            atomics::translate_cmpxchg(builder, stacks, env, memarg, I64, I8)
+        }
+        Operator::I64AtomicRmw16CmpxchgU { memarg } => {
+            atomics::translate_cmpxchg(builder, stacks, env, memarg, I64, I16)
+        }
+        Operator::I64AtomicRmw32CmpxchgU { memarg } => {
+            atomics::translate_cmpxchg(builder, stacks, env, memarg, I64, I32)
+        }
+        Operator::MemoryAtomicNotify { memarg } => {
+            atomics::translate_notify(builder, stacks, env, memarg)
+        }
+        Operator::MemoryAtomicWait32 { memarg } => {
+            atomics::translate_wait(builder, stacks, env, memarg, false)
+        }
+        Operator::MemoryAtomicWait64 { memarg } => {
+            atomics::translate_wait(builder, stacks, env, memarg, true)
+        }
+        Operator::AtomicFence { .. } => atomics::translate_fence(builder),
 
         other => return Err(unsupported!(offset, "operator {}", operator_name(other))),
     }

@@ -43,13 +43,15 @@ pub enum TrapKind {
     Interrupted = 16,
     /// `call_ref` or `return_call_ref` on a null function reference.
     NullFunctionReference = 17,
+    /// `memory.atomic.wait` on a memory that is not shared.
+    ExpectedSharedMemory = 18,
     /// A code chosen by a host function; the value travels beside the kind.
     Custom = 200,
 }
 
 impl TrapKind {
     /// Every kind, in byte order.
-    pub const ALL: [TrapKind; 18] = [
+    pub const ALL: [TrapKind; 19] = [
         TrapKind::Unreachable,
         TrapKind::MemoryOutOfBounds,
         TrapKind::IntegerDivideByZero,
@@ -67,6 +69,7 @@ impl TrapKind {
         TrapKind::UnalignedAtomic,
         TrapKind::Interrupted,
         TrapKind::NullFunctionReference,
+        TrapKind::ExpectedSharedMemory,
         TrapKind::Custom,
     ];
 
@@ -91,6 +94,7 @@ impl TrapKind {
             TrapKind::UnalignedAtomic => "unaligned atomic",
             TrapKind::Interrupted => "interrupted",
             TrapKind::NullFunctionReference => "null function reference",
+            TrapKind::ExpectedSharedMemory => "expected shared memory",
             TrapKind::Custom => "custom trap",
         }
     }
