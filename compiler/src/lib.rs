@@ -101,6 +101,8 @@ pub fn supported_features() -> WasmFeatures {
         | WasmFeatures::SIGN_EXTENSION
         | WasmFeatures::SATURATING_FLOAT_TO_INT
         | WasmFeatures::MULTI_VALUE
+        | WasmFeatures::SIMD
+        | WasmFeatures::RELAXED_SIMD
 }
 
 /// An import of the compiled module.
