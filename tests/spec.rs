@@ -28,6 +28,8 @@ fn main() {
                 let options = WastOptions {
                     features,
                     bounds_checks: bounds,
+                    cpu: None,
+                    target_features: Vec::new(),
                     verbose: false,
                 };
                 trials.push(
