@@ -10,22 +10,22 @@
 //! `blendv`, `pmaddubsw`, `pmulhrsw`, `cvttps2dq`). Each choice is the
 //! result of the corresponding deterministic instruction where one exists:
 //!
-//! | instruction                         | smelt's result                                   |
-//! |-------------------------------------|--------------------------------------------------|
-//! | `i8x16.relaxed_swizzle`             | `i8x16.swizzle`: an index ≥ 16 selects 0          |
-//! | `i32x4.relaxed_trunc_f32x4_{s,u}`   | `i32x4.trunc_sat_f32x4_{s,u}`: NaN → 0, saturate  |
-//! | `i32x4.relaxed_trunc_f64x2_{s,u}_zero` | `i32x4.trunc_sat_f64x2_{s,u}_zero`             |
-//! | `f32x4/f64x2.relaxed_madd`          | **unfused** `a * b + c`: two roundings            |
-//! | `f32x4/f64x2.relaxed_nmadd`         | **unfused** `-(a * b) + c`: two roundings         |
-//! | `i{8x16,16x8,32x4,64x2}.relaxed_laneselect` | `v128.bitselect` (bitwise, every mask bit counts) |
-//! | `f32x4/f64x2.relaxed_min`/`max`     | `f32x4/f64x2.min`/`max`: NaN propagates, -0 < +0  |
-//! | `i16x8.relaxed_q15mulr_s`           | `i16x8.q15mulr_sat_s`: -1.0 × -1.0 saturates      |
-//! | `i16x8.relaxed_dot_i8x16_i7x16_s`   | both operands signed; i16 sums wrap               |
-//! | `i32x4.relaxed_dot_i8x16_i7x16_add_s` | the i16x8 dot above, pairs summed in i32, + `c` |
+//! | instruction                              | smelt's result                                       |
+//! |------------------------------------------|------------------------------------------------------|
+//! | `i8x16.relaxed_swizzle`                  | `i8x16.swizzle`: an index ≥ 16 selects 0             |
+//! | `i32x4.relaxed_trunc_f32x4_{s,u}`        | `i32x4.trunc_sat_f32x4_{s,u}`: NaN → 0, saturating   |
+//! | `i32x4.relaxed_trunc_f64x2_{s,u}_zero`   | `i32x4.trunc_sat_f64x2_{s,u}_zero`                   |
+//! | `f32x4.relaxed_madd`, `f64x2.relaxed_madd`   | **unfused** `a * b + c`: two roundings           |
+//! | `f32x4.relaxed_nmadd`, `f64x2.relaxed_nmadd` | **unfused** `-(a * b) + c`: two roundings        |
+//! | `{i8x16,i16x8,i32x4,i64x2}.relaxed_laneselect` | `v128.bitselect`: every mask bit selects       |
+//! | `{f32x4,f64x2}.relaxed_{min,max}`        | `{f32x4,f64x2}.{min,max}`: NaN propagates, -0 < +0   |
+//! | `i16x8.relaxed_q15mulr_s`                | `i16x8.q15mulr_sat_s`: -1.0 × -1.0 saturates to 0x7fff |
+//! | `i16x8.relaxed_dot_i8x16_i7x16_s`        | both operands signed, i16 sums wrap                  |
+//! | `i32x4.relaxed_dot_i8x16_i7x16_add_s`    | that i16x8 dot, adjacent lanes summed in i32, + `c`  |
 //!
 //! Why unfused multiply-add: x86-64-v2 (the default CPU level) has no FMA
 //! unit, and Cranelift would lower a fused `fma` to four libm calls per
-//! vector. Unfused is exact wasm `mul` then `add` everywhere, costs one
+//! vector. Unfused is exactly wasm's `mul` then `add` everywhere, costs one
 //! extra instruction on FMA hardware, and needs no runtime symbols.
 //!
 //! The dot products treat the second operand as signed i8 as well. When it
