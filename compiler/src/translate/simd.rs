@@ -8,14 +8,15 @@
 //! [`crate::types::clif_type`] returns for `v128`). An operator bitcasts its
 //! operands to the lane type it works on and its result back to `I8X16`;
 //! so no other part of the translator (control flow, locals, calls,
-//! `select`) ever sees a non-canonical vector. Cranelift folds the
-//! bitcasts: a cast of a cast collapses and a same-register reinterpretation
-//! costs nothing after register allocation.
+//! `select`) ever sees a non-canonical vector. The casts cost nothing:
+//! Cranelift lowers a vector-to-vector `bitcast` to no instruction (the
+//! value stays in its register), and the backend's patterns look through
+//! one cast where it matters (`bitselect` of a cast `fcmp` mask).
 //!
 //! Several lowerings below keep the exact instruction shape Cranelift's
 //! x64 backend pattern-matches (`iadd_pairwise` of the two halves of one
 //! widened vector, `snarrow` of a saturating conversion with a zero
-//! `vconst`, `bitselect` of an `fcmp` for `pmin`/`pmax`): some of those
+//! `vconst`, `bitselect` of a cast `fcmp` for `pmin`/`pmax`): some of those
 //! instructions have no general lowering on x86-64-v2, only the matched
 //! one. Keep the shapes when changing them.
 //!
