@@ -111,6 +111,8 @@ pub fn supported_features() -> WasmFeatures {
         | WasmFeatures::CUSTOM_PAGE_SIZES
         | WasmFeatures::WIDE_ARITHMETIC
         | WasmFeatures::THREADS
+        | WasmFeatures::SIMD
+        | WasmFeatures::RELAXED_SIMD
 }
 
 /// An import of the compiled module.

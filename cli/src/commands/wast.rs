@@ -22,6 +22,13 @@ pub struct WastCommand {
     /// Bounds-check mode for every module: guard (default) or explicit.
     #[arg(long = "bounds-checks", default_value = "guard")]
     bounds_checks: String,
+    /// CPU model or preset for the compiled modules (e.g. x86-64-v3,
+    /// native); the host must be able to run it.
+    #[arg(long)]
+    cpu: Option<String>,
+    /// Target features to enable (+feat) or disable (-feat); repeatable.
+    #[arg(long = "target-feature")]
+    target_features: Vec<String>,
     /// Print every command, not just failures.
     #[arg(short, long)]
     verbose: bool,
@@ -57,6 +64,8 @@ impl WastCommand {
                 "explicit" => BoundsChecks::Explicit,
                 other => return Err(anyhow!("unknown bounds-check mode `{other}`")),
             },
+            cpu: self.cpu,
+            target_features: self.target_features,
             verbose: self.verbose,
         };
         let mut total = crate::wast::Summary::default();

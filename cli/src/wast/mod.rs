@@ -29,6 +29,11 @@ use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, Wast
 pub struct WastOptions {
     pub features: WasmFeatures,
     pub bounds_checks: BoundsChecks,
+    /// CPU preset for code generation (`None`: the target's baseline).
+    /// Scripts run in-process, so it must be one the host can execute.
+    pub cpu: Option<String>,
+    /// Extra ISA features (`+avx2`, `-bmi1`…).
+    pub target_features: Vec<String>,
     pub verbose: bool,
 }
 
@@ -196,6 +201,8 @@ impl<'o> Runner<'o> {
         let options = Options {
             features: self.options.features,
             bounds_checks: self.options.bounds_checks,
+            cpu: self.options.cpu.clone(),
+            target_features: self.options.target_features.clone(),
             module_name: name.unwrap_or("module").to_string(),
             ..Options::default()
         };

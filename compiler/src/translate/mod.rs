@@ -12,6 +12,8 @@ mod control;
 mod conversions;
 mod memory;
 mod numeric;
+mod relaxed_simd;
+mod simd;
 pub(crate) mod stack;
 mod tables;
 mod variables;
@@ -757,6 +759,584 @@ fn translate_operator(
             atomics::translate_wait(builder, stacks, env, memarg, true)
         }
         Operator::AtomicFence { .. } => atomics::translate_fence(builder),
+
+        // ---- SIMD ---------------------------------------------------------
+        Operator::V128Load { memarg } => simd::load(builder, stacks, env, memarg),
+        Operator::V128Load8x8S { memarg } => {
+            simd::load_extend(builder, stacks, env, memarg, I8, true)
+        }
+        Operator::V128Load8x8U { memarg } => {
+            simd::load_extend(builder, stacks, env, memarg, I8, false)
+        }
+        Operator::V128Load16x4S { memarg } => {
+            simd::load_extend(builder, stacks, env, memarg, I16, true)
+        }
+        Operator::V128Load16x4U { memarg } => {
+            simd::load_extend(builder, stacks, env, memarg, I16, false)
+        }
+        Operator::V128Load32x2S { memarg } => {
+            simd::load_extend(builder, stacks, env, memarg, I32, true)
+        }
+        Operator::V128Load32x2U { memarg } => {
+            simd::load_extend(builder, stacks, env, memarg, I32, false)
+        }
+        Operator::V128Load8Splat { memarg } => {
+            simd::load_splat(builder, stacks, env, memarg, types::I8X16)
+        }
+        Operator::V128Load16Splat { memarg } => {
+            simd::load_splat(builder, stacks, env, memarg, types::I16X8)
+        }
+        Operator::V128Load32Splat { memarg } => {
+            simd::load_splat(builder, stacks, env, memarg, types::I32X4)
+        }
+        Operator::V128Load64Splat { memarg } => {
+            simd::load_splat(builder, stacks, env, memarg, types::I64X2)
+        }
+        Operator::V128Load32Zero { memarg } => {
+            simd::load_zero(builder, stacks, env, memarg, types::I32X4)
+        }
+        Operator::V128Load64Zero { memarg } => {
+            simd::load_zero(builder, stacks, env, memarg, types::I64X2)
+        }
+        Operator::V128Load8Lane { memarg, lane } => {
+            simd::load_lane(builder, stacks, env, memarg, types::I8X16, *lane)
+        }
+        Operator::V128Load16Lane { memarg, lane } => {
+            simd::load_lane(builder, stacks, env, memarg, types::I16X8, *lane)
+        }
+        Operator::V128Load32Lane { memarg, lane } => {
+            simd::load_lane(builder, stacks, env, memarg, types::I32X4, *lane)
+        }
+        Operator::V128Load64Lane { memarg, lane } => {
+            simd::load_lane(builder, stacks, env, memarg, types::I64X2, *lane)
+        }
+        Operator::V128Store { memarg } => simd::store(builder, stacks, env, memarg),
+        Operator::V128Store8Lane { memarg, lane } => {
+            simd::store_lane(builder, stacks, env, memarg, types::I8X16, *lane)
+        }
+        Operator::V128Store16Lane { memarg, lane } => {
+            simd::store_lane(builder, stacks, env, memarg, types::I16X8, *lane)
+        }
+        Operator::V128Store32Lane { memarg, lane } => {
+            simd::store_lane(builder, stacks, env, memarg, types::I32X4, *lane)
+        }
+        Operator::V128Store64Lane { memarg, lane } => {
+            simd::store_lane(builder, stacks, env, memarg, types::I64X2, *lane)
+        }
+        Operator::V128Const { value } => simd::constant(builder, stacks, value.bytes()),
+        Operator::I8x16Shuffle { lanes } => simd::shuffle(builder, stacks, lanes),
+        Operator::I8x16Swizzle => simd::binary(builder, stacks, types::I8X16, |b, x, y| {
+            b.ins().swizzle(x, y)
+        }),
+        Operator::I8x16Splat => simd::splat(builder, stacks, types::I8X16),
+        Operator::I16x8Splat => simd::splat(builder, stacks, types::I16X8),
+        Operator::I32x4Splat => simd::splat(builder, stacks, types::I32X4),
+        Operator::I64x2Splat => simd::splat(builder, stacks, types::I64X2),
+        Operator::F32x4Splat => simd::splat(builder, stacks, types::F32X4),
+        Operator::F64x2Splat => simd::splat(builder, stacks, types::F64X2),
+        Operator::I8x16ExtractLaneS { lane } => {
+            simd::extract_lane_extend(builder, stacks, types::I8X16, *lane, true)
+        }
+        Operator::I8x16ExtractLaneU { lane } => {
+            simd::extract_lane_extend(builder, stacks, types::I8X16, *lane, false)
+        }
+        Operator::I16x8ExtractLaneS { lane } => {
+            simd::extract_lane_extend(builder, stacks, types::I16X8, *lane, true)
+        }
+        Operator::I16x8ExtractLaneU { lane } => {
+            simd::extract_lane_extend(builder, stacks, types::I16X8, *lane, false)
+        }
+        Operator::I32x4ExtractLane { lane } => {
+            simd::extract_lane(builder, stacks, types::I32X4, *lane)
+        }
+        Operator::I64x2ExtractLane { lane } => {
+            simd::extract_lane(builder, stacks, types::I64X2, *lane)
+        }
+        Operator::F32x4ExtractLane { lane } => {
+            simd::extract_lane(builder, stacks, types::F32X4, *lane)
+        }
+        Operator::F64x2ExtractLane { lane } => {
+            simd::extract_lane(builder, stacks, types::F64X2, *lane)
+        }
+        Operator::I8x16ReplaceLane { lane } => {
+            simd::replace_lane(builder, stacks, types::I8X16, *lane)
+        }
+        Operator::I16x8ReplaceLane { lane } => {
+            simd::replace_lane(builder, stacks, types::I16X8, *lane)
+        }
+        Operator::I32x4ReplaceLane { lane } => {
+            simd::replace_lane(builder, stacks, types::I32X4, *lane)
+        }
+        Operator::I64x2ReplaceLane { lane } => {
+            simd::replace_lane(builder, stacks, types::I64X2, *lane)
+        }
+        Operator::F32x4ReplaceLane { lane } => {
+            simd::replace_lane(builder, stacks, types::F32X4, *lane)
+        }
+        Operator::F64x2ReplaceLane { lane } => {
+            simd::replace_lane(builder, stacks, types::F64X2, *lane)
+        }
+        Operator::I8x16Eq => simd::icmp(builder, stacks, types::I8X16, IntCC::Equal),
+        Operator::I8x16Ne => simd::icmp(builder, stacks, types::I8X16, IntCC::NotEqual),
+        Operator::I8x16LtS => simd::icmp(builder, stacks, types::I8X16, IntCC::SignedLessThan),
+        Operator::I8x16LtU => simd::icmp(builder, stacks, types::I8X16, IntCC::UnsignedLessThan),
+        Operator::I8x16GtS => simd::icmp(builder, stacks, types::I8X16, IntCC::SignedGreaterThan),
+        Operator::I8x16GtU => simd::icmp(builder, stacks, types::I8X16, IntCC::UnsignedGreaterThan),
+        Operator::I8x16LeS => {
+            simd::icmp(builder, stacks, types::I8X16, IntCC::SignedLessThanOrEqual)
+        }
+        Operator::I8x16LeU => simd::icmp(
+            builder,
+            stacks,
+            types::I8X16,
+            IntCC::UnsignedLessThanOrEqual,
+        ),
+        Operator::I8x16GeS => simd::icmp(
+            builder,
+            stacks,
+            types::I8X16,
+            IntCC::SignedGreaterThanOrEqual,
+        ),
+        Operator::I8x16GeU => simd::icmp(
+            builder,
+            stacks,
+            types::I8X16,
+            IntCC::UnsignedGreaterThanOrEqual,
+        ),
+        Operator::I16x8Eq => simd::icmp(builder, stacks, types::I16X8, IntCC::Equal),
+        Operator::I16x8Ne => simd::icmp(builder, stacks, types::I16X8, IntCC::NotEqual),
+        Operator::I16x8LtS => simd::icmp(builder, stacks, types::I16X8, IntCC::SignedLessThan),
+        Operator::I16x8LtU => simd::icmp(builder, stacks, types::I16X8, IntCC::UnsignedLessThan),
+        Operator::I16x8GtS => simd::icmp(builder, stacks, types::I16X8, IntCC::SignedGreaterThan),
+        Operator::I16x8GtU => simd::icmp(builder, stacks, types::I16X8, IntCC::UnsignedGreaterThan),
+        Operator::I16x8LeS => {
+            simd::icmp(builder, stacks, types::I16X8, IntCC::SignedLessThanOrEqual)
+        }
+        Operator::I16x8LeU => simd::icmp(
+            builder,
+            stacks,
+            types::I16X8,
+            IntCC::UnsignedLessThanOrEqual,
+        ),
+        Operator::I16x8GeS => simd::icmp(
+            builder,
+            stacks,
+            types::I16X8,
+            IntCC::SignedGreaterThanOrEqual,
+        ),
+        Operator::I16x8GeU => simd::icmp(
+            builder,
+            stacks,
+            types::I16X8,
+            IntCC::UnsignedGreaterThanOrEqual,
+        ),
+        Operator::I32x4Eq => simd::icmp(builder, stacks, types::I32X4, IntCC::Equal),
+        Operator::I32x4Ne => simd::icmp(builder, stacks, types::I32X4, IntCC::NotEqual),
+        Operator::I32x4LtS => simd::icmp(builder, stacks, types::I32X4, IntCC::SignedLessThan),
+        Operator::I32x4LtU => simd::icmp(builder, stacks, types::I32X4, IntCC::UnsignedLessThan),
+        Operator::I32x4GtS => simd::icmp(builder, stacks, types::I32X4, IntCC::SignedGreaterThan),
+        Operator::I32x4GtU => simd::icmp(builder, stacks, types::I32X4, IntCC::UnsignedGreaterThan),
+        Operator::I32x4LeS => {
+            simd::icmp(builder, stacks, types::I32X4, IntCC::SignedLessThanOrEqual)
+        }
+        Operator::I32x4LeU => simd::icmp(
+            builder,
+            stacks,
+            types::I32X4,
+            IntCC::UnsignedLessThanOrEqual,
+        ),
+        Operator::I32x4GeS => simd::icmp(
+            builder,
+            stacks,
+            types::I32X4,
+            IntCC::SignedGreaterThanOrEqual,
+        ),
+        Operator::I32x4GeU => simd::icmp(
+            builder,
+            stacks,
+            types::I32X4,
+            IntCC::UnsignedGreaterThanOrEqual,
+        ),
+        Operator::I64x2Eq => simd::icmp(builder, stacks, types::I64X2, IntCC::Equal),
+        Operator::I64x2Ne => simd::icmp(builder, stacks, types::I64X2, IntCC::NotEqual),
+        Operator::I64x2LtS => simd::icmp(builder, stacks, types::I64X2, IntCC::SignedLessThan),
+        Operator::I64x2GtS => simd::icmp(builder, stacks, types::I64X2, IntCC::SignedGreaterThan),
+        Operator::I64x2LeS => {
+            simd::icmp(builder, stacks, types::I64X2, IntCC::SignedLessThanOrEqual)
+        }
+        Operator::I64x2GeS => simd::icmp(
+            builder,
+            stacks,
+            types::I64X2,
+            IntCC::SignedGreaterThanOrEqual,
+        ),
+        Operator::F32x4Eq => simd::fcmp(builder, stacks, types::F32X4, FloatCC::Equal),
+        Operator::F32x4Ne => simd::fcmp(builder, stacks, types::F32X4, FloatCC::NotEqual),
+        Operator::F32x4Lt => simd::fcmp(builder, stacks, types::F32X4, FloatCC::LessThan),
+        Operator::F32x4Gt => simd::fcmp(builder, stacks, types::F32X4, FloatCC::GreaterThan),
+        Operator::F32x4Le => simd::fcmp(builder, stacks, types::F32X4, FloatCC::LessThanOrEqual),
+        Operator::F32x4Ge => simd::fcmp(builder, stacks, types::F32X4, FloatCC::GreaterThanOrEqual),
+        Operator::F64x2Eq => simd::fcmp(builder, stacks, types::F64X2, FloatCC::Equal),
+        Operator::F64x2Ne => simd::fcmp(builder, stacks, types::F64X2, FloatCC::NotEqual),
+        Operator::F64x2Lt => simd::fcmp(builder, stacks, types::F64X2, FloatCC::LessThan),
+        Operator::F64x2Gt => simd::fcmp(builder, stacks, types::F64X2, FloatCC::GreaterThan),
+        Operator::F64x2Le => simd::fcmp(builder, stacks, types::F64X2, FloatCC::LessThanOrEqual),
+        Operator::F64x2Ge => simd::fcmp(builder, stacks, types::F64X2, FloatCC::GreaterThanOrEqual),
+        Operator::V128Not => simd::unary(builder, stacks, types::I8X16, |b, x| b.ins().bnot(x)),
+        Operator::V128And => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().band(x, y))
+        }
+        Operator::V128AndNot => simd::binary(builder, stacks, types::I8X16, |b, x, y| {
+            b.ins().band_not(x, y)
+        }),
+        Operator::V128Or => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().bor(x, y))
+        }
+        Operator::V128Xor => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().bxor(x, y))
+        }
+        Operator::V128Bitselect => simd::bitselect(builder, stacks),
+        Operator::V128AnyTrue => simd::any_true(builder, stacks),
+        Operator::I8x16AllTrue => simd::all_true(builder, stacks, types::I8X16),
+        Operator::I16x8AllTrue => simd::all_true(builder, stacks, types::I16X8),
+        Operator::I32x4AllTrue => simd::all_true(builder, stacks, types::I32X4),
+        Operator::I64x2AllTrue => simd::all_true(builder, stacks, types::I64X2),
+        Operator::I8x16Bitmask => simd::bitmask(builder, stacks, types::I8X16),
+        Operator::I16x8Bitmask => simd::bitmask(builder, stacks, types::I16X8),
+        Operator::I32x4Bitmask => simd::bitmask(builder, stacks, types::I32X4),
+        Operator::I64x2Bitmask => simd::bitmask(builder, stacks, types::I64X2),
+        Operator::I8x16Abs => simd::unary(builder, stacks, types::I8X16, |b, x| b.ins().iabs(x)),
+        Operator::I16x8Abs => simd::unary(builder, stacks, types::I16X8, |b, x| b.ins().iabs(x)),
+        Operator::I32x4Abs => simd::unary(builder, stacks, types::I32X4, |b, x| b.ins().iabs(x)),
+        Operator::I64x2Abs => simd::unary(builder, stacks, types::I64X2, |b, x| b.ins().iabs(x)),
+        Operator::I8x16Neg => simd::unary(builder, stacks, types::I8X16, |b, x| b.ins().ineg(x)),
+        Operator::I16x8Neg => simd::unary(builder, stacks, types::I16X8, |b, x| b.ins().ineg(x)),
+        Operator::I32x4Neg => simd::unary(builder, stacks, types::I32X4, |b, x| b.ins().ineg(x)),
+        Operator::I64x2Neg => simd::unary(builder, stacks, types::I64X2, |b, x| b.ins().ineg(x)),
+        Operator::I8x16Popcnt => {
+            simd::unary(builder, stacks, types::I8X16, |b, x| b.ins().popcnt(x))
+        }
+        Operator::I8x16Shl => {
+            simd::shift(builder, stacks, types::I8X16, |b, x, n| b.ins().ishl(x, n))
+        }
+        Operator::I16x8Shl => {
+            simd::shift(builder, stacks, types::I16X8, |b, x, n| b.ins().ishl(x, n))
+        }
+        Operator::I32x4Shl => {
+            simd::shift(builder, stacks, types::I32X4, |b, x, n| b.ins().ishl(x, n))
+        }
+        Operator::I64x2Shl => {
+            simd::shift(builder, stacks, types::I64X2, |b, x, n| b.ins().ishl(x, n))
+        }
+        Operator::I8x16ShrS => {
+            simd::shift(builder, stacks, types::I8X16, |b, x, n| b.ins().sshr(x, n))
+        }
+        Operator::I16x8ShrS => {
+            simd::shift(builder, stacks, types::I16X8, |b, x, n| b.ins().sshr(x, n))
+        }
+        Operator::I32x4ShrS => {
+            simd::shift(builder, stacks, types::I32X4, |b, x, n| b.ins().sshr(x, n))
+        }
+        Operator::I64x2ShrS => {
+            simd::shift(builder, stacks, types::I64X2, |b, x, n| b.ins().sshr(x, n))
+        }
+        Operator::I8x16ShrU => {
+            simd::shift(builder, stacks, types::I8X16, |b, x, n| b.ins().ushr(x, n))
+        }
+        Operator::I16x8ShrU => {
+            simd::shift(builder, stacks, types::I16X8, |b, x, n| b.ins().ushr(x, n))
+        }
+        Operator::I32x4ShrU => {
+            simd::shift(builder, stacks, types::I32X4, |b, x, n| b.ins().ushr(x, n))
+        }
+        Operator::I64x2ShrU => {
+            simd::shift(builder, stacks, types::I64X2, |b, x, n| b.ins().ushr(x, n))
+        }
+        Operator::I8x16Add => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().iadd(x, y))
+        }
+        Operator::I16x8Add => {
+            simd::binary(builder, stacks, types::I16X8, |b, x, y| b.ins().iadd(x, y))
+        }
+        Operator::I32x4Add => {
+            simd::binary(builder, stacks, types::I32X4, |b, x, y| b.ins().iadd(x, y))
+        }
+        Operator::I64x2Add => {
+            simd::binary(builder, stacks, types::I64X2, |b, x, y| b.ins().iadd(x, y))
+        }
+        Operator::I8x16Sub => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().isub(x, y))
+        }
+        Operator::I16x8Sub => {
+            simd::binary(builder, stacks, types::I16X8, |b, x, y| b.ins().isub(x, y))
+        }
+        Operator::I32x4Sub => {
+            simd::binary(builder, stacks, types::I32X4, |b, x, y| b.ins().isub(x, y))
+        }
+        Operator::I64x2Sub => {
+            simd::binary(builder, stacks, types::I64X2, |b, x, y| b.ins().isub(x, y))
+        }
+        Operator::I16x8Mul => {
+            simd::binary(builder, stacks, types::I16X8, |b, x, y| b.ins().imul(x, y))
+        }
+        Operator::I32x4Mul => {
+            simd::binary(builder, stacks, types::I32X4, |b, x, y| b.ins().imul(x, y))
+        }
+        Operator::I64x2Mul => {
+            simd::binary(builder, stacks, types::I64X2, |b, x, y| b.ins().imul(x, y))
+        }
+        Operator::I8x16AddSatS => simd::binary(builder, stacks, types::I8X16, |b, x, y| {
+            b.ins().sadd_sat(x, y)
+        }),
+        Operator::I16x8AddSatS => simd::binary(builder, stacks, types::I16X8, |b, x, y| {
+            b.ins().sadd_sat(x, y)
+        }),
+        Operator::I8x16AddSatU => simd::binary(builder, stacks, types::I8X16, |b, x, y| {
+            b.ins().uadd_sat(x, y)
+        }),
+        Operator::I16x8AddSatU => simd::binary(builder, stacks, types::I16X8, |b, x, y| {
+            b.ins().uadd_sat(x, y)
+        }),
+        Operator::I8x16SubSatS => simd::binary(builder, stacks, types::I8X16, |b, x, y| {
+            b.ins().ssub_sat(x, y)
+        }),
+        Operator::I16x8SubSatS => simd::binary(builder, stacks, types::I16X8, |b, x, y| {
+            b.ins().ssub_sat(x, y)
+        }),
+        Operator::I8x16SubSatU => simd::binary(builder, stacks, types::I8X16, |b, x, y| {
+            b.ins().usub_sat(x, y)
+        }),
+        Operator::I16x8SubSatU => simd::binary(builder, stacks, types::I16X8, |b, x, y| {
+            b.ins().usub_sat(x, y)
+        }),
+        Operator::I8x16MinS => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().smin(x, y))
+        }
+        Operator::I16x8MinS => {
+            simd::binary(builder, stacks, types::I16X8, |b, x, y| b.ins().smin(x, y))
+        }
+        Operator::I32x4MinS => {
+            simd::binary(builder, stacks, types::I32X4, |b, x, y| b.ins().smin(x, y))
+        }
+        Operator::I8x16MinU => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().umin(x, y))
+        }
+        Operator::I16x8MinU => {
+            simd::binary(builder, stacks, types::I16X8, |b, x, y| b.ins().umin(x, y))
+        }
+        Operator::I32x4MinU => {
+            simd::binary(builder, stacks, types::I32X4, |b, x, y| b.ins().umin(x, y))
+        }
+        Operator::I8x16MaxS => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().smax(x, y))
+        }
+        Operator::I16x8MaxS => {
+            simd::binary(builder, stacks, types::I16X8, |b, x, y| b.ins().smax(x, y))
+        }
+        Operator::I32x4MaxS => {
+            simd::binary(builder, stacks, types::I32X4, |b, x, y| b.ins().smax(x, y))
+        }
+        Operator::I8x16MaxU => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().umax(x, y))
+        }
+        Operator::I16x8MaxU => {
+            simd::binary(builder, stacks, types::I16X8, |b, x, y| b.ins().umax(x, y))
+        }
+        Operator::I32x4MaxU => {
+            simd::binary(builder, stacks, types::I32X4, |b, x, y| b.ins().umax(x, y))
+        }
+        Operator::I8x16AvgrU => simd::binary(builder, stacks, types::I8X16, |b, x, y| {
+            b.ins().avg_round(x, y)
+        }),
+        Operator::I16x8AvgrU => simd::binary(builder, stacks, types::I16X8, |b, x, y| {
+            b.ins().avg_round(x, y)
+        }),
+        Operator::I8x16NarrowI16x8S => simd::narrow(builder, stacks, types::I16X8, true),
+        Operator::I8x16NarrowI16x8U => simd::narrow(builder, stacks, types::I16X8, false),
+        Operator::I16x8NarrowI32x4S => simd::narrow(builder, stacks, types::I32X4, true),
+        Operator::I16x8NarrowI32x4U => simd::narrow(builder, stacks, types::I32X4, false),
+        Operator::I16x8ExtendLowI8x16S => {
+            simd::extend(builder, stacks, types::I8X16, simd::Half::Low, true)
+        }
+        Operator::I16x8ExtendHighI8x16S => {
+            simd::extend(builder, stacks, types::I8X16, simd::Half::High, true)
+        }
+        Operator::I16x8ExtendLowI8x16U => {
+            simd::extend(builder, stacks, types::I8X16, simd::Half::Low, false)
+        }
+        Operator::I16x8ExtendHighI8x16U => {
+            simd::extend(builder, stacks, types::I8X16, simd::Half::High, false)
+        }
+        Operator::I32x4ExtendLowI16x8S => {
+            simd::extend(builder, stacks, types::I16X8, simd::Half::Low, true)
+        }
+        Operator::I32x4ExtendHighI16x8S => {
+            simd::extend(builder, stacks, types::I16X8, simd::Half::High, true)
+        }
+        Operator::I32x4ExtendLowI16x8U => {
+            simd::extend(builder, stacks, types::I16X8, simd::Half::Low, false)
+        }
+        Operator::I32x4ExtendHighI16x8U => {
+            simd::extend(builder, stacks, types::I16X8, simd::Half::High, false)
+        }
+        Operator::I64x2ExtendLowI32x4S => {
+            simd::extend(builder, stacks, types::I32X4, simd::Half::Low, true)
+        }
+        Operator::I64x2ExtendHighI32x4S => {
+            simd::extend(builder, stacks, types::I32X4, simd::Half::High, true)
+        }
+        Operator::I64x2ExtendLowI32x4U => {
+            simd::extend(builder, stacks, types::I32X4, simd::Half::Low, false)
+        }
+        Operator::I64x2ExtendHighI32x4U => {
+            simd::extend(builder, stacks, types::I32X4, simd::Half::High, false)
+        }
+        Operator::I16x8ExtAddPairwiseI8x16S => {
+            simd::extadd_pairwise(builder, stacks, types::I8X16, true)
+        }
+        Operator::I16x8ExtAddPairwiseI8x16U => {
+            simd::extadd_pairwise(builder, stacks, types::I8X16, false)
+        }
+        Operator::I32x4ExtAddPairwiseI16x8S => {
+            simd::extadd_pairwise(builder, stacks, types::I16X8, true)
+        }
+        Operator::I32x4ExtAddPairwiseI16x8U => {
+            simd::extadd_pairwise(builder, stacks, types::I16X8, false)
+        }
+        Operator::I16x8ExtMulLowI8x16S => {
+            simd::extmul(builder, stacks, types::I8X16, simd::Half::Low, true)
+        }
+        Operator::I16x8ExtMulHighI8x16S => {
+            simd::extmul(builder, stacks, types::I8X16, simd::Half::High, true)
+        }
+        Operator::I16x8ExtMulLowI8x16U => {
+            simd::extmul(builder, stacks, types::I8X16, simd::Half::Low, false)
+        }
+        Operator::I16x8ExtMulHighI8x16U => {
+            simd::extmul(builder, stacks, types::I8X16, simd::Half::High, false)
+        }
+        Operator::I32x4ExtMulLowI16x8S => {
+            simd::extmul(builder, stacks, types::I16X8, simd::Half::Low, true)
+        }
+        Operator::I32x4ExtMulHighI16x8S => {
+            simd::extmul(builder, stacks, types::I16X8, simd::Half::High, true)
+        }
+        Operator::I32x4ExtMulLowI16x8U => {
+            simd::extmul(builder, stacks, types::I16X8, simd::Half::Low, false)
+        }
+        Operator::I32x4ExtMulHighI16x8U => {
+            simd::extmul(builder, stacks, types::I16X8, simd::Half::High, false)
+        }
+        Operator::I64x2ExtMulLowI32x4S => {
+            simd::extmul(builder, stacks, types::I32X4, simd::Half::Low, true)
+        }
+        Operator::I64x2ExtMulHighI32x4S => {
+            simd::extmul(builder, stacks, types::I32X4, simd::Half::High, true)
+        }
+        Operator::I64x2ExtMulLowI32x4U => {
+            simd::extmul(builder, stacks, types::I32X4, simd::Half::Low, false)
+        }
+        Operator::I64x2ExtMulHighI32x4U => {
+            simd::extmul(builder, stacks, types::I32X4, simd::Half::High, false)
+        }
+        Operator::I16x8Q15MulrSatS => simd::q15mulr_sat(builder, stacks),
+        Operator::I32x4DotI16x8S => simd::dot(builder, stacks),
+        Operator::F32x4Ceil => simd::unary(builder, stacks, types::F32X4, |b, x| b.ins().ceil(x)),
+        Operator::F64x2Ceil => simd::unary(builder, stacks, types::F64X2, |b, x| b.ins().ceil(x)),
+        Operator::F32x4Floor => simd::unary(builder, stacks, types::F32X4, |b, x| b.ins().floor(x)),
+        Operator::F64x2Floor => simd::unary(builder, stacks, types::F64X2, |b, x| b.ins().floor(x)),
+        Operator::F32x4Trunc => simd::unary(builder, stacks, types::F32X4, |b, x| b.ins().trunc(x)),
+        Operator::F64x2Trunc => simd::unary(builder, stacks, types::F64X2, |b, x| b.ins().trunc(x)),
+        Operator::F32x4Nearest => {
+            simd::unary(builder, stacks, types::F32X4, |b, x| b.ins().nearest(x))
+        }
+        Operator::F64x2Nearest => {
+            simd::unary(builder, stacks, types::F64X2, |b, x| b.ins().nearest(x))
+        }
+        Operator::F32x4Abs => simd::unary(builder, stacks, types::F32X4, |b, x| b.ins().fabs(x)),
+        Operator::F64x2Abs => simd::unary(builder, stacks, types::F64X2, |b, x| b.ins().fabs(x)),
+        Operator::F32x4Neg => simd::unary(builder, stacks, types::F32X4, |b, x| b.ins().fneg(x)),
+        Operator::F64x2Neg => simd::unary(builder, stacks, types::F64X2, |b, x| b.ins().fneg(x)),
+        Operator::F32x4Sqrt => simd::unary(builder, stacks, types::F32X4, |b, x| b.ins().sqrt(x)),
+        Operator::F64x2Sqrt => simd::unary(builder, stacks, types::F64X2, |b, x| b.ins().sqrt(x)),
+        Operator::F32x4Add => {
+            simd::binary(builder, stacks, types::F32X4, |b, x, y| b.ins().fadd(x, y))
+        }
+        Operator::F64x2Add => {
+            simd::binary(builder, stacks, types::F64X2, |b, x, y| b.ins().fadd(x, y))
+        }
+        Operator::F32x4Sub => {
+            simd::binary(builder, stacks, types::F32X4, |b, x, y| b.ins().fsub(x, y))
+        }
+        Operator::F64x2Sub => {
+            simd::binary(builder, stacks, types::F64X2, |b, x, y| b.ins().fsub(x, y))
+        }
+        Operator::F32x4Mul => {
+            simd::binary(builder, stacks, types::F32X4, |b, x, y| b.ins().fmul(x, y))
+        }
+        Operator::F64x2Mul => {
+            simd::binary(builder, stacks, types::F64X2, |b, x, y| b.ins().fmul(x, y))
+        }
+        Operator::F32x4Div => {
+            simd::binary(builder, stacks, types::F32X4, |b, x, y| b.ins().fdiv(x, y))
+        }
+        Operator::F64x2Div => {
+            simd::binary(builder, stacks, types::F64X2, |b, x, y| b.ins().fdiv(x, y))
+        }
+        Operator::F32x4Min => {
+            simd::binary(builder, stacks, types::F32X4, |b, x, y| b.ins().fmin(x, y))
+        }
+        Operator::F64x2Min => {
+            simd::binary(builder, stacks, types::F64X2, |b, x, y| b.ins().fmin(x, y))
+        }
+        Operator::F32x4Max => {
+            simd::binary(builder, stacks, types::F32X4, |b, x, y| b.ins().fmax(x, y))
+        }
+        Operator::F64x2Max => {
+            simd::binary(builder, stacks, types::F64X2, |b, x, y| b.ins().fmax(x, y))
+        }
+        Operator::F32x4PMin => simd::pmin(builder, stacks, types::F32X4),
+        Operator::F64x2PMin => simd::pmin(builder, stacks, types::F64X2),
+        Operator::F32x4PMax => simd::pmax(builder, stacks, types::F32X4),
+        Operator::F64x2PMax => simd::pmax(builder, stacks, types::F64X2),
+        Operator::I32x4TruncSatF32x4S => simd::trunc_sat_f32x4(builder, stacks, true),
+        Operator::I32x4TruncSatF32x4U => simd::trunc_sat_f32x4(builder, stacks, false),
+        Operator::I32x4TruncSatF64x2SZero => simd::trunc_sat_f64x2_zero(builder, stacks, true),
+        Operator::I32x4TruncSatF64x2UZero => simd::trunc_sat_f64x2_zero(builder, stacks, false),
+        Operator::F32x4ConvertI32x4S => simd::convert_i32x4(builder, stacks, true),
+        Operator::F32x4ConvertI32x4U => simd::convert_i32x4(builder, stacks, false),
+        Operator::F64x2ConvertLowI32x4S => simd::convert_low_i32x4(builder, stacks, true),
+        Operator::F64x2ConvertLowI32x4U => simd::convert_low_i32x4(builder, stacks, false),
+        Operator::F32x4DemoteF64x2Zero => simd::demote(builder, stacks),
+        Operator::F64x2PromoteLowF32x4 => simd::promote_low(builder, stacks),
+
+        // ---- relaxed SIMD (deterministic; see relaxed_simd.rs) --------------
+        Operator::I8x16RelaxedSwizzle => relaxed_simd::swizzle(builder, stacks),
+        Operator::I32x4RelaxedTruncF32x4S => relaxed_simd::trunc_f32x4(builder, stacks, true),
+        Operator::I32x4RelaxedTruncF32x4U => relaxed_simd::trunc_f32x4(builder, stacks, false),
+        Operator::I32x4RelaxedTruncF64x2SZero => {
+            relaxed_simd::trunc_f64x2_zero(builder, stacks, true)
+        }
+        Operator::I32x4RelaxedTruncF64x2UZero => {
+            relaxed_simd::trunc_f64x2_zero(builder, stacks, false)
+        }
+        Operator::F32x4RelaxedMadd => relaxed_simd::madd(builder, stacks, types::F32X4, false),
+        Operator::F32x4RelaxedNmadd => relaxed_simd::madd(builder, stacks, types::F32X4, true),
+        Operator::F64x2RelaxedMadd => relaxed_simd::madd(builder, stacks, types::F64X2, false),
+        Operator::F64x2RelaxedNmadd => relaxed_simd::madd(builder, stacks, types::F64X2, true),
+        Operator::I8x16RelaxedLaneselect
+        | Operator::I16x8RelaxedLaneselect
+        | Operator::I32x4RelaxedLaneselect
+        | Operator::I64x2RelaxedLaneselect => relaxed_simd::laneselect(builder, stacks),
+        Operator::F32x4RelaxedMin => relaxed_simd::min(builder, stacks, types::F32X4),
+        Operator::F64x2RelaxedMin => relaxed_simd::min(builder, stacks, types::F64X2),
+        Operator::F32x4RelaxedMax => relaxed_simd::max(builder, stacks, types::F32X4),
+        Operator::F64x2RelaxedMax => relaxed_simd::max(builder, stacks, types::F64X2),
+        Operator::I16x8RelaxedQ15mulrS => relaxed_simd::q15mulr(builder, stacks),
+        Operator::I16x8RelaxedDotI8x16I7x16S => relaxed_simd::dot_i8x16_i7x16(builder, stacks),
+        Operator::I32x4RelaxedDotI8x16I7x16AddS => {
+            relaxed_simd::dot_i8x16_i7x16_add(builder, stacks)
+        }
 
         other => return Err(unsupported!(offset, "operator {}", operator_name(other))),
     }
