@@ -385,3 +385,41 @@ fn wait_and_notify_with_timeouts() {
     let trap = call(&mut store, &inst, "w", &[]).unwrap_err();
     assert_eq!(trap.kind(), TrapKind::ExpectedSharedMemory);
 }
+
+#[test]
+fn mutual_tail_recursion_runs_in_constant_stack() {
+    // 10 million mutually recursive calls: with ordinary calls this needs
+    // hundreds of megabytes of stack and traps with stack exhaustion.
+    let wat = r#"(module
+      (func $even (export "even") (param i64) (result i32)
+        (if (result i32) (i64.eqz (local.get 0))
+          (then (i32.const 1))
+          (else (return_call $odd (i64.sub (local.get 0) (i64.const 1))))))
+      (func $odd (param i64) (result i32)
+        (if (result i32) (i64.eqz (local.get 0))
+          (then (i32.const 0))
+          (else (return_call $even (i64.sub (local.get 0) (i64.const 1))))))
+      (func $even_call (export "even_call") (param i64) (result i32)
+        (if (result i32) (i64.eqz (local.get 0))
+          (then (i32.const 1))
+          (else (call $odd_call (i64.sub (local.get 0) (i64.const 1))))))
+      (func $odd_call (param i64) (result i32)
+        (if (result i32) (i64.eqz (local.get 0))
+          (then (i32.const 0))
+          (else (call $even_call (i64.sub (local.get 0) (i64.const 1)))))))"#;
+    let m = module(wat);
+    let mut store = Store::new();
+    let instance = Linker::new().instantiate(&mut store, &m).unwrap();
+    let even = |store: &mut Store, name: &str, n: i64| call(store, &instance, name, &[Val::I64(n)]);
+    assert_eq!(
+        even(&mut store, "even", 10_000_000).unwrap()[0].unwrap_i32(),
+        1
+    );
+    assert_eq!(
+        even(&mut store, "even", 10_000_001).unwrap()[0].unwrap_i32(),
+        0
+    );
+    // The same recursion with plain calls exhausts the stack.
+    let trap = even(&mut store, "even_call", 10_000_000).unwrap_err();
+    assert_eq!(trap.kind(), TrapKind::StackOverflow);
+}
