@@ -423,3 +423,91 @@ fn mutual_tail_recursion_runs_in_constant_stack() {
     let trap = even(&mut store, "even_call", 10_000_000).unwrap_err();
     assert_eq!(trap.kind(), TrapKind::StackOverflow);
 }
+
+fn module_with(wat: &str, options: Options) -> Module {
+    let wasm = wat::parse_str(wat).expect("valid wat");
+    Module::from_object(&compile(&wasm, &options).expect("compiles").object).expect("loads")
+}
+
+const SPIN: &str = r#"(module
+  (func (export "spin") (loop $l (br $l)))
+  (func $rec (export "recurse") (param i32) (result i32)
+    (call $rec (i32.add (local.get 0) (i32.const 1))))
+  (func (export "quick") (result i32) (i32.const 7)))"#;
+
+#[test]
+fn interrupt_from_another_thread_and_timeouts() {
+    let interruptible = Options {
+        interruptible: true,
+        ..Options::default()
+    };
+    let m = module_with(SPIN, interruptible);
+    let mut store = Store::new();
+    let instance = Linker::new().instantiate(&mut store, &m).unwrap();
+    let handle = store.interrupt_handle();
+    let interrupter = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        handle.interrupt();
+    });
+    let trap = call(&mut store, &instance, "spin", &[]).unwrap_err();
+    assert_eq!(trap.kind(), TrapKind::Interrupted);
+    interrupter.join().unwrap();
+    // The instance is usable afterwards and the flag was cleared.
+    assert_eq!(
+        call(&mut store, &instance, "quick", &[]).unwrap()[0].unwrap_i32(),
+        7
+    );
+
+    // A timeout interrupts an infinite loop, and only overrunning calls.
+    store.set_timeout(Some(std::time::Duration::from_millis(30)));
+    let start = std::time::Instant::now();
+    let trap = call(&mut store, &instance, "spin", &[]).unwrap_err();
+    assert_eq!(trap.kind(), TrapKind::Interrupted);
+    assert!(start.elapsed() >= std::time::Duration::from_millis(30));
+    for _ in 0..100 {
+        assert_eq!(
+            call(&mut store, &instance, "quick", &[]).unwrap()[0].unwrap_i32(),
+            7
+        );
+    }
+
+    // Code without interruption checks cannot be given a timeout.
+    let plain = module_with(SPIN, Options::default());
+    let err = Linker::new().instantiate(&mut store, &plain).unwrap_err();
+    assert!(err.to_string().contains("--interruptible"), "{err}");
+}
+
+#[test]
+fn resource_limits() {
+    let m = module(
+        r#"(module (memory (export "mem") 1) (table 1 funcref)
+          (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+          (func (export "tgrow") (param i32) (result i32) (table.grow (ref.null func) (local.get 0))))"#,
+    );
+    let mut store = Store::new();
+    store.set_limits(smelt_runtime::StoreLimits {
+        max_memory_pages: Some(4),
+        max_table_elements: Some(10),
+        max_instances: Some(2),
+        ..Default::default()
+    });
+    let instance = Linker::new().instantiate(&mut store, &m).unwrap();
+    let grow = |store: &mut Store, f: &str, n: i32| {
+        call(store, &instance, f, &[Val::I32(n)]).unwrap()[0].unwrap_i32()
+    };
+    assert_eq!(grow(&mut store, "grow", 3), 1);
+    assert_eq!(grow(&mut store, "grow", 1), -1, "past max_memory_pages");
+    assert_eq!(grow(&mut store, "tgrow", 9), 1);
+    assert_eq!(grow(&mut store, "tgrow", 1), -1, "past max_table_elements");
+    Linker::new().instantiate(&mut store, &m).unwrap();
+    let err = Linker::new().instantiate(&mut store, &m).unwrap_err();
+    assert!(err.to_string().contains("limit of 2 instances"), "{err}");
+    // A module whose minimum exceeds the limit does not instantiate.
+    let big = module(r#"(module (memory 8))"#);
+    let mut store = Store::new();
+    store.set_limits(smelt_runtime::StoreLimits {
+        max_memory_pages: Some(4),
+        ..Default::default()
+    });
+    assert!(Linker::new().instantiate(&mut store, &big).is_err());
+}

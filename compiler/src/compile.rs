@@ -6,7 +6,7 @@ use crate::error::{CompileError, Result};
 use crate::func_env::{FuncEnv, trap_kind_byte, wasm_signature};
 use crate::module_info::ModuleInfo;
 use crate::translate::FuncTranslator;
-use crate::{BoundsChecks, CompiledItem, trampolines};
+use crate::{CompiledItem, trampolines};
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::{self, UserFuncName};
 use cranelift_codegen::isa::TargetIsa;
@@ -47,7 +47,7 @@ impl Worker {
         info: &ModuleInfo<'_>,
         isa: &dyn TargetIsa,
         func_ids: &[u32],
-        bounds: BoundsChecks,
+        options: &crate::Options,
         kind: ItemKind,
         id: FuncId,
     ) -> Result<CompiledItem> {
@@ -58,7 +58,8 @@ impl Worker {
             ItemKind::Function(index) => {
                 func.signature = wasm_signature(info.func_type(index), isa.pointer_type());
                 let body = &info.bodies[(index - info.num_imported_funcs) as usize];
-                let mut env = FuncEnv::new(info, isa, func_ids, bounds);
+                let mut env = FuncEnv::new(info, isa, func_ids, options.bounds_checks);
+                env.interruptible = options.interruptible;
                 self.translator.translate(&mut env, body, func)?;
             }
             ItemKind::Entry(ty) => trampolines::translate_entry_trampoline(

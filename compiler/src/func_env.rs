@@ -91,6 +91,8 @@ pub(crate) struct FuncEnv<'m, 'a> {
     pub(crate) defined_func_ids: &'m [u32],
     /// How linear-memory accesses are bounds-checked.
     pub(crate) bounds_checks: crate::BoundsChecks,
+    /// Whether to poll the interrupt flag (function entry, loop headers).
+    pub(crate) interruptible: bool,
     vmctx: Option<Value>,
     func_refs: HashMap<u32, FuncRef>,
     sig_refs: HashMap<u32, SigRef>,
@@ -111,6 +113,7 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
             ptr: isa.pointer_type(),
             defined_func_ids,
             bounds_checks,
+            interruptible: false,
             vmctx: None,
             func_refs: HashMap::new(),
             sig_refs: HashMap::new(),
@@ -151,6 +154,21 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
     fn load_vmctx_field(&self, builder: &mut FunctionBuilder, ty: ir::Type, offset: u32) -> Value {
         let vmctx = self.vmctx();
         builder.ins().load(ty, readonly(), vmctx, offset as i32)
+    }
+
+    /// Traps with `Interrupted` when the store's interrupt flag is set.
+    pub(crate) fn interrupt_check(&self, builder: &mut FunctionBuilder) {
+        if !self.interruptible {
+            return;
+        }
+        let flag_ptr = self.load_vmctx_field(builder, self.ptr, abi::VMCTX_INTERRUPT);
+        // An atomic load: a plain load would be merged with the one at
+        // function entry by alias analysis, since no store intervenes in
+        // the loop (the flag is written by another thread).
+        let flag = builder
+            .ins()
+            .atomic_load(types::I32, MemFlagsData::trusted(), flag_ptr);
+        builder.ins().trapnz(flag, trap(TrapKind::Interrupted));
     }
 
     // ---- memories -------------------------------------------------------

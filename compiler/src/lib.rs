@@ -77,6 +77,9 @@ pub struct Options {
     pub emit_main: bool,
     /// Worker threads for compilation; `None` uses all cores.
     pub threads: Option<usize>,
+    /// Poll the store's interrupt flag at function entries and loop
+    /// headers, so calls can be interrupted or timed out (a small cost).
+    pub interruptible: bool,
 }
 
 impl Default for Options {
@@ -91,6 +94,7 @@ impl Default for Options {
             module_name: "module".to_string(),
             emit_main: false,
             threads: None,
+            interruptible: false,
         }
     }
 }

@@ -250,16 +250,31 @@ pub(crate) unsafe fn call_wasm(
     // SAFETY: entry trampolines are compiled for the platform C ABI with
     // this exact signature.
     let entry: EntryFn = unsafe { std::mem::transmute::<usize, EntryFn>(entry) };
+    let _deadline = match store.timeout {
+        Some(t) if store.call_depth == 0 => Some(crate::watchdog::arm(
+            std::time::Instant::now() + t,
+            store.interrupt.clone(),
+        )),
+        _ => None,
+    };
+    store.call_depth += 1;
     let store_ptr: *mut StoreOpaque = store;
     // SAFETY: per this function's contract. While wasm runs, the store is
     // only reached through raw pointers (libcalls, host functions).
     let result = unsafe { traphandlers::enter(entry, funcref, values.as_mut_ptr()) };
+    // SAFETY: the call is over; we are the only user of the store.
+    let store = unsafe { &mut *store_ptr };
+    store.call_depth -= 1;
     match result {
         Ok(()) => Ok(()),
         Err(raw) => {
-            // SAFETY: the call is over; we are the only user of the store.
-            let store = unsafe { &mut *store_ptr };
             let mut trap = store.make_trap(raw);
+            if trap.kind() == crate::TrapKind::Interrupted && store.call_depth == 0 {
+                // Delivered: later calls run normally.
+                store
+                    .interrupt
+                    .store(0, std::sync::atomic::Ordering::SeqCst);
+            }
             if let Some(payload) = trap.take_panic() {
                 std::panic::resume_unwind(payload);
             }

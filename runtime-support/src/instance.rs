@@ -474,6 +474,13 @@ fn instantiate(
             imports.len()
         )));
     }
+    if store.timeout.is_some() && h.flags & abi::FLAG_INTERRUPTIBLE == 0 {
+        return Err(InstantiationError::Resource(
+            "the store has a timeout but the module was compiled without interruption checks; \
+             recompile it with --interruptible"
+                .into(),
+        ));
+    }
     let guard_mode = h.flags & abi::FLAG_EXPLICIT_BOUNDS == 0;
     if guard_mode && store.limits.no_guard_regions && h.memories.len > 0 {
         return Err(InstantiationError::Resource(
@@ -535,6 +542,10 @@ fn instantiate(
     data.write(abi::VMCTX_STACK_LIMIT, store.stack_limit);
     data.write(abi::VMCTX_INSTANCE, data_ptr);
     data.write(abi::VMCTX_LIBCALLS, crate::libcalls::LIBCALLS.0.as_ptr());
+    data.write(
+        abi::VMCTX_INTERRUPT,
+        std::sync::Arc::as_ptr(&store.interrupt),
+    );
     for (t, id) in m.type_ids.iter().enumerate() {
         data.write(offsets.type_id(t as u32), *id);
     }

@@ -58,6 +58,8 @@ mod traphandlers;
 mod types;
 #[cfg(feature = "runtime")]
 mod values;
+#[cfg(feature = "runtime")]
+mod watchdog;
 
 #[cfg(feature = "runtime")]
 pub use {
@@ -68,7 +70,7 @@ pub use {
     linker::Linker,
     memory::SharedMemory,
     module::{ExportType, ImportType, LoadError, Module},
-    store::{AsStoreMut, Store, StoreLimits, StoreOpaque},
+    store::{AsStoreMut, InterruptHandle, Store, StoreLimits, StoreOpaque},
     trap::{Frame, Trap},
     types::{
         ExternType, FuncType, GlobalType, Limits, MemoryType, TableType, ValType, val_type_name,

@@ -16,7 +16,9 @@ use crate::trap::{Frame, Trap};
 use crate::traphandlers::RawTrap;
 use crate::types::GlobalType;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::Duration;
 
 /// Resource limits applied to everything created in a store.
 #[derive(Clone, Debug, Default)]
@@ -67,6 +69,28 @@ pub struct StoreOpaque {
     /// The stack limit currently written in every instance's vmctx.
     pub(crate) stack_limit: usize,
     pub(crate) limits: StoreLimits,
+    /// Polled by interruptible code; every vmctx points to it.
+    pub(crate) interrupt: Arc<AtomicU32>,
+    /// Deadline for each outermost call, if any.
+    pub(crate) timeout: Option<Duration>,
+    /// Nesting depth of calls into wasm in progress.
+    pub(crate) call_depth: u32,
+}
+
+/// Interrupts calls running in a store, from any thread. Only code
+/// compiled with interruption checks (`--interruptible`) notices: it traps
+/// with [`TrapKind::Interrupted`] at the next function entry or loop
+/// iteration.
+#[derive(Clone, Debug)]
+pub struct InterruptHandle {
+    flag: Arc<AtomicU32>,
+}
+
+impl InterruptHandle {
+    /// Interrupts the call running now (or, if none, the next one).
+    pub fn interrupt(&self) {
+        self.flag.store(1, Ordering::SeqCst);
+    }
 }
 
 /// Owns a [`StoreOpaque`] at a stable address.
@@ -99,6 +123,9 @@ impl Store {
                 host_adapters: HashMap::new(),
                 stack_limit: 0,
                 limits: StoreLimits::default(),
+                interrupt: Arc::new(AtomicU32::new(0)),
+                timeout: None,
+                call_depth: 0,
             }),
         }
     }
@@ -107,6 +134,21 @@ impl Store {
     /// from now on.
     pub fn set_limits(&mut self, limits: StoreLimits) {
         self.inner.limits = limits;
+    }
+
+    /// Limits every call from the host into wasm to `timeout` (wall
+    /// clock); an overrunning call traps with `Interrupted`. Modules
+    /// compiled without interruption checks cannot be instantiated in a
+    /// store with a timeout.
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) {
+        self.inner.timeout = timeout;
+    }
+
+    /// A handle to interrupt this store's calls from another thread.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle {
+            flag: self.inner.interrupt.clone(),
+        }
     }
 }
 

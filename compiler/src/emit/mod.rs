@@ -95,7 +95,7 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
         .par_iter()
         .map_init(Worker::new, |worker, (kind, id)| {
             let run = std::panic::AssertUnwindSafe(|| {
-                worker.compile_item(&info, &*isa, &func_ids, options.bounds_checks, *kind, *id)
+                worker.compile_item(&info, &*isa, &func_ids, options, *kind, *id)
             });
             std::panic::catch_unwind(run).unwrap_or_else(|payload| {
                 *worker = Worker::new();
@@ -126,6 +126,9 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
     let mut flags = 0;
     if options.bounds_checks == crate::BoundsChecks::Explicit {
         flags |= abi::FLAG_EXPLICIT_BOUNDS;
+    }
+    if options.interruptible {
+        flags |= abi::FLAG_INTERRUPTIBLE;
     }
     let desc = descriptor::build(
         &info,

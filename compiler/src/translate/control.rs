@@ -76,6 +76,7 @@ pub(crate) fn translate_loop(
     let entry_args = stacks.popn(params.len());
     jump(builder, header, &entry_args);
     builder.switch_to_block(header);
+    env.interrupt_check(builder);
     push_block_params(builder, stacks, header);
     stacks.control.push(ControlFrame {
         kind: FrameKind::Loop { header },

@@ -90,6 +90,8 @@ impl FuncTranslator {
             }
         }
 
+        env.interrupt_check(&mut builder);
+
         // The body is a block whose destination returns the results.
         let results: Vec<ValType> = env.info.types[body.validator.ty as usize].results.clone();
         let exit = control::block_with_params(&mut builder, env, &results);

@@ -43,6 +43,9 @@ pub const TRAP_RAISED: u8 = 250;
 /// Descriptor flag: the code bounds-checks memory accesses explicitly and
 /// does not rely on a guard region.
 pub const FLAG_EXPLICIT_BOUNDS: u32 = 1 << 0;
+/// Descriptor flag: the code polls the interrupt flag at every function
+/// entry and loop header, so calls can be interrupted and timed out.
+pub const FLAG_INTERRUPTIBLE: u32 = 1 << 1;
 
 /// Alignment of the descriptor blob.
 pub const DESCRIPTOR_ALIGN: u32 = 16;

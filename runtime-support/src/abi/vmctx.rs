@@ -13,6 +13,7 @@
 //! +16   libcalls           ptr     -> [fn ptr; Libcall::COUNT]
 //! +24   memory0_base       ptr     base of memory 0 (never moves in guard mode)
 //! +32   interrupt          ptr     -> u32 flag polled by interruptible code
+//!                                  (non-zero: trap with `Interrupted`)
 //! +40   reserved           u64
 //! +48   type_ids           [u32; num_types]  canonical (process-wide) type ids
 //!       ..align 8
