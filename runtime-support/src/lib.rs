@@ -56,6 +56,8 @@ mod traphandlers;
 mod types;
 #[cfg(feature = "runtime")]
 mod values;
+#[cfg(feature = "runtime")]
+pub mod wasi;
 
 #[cfg(feature = "runtime")]
 pub use {

@@ -57,6 +57,9 @@ pub struct StoreOpaque {
     /// The stack limit currently written in every instance's vmctx.
     pub(crate) stack_limit: usize,
     pub(crate) limits: StoreLimits,
+    /// The WASI program state, when the store runs a WASI program (see
+    /// `wasi/mod.rs` for why it lives here).
+    pub(crate) wasi: Option<Box<crate::wasi::WasiCtx>>,
 }
 
 /// Owns a [`StoreOpaque`] at a stable address.
@@ -89,6 +92,7 @@ impl Store {
                 host_adapters: HashMap::new(),
                 stack_limit: 0,
                 limits: StoreLimits::default(),
+                wasi: None,
             }),
         }
     }
