@@ -150,6 +150,11 @@ pub fn add_to_linker(linker: &mut Linker, mut store: impl AsStoreMut, ctx: WasiC
     }
 }
 
+/// Whether `wasi_snapshot_preview1` has a function called `name`.
+pub fn defines(name: &str) -> bool {
+    all_defs().any(|d| d.name == name)
+}
+
 /// Whether `module` imports anything from WASI preview1.
 pub fn imports_wasi(module: &crate::Module) -> bool {
     module.imports().iter().any(|i| i.module == MODULE)
