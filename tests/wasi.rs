@@ -70,7 +70,11 @@ fn parse_spec(name: &str, text: &str, stdout: String) -> Result<Spec, String> {
         stdout,
         ..Spec::default()
     };
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let (k, v) = line
             .split_once(':')
             .ok_or_else(|| format!("{name}.spec:{}: expected `key: value`", n + 1))?;
@@ -80,12 +84,18 @@ fn parse_spec(name: &str, text: &str, stdout: String) -> Result<Spec, String> {
             "args" => s.args = words(v),
             "stdin" => s.stdin = v.replace("\\n", "\n"),
             "env" => {
-                let (k, v) = v.split_once('=').ok_or_else(|| format!("{name}.spec:{}: env K=V", n + 1))?;
+                let (k, v) = v
+                    .split_once('=')
+                    .ok_or_else(|| format!("{name}.spec:{}: env K=V", n + 1))?;
                 s.env.push((k.into(), v.into()));
             }
             "run-flags" => s.run_flags = words(v),
             "build-flags" => s.build_flags = words(v),
-            "status" => s.status = v.parse().map_err(|_| format!("{name}.spec:{}: bad status", n + 1))?,
+            "status" => {
+                s.status = v
+                    .parse()
+                    .map_err(|_| format!("{name}.spec:{}: bad status", n + 1))?
+            }
             "stderr" => s.stderr.push(v.into()),
             other => return Err(format!("{name}.spec:{}: unknown key `{other}`", n + 1)),
         }
@@ -123,17 +133,25 @@ impl Tree {
     fn check_outside(&self) -> Result<(), String> {
         let mut names: Vec<_> = std::fs::read_dir(self.0.join("outside"))
             .map_err(|e| e.to_string())?
-            .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()).unwrap_or_default())
+            .map(|e| {
+                e.map(|e| e.file_name().to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            })
             .collect();
         names.sort();
         let secret = std::fs::read_to_string(self.0.join("outside/secret.txt")).unwrap_or_default();
         let mut top: Vec<_> = std::fs::read_dir(&self.0)
             .map_err(|e| e.to_string())?
-            .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()).unwrap_or_default())
+            .map(|e| {
+                e.map(|e| e.file_name().to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            })
             .collect();
         top.sort();
         if names != ["secret.txt"] || secret != "top secret\n" || top != ["bin", "box", "outside"] {
-            return Err(format!("the sandbox leaked: outside/ = {names:?}, root = {top:?}"));
+            return Err(format!(
+                "the sandbox leaked: outside/ = {names:?}, root = {top:?}"
+            ));
         }
         Ok(())
     }
@@ -176,9 +194,15 @@ fn check_run(spec: &Spec, mut cmd: Command, cwd: &Path, bless: bool) -> Result<(
     let status = out.status.code().unwrap_or(-1);
     let mut problems = Vec::new();
     if bless {
-        std::fs::write(corpus_dir().join(format!("{}.stdout", spec.name)), stdout.as_bytes())?;
+        std::fs::write(
+            corpus_dir().join(format!("{}.stdout", spec.name)),
+            stdout.as_bytes(),
+        )?;
     } else if stdout != spec.stdout {
-        problems.push(format!("stdout differs:\n--- expected\n{}--- got\n{stdout}", spec.stdout));
+        problems.push(format!(
+            "stdout differs:\n--- expected\n{}--- got\n{stdout}",
+            spec.stdout
+        ));
     }
     if status != spec.status {
         problems.push(format!("exit status {status}, expected {}", spec.status));
@@ -199,7 +223,10 @@ fn run_with_smelt_run(spec: &Spec) -> Result<(), Failed> {
     let tree = Tree::new(&format!("{}-run", spec.name))?;
     let wasm = corpus_dir().join(format!("{}.wasm", spec.program));
     let mut cmd = smelt();
-    cmd.arg("run").args(&spec.run_flags).arg(&wasm).args(&spec.args);
+    cmd.arg("run")
+        .args(&spec.run_flags)
+        .arg(&wasm)
+        .args(&spec.args);
     let bless = std::env::var_os("SMELT_TEST_BLESS").is_some();
     check_run(spec, cmd, &tree.cwd(), bless)?;
     tree.check_outside()?;
@@ -219,7 +246,11 @@ fn run_as_executable(spec: &Spec) -> Result<(), Failed> {
         .output()
         .map_err(|e| e.to_string())?;
     if !out.status.success() {
-        return Err(format!("smelt build failed:\n{}", String::from_utf8_lossy(&out.stderr)).into());
+        return Err(format!(
+            "smelt build failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
     }
     let mut cmd = Command::new(&exe);
     cmd.args(&spec.args);
@@ -247,7 +278,11 @@ fn main() -> std::process::ExitCode {
         .collect();
     specs.sort();
     for path in specs {
-        let name = path.file_stem().expect("a file name").to_string_lossy().into_owned();
+        let name = path
+            .file_stem()
+            .expect("a file name")
+            .to_string_lossy()
+            .into_owned();
         let text = std::fs::read_to_string(&path).expect("readable spec");
         let stdout = std::fs::read_to_string(path.with_extension("stdout")).unwrap_or_default();
         let spec = match parse_spec(&name, &text, stdout) {
@@ -258,8 +293,12 @@ fn main() -> std::process::ExitCode {
             }
         };
         let s = spec.clone();
-        trials.push(Trial::test(format!("{name} [smelt run]"), move || run_with_smelt_run(&s)));
-        trials.push(Trial::test(format!("{name} [executable]"), move || run_as_executable(&spec)));
+        trials.push(Trial::test(format!("{name} [smelt run]"), move || {
+            run_with_smelt_run(&s)
+        }));
+        trials.push(Trial::test(format!("{name} [executable]"), move || {
+            run_as_executable(&spec)
+        }));
     }
     libtest_mimic::run(&args, trials).exit();
 }

@@ -112,11 +112,13 @@ impl CodegenArgs {
 /// compile that takes a while shows its progress on stderr.
 pub fn compile(path: &Path, wasm: &[u8], options: &Options) -> Result<smelt_compiler::Artifact> {
     let mut options = options.clone();
-    let progress = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| Progress::new(path));
+    let progress =
+        std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| Progress::new(path));
     if let Some(p) = &progress {
         options.progress = Some(p.callback());
     }
-    let result = smelt_compiler::compile(wasm, &options).map_err(|e| anyhow!("{}: {e}", path.display()));
+    let result =
+        smelt_compiler::compile(wasm, &options).map_err(|e| anyhow!("{}: {e}", path.display()));
     if let Some(p) = progress {
         p.finish();
     }
@@ -156,9 +158,14 @@ impl Progress {
                 return;
             }
             let pct = done * 100 / total.max(1);
-            let prev = state.shown.swap(pct + 1, std::sync::atomic::Ordering::Relaxed);
+            let prev = state
+                .shown
+                .swap(pct + 1, std::sync::atomic::Ordering::Relaxed);
             if prev != pct + 1 {
-                eprint!("\r\x1b[2Kcompiling {}: {done}/{total} functions ({pct}%)", state.name);
+                eprint!(
+                    "\r\x1b[2Kcompiling {}: {done}/{total} functions ({pct}%)",
+                    state.name
+                );
             }
         }))
     }

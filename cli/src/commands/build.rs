@@ -89,7 +89,9 @@ fn unsatisfiable(imports: &[smelt_compiler::ImportSummary]) -> Vec<String> {
     imports
         .iter()
         .filter(|i| {
-            !(i.module == smelt_runtime::wasi::MODULE && i.kind == "func" && smelt_runtime::wasi::defines(&i.name))
+            !(i.module == smelt_runtime::wasi::MODULE
+                && i.kind == "func"
+                && smelt_runtime::wasi::defines(&i.name))
         })
         .map(|i| format!("{}::{} ({})", i.module, i.name, i.kind))
         .collect()

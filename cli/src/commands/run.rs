@@ -9,8 +9,8 @@
 
 use crate::common::{CodegenArgs, Input, compile, read_input};
 use anyhow::{Result, anyhow};
-use smelt_runtime::{InstantiationError, Linker, Module, Store, Trap, Val, ValType};
 use smelt_runtime::wasi::{self, WasiCtx};
+use smelt_runtime::{InstantiationError, Linker, Module, Store, Trap, Val, ValType};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -43,7 +43,12 @@ pub struct RunCommand {
     tcplisten: Vec<String>,
     /// Module to run (.wasm, .wat, or an object from `smelt compile`),
     /// then its arguments (for --invoke: the function's parameters).
-    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "FILE [ARGS]")]
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "FILE [ARGS]"
+    )]
     module_and_args: Vec<OsString>,
 }
 
@@ -128,7 +133,8 @@ impl RunCommand {
             b = b.preopen_dir(host, guest);
         }
         for addr in &self.tcplisten {
-            let l = std::net::TcpListener::bind(addr).map_err(|e| anyhow!("--tcplisten {addr}: {e}"))?;
+            let l = std::net::TcpListener::bind(addr)
+                .map_err(|e| anyhow!("--tcplisten {addr}: {e}"))?;
             b = b.preopen_socket(l);
         }
         b.build().map_err(|e| anyhow!("{e}"))
@@ -155,7 +161,10 @@ impl RunCommand {
         let name = self.invoke.as_deref().unwrap_or("_start");
         let Some(func) = instance.get_func(&mut store, name) else {
             if self.invoke.is_some() {
-                return Err(anyhow!("{}: no exported function `{name}`", input.display()));
+                return Err(anyhow!(
+                    "{}: no exported function `{name}`",
+                    input.display()
+                ));
             }
             return Ok(ExitCode::SUCCESS);
         };
@@ -163,7 +172,11 @@ impl RunCommand {
         if self.invoke.is_none() && !ty.params().is_empty() {
             return Err(anyhow!("{}: `_start` takes parameters", input.display()));
         }
-        let args = if self.invoke.is_some() { args } else { Vec::new() };
+        let args = if self.invoke.is_some() {
+            args
+        } else {
+            Vec::new()
+        };
         if args.len() != ty.params().len() {
             return Err(anyhow!(
                 "`{name}` takes {} arguments, {} given",

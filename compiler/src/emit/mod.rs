@@ -235,7 +235,9 @@ fn define_main(
         let params = builder.block_params(block).to_vec();
         let desc = builder.ins().symbol_value(ptr, gv);
         let config = builder.ins().symbol_value(ptr, config_gv);
-        let call = builder.ins().call(callee, &[params[0], params[1], desc, config]);
+        let call = builder
+            .ins()
+            .call(callee, &[params[0], params[1], desc, config]);
         let ret = builder.inst_results(call)[0];
         builder.ins().return_(&[ret]);
         builder.finalize(isa.frontend_config());

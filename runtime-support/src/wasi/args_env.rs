@@ -29,7 +29,8 @@ fn put_list(cx: &mut Cx<'_>, list: &[Vec<u8>], ptrs: u32, buf: u32) -> WasiResul
     let mut at = buf;
     for (i, s) in list.iter().enumerate() {
         let i = u32::try_from(i).map_err(|_| Errno::OVERFLOW)?;
-        cx.mem.write_u32(ptrs.checked_add(4 * i).ok_or(Errno::FAULT)?, at)?;
+        cx.mem
+            .write_u32(ptrs.checked_add(4 * i).ok_or(Errno::FAULT)?, at)?;
         cx.mem.write(at, s)?;
         let len = u32::try_from(s.len()).map_err(|_| Errno::OVERFLOW)?;
         let end = at.checked_add(len).ok_or(Errno::FAULT)?;
@@ -43,6 +44,7 @@ fn put_sizes(cx: &mut Cx<'_>, list: &[Vec<u8>], count_ptr: u32, size_ptr: u32) -
     let size: usize = list.iter().map(|s| s.len() + 1).sum();
     let count = u32::try_from(list.len()).map_err(|_| Errno::OVERFLOW)?;
     cx.mem.write_u32(count_ptr, count)?;
-    cx.mem.write_u32(size_ptr, u32::try_from(size).map_err(|_| Errno::OVERFLOW)?)?;
+    cx.mem
+        .write_u32(size_ptr, u32::try_from(size).map_err(|_| Errno::OVERFLOW)?)?;
     Ok(())
 }

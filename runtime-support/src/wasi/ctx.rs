@@ -67,7 +67,8 @@ impl WasiCtxBuilder {
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
-        self.args.extend(args.into_iter().map(|a| a.as_ref().to_vec()));
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_vec()));
         self
     }
 
@@ -122,7 +123,8 @@ impl WasiCtxBuilder {
     /// `host` is reachable through it: not with `..`, absolute paths or
     /// symlinks.
     pub fn preopen_dir(mut self, host: impl AsRef<Path>, guest: impl Into<String>) -> Self {
-        self.preopens.push((host.as_ref().to_path_buf(), guest.into()));
+        self.preopens
+            .push((host.as_ref().to_path_buf(), guest.into()));
         self
     }
 
@@ -144,7 +146,8 @@ impl WasiCtxBuilder {
                 Stdio::Inherit => HostFd::Borrowed(n as i32),
                 Stdio::Fd(fd) => HostFd::Owned(fd),
                 Stdio::Null => HostFd::Owned(
-                    open_host(Path::new("/dev/null"), libc::O_RDWR).map_err(|e| format!("/dev/null: {e}"))?,
+                    open_host(Path::new("/dev/null"), libc::O_RDWR)
+                        .map_err(|e| format!("/dev/null: {e}"))?,
                 ),
             };
             table
@@ -160,7 +163,11 @@ impl WasiCtxBuilder {
         }
         for socket in self.sockets {
             table
-                .insert(Descriptor::new(HostFd::Owned(socket), abi::RIGHTS_SOCKET, abi::RIGHTS_SOCKET))
+                .insert(Descriptor::new(
+                    HostFd::Owned(socket),
+                    abi::RIGHTS_SOCKET,
+                    abi::RIGHTS_SOCKET,
+                ))
                 .map_err(|_| "fd table full".to_string())?;
         }
         Ok(WasiCtx {

@@ -8,7 +8,10 @@
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Errno(pub u16);
 
-#[allow(dead_code, reason = "the full preview1 table, for reference and mapping")]
+#[allow(
+    dead_code,
+    reason = "the full preview1 table, for reference and mapping"
+)]
 impl Errno {
     pub const SUCCESS: Errno = Errno(0);
     pub const TOOBIG: Errno = Errno(1);
@@ -177,7 +180,11 @@ impl Errno {
 
 /// Turns a `-1`-on-error libc return value into a `Result`.
 pub(crate) fn check<T: Copy + PartialEq + From<i8>>(ret: T) -> Result<T, Errno> {
-    if ret == T::from(-1) { Err(Errno::last()) } else { Ok(ret) }
+    if ret == T::from(-1) {
+        Err(Errno::last())
+    } else {
+        Ok(ret)
+    }
 }
 
 #[cfg(test)]

@@ -26,7 +26,11 @@ pub(crate) const FUNCS: &[HostDef] = &[
         Ok(())
     }),
     def("fd_pread", &[I, I, I, L, I], |cx, a| {
-        let fd = cx.ctx.table.get(arg32(a, 0), RIGHT_FD_READ | RIGHT_FD_SEEK)?.raw();
+        let fd = cx
+            .ctx
+            .table
+            .get(arg32(a, 0), RIGHT_FD_READ | RIGHT_FD_SEEK)?
+            .raw();
         let iovs = cx.mem.iovecs(arg32(a, 1), arg32(a, 2))?;
         let off = offset(arg64(a, 3))?;
         // SAFETY: the iovecs point into guest memory, checked in bounds.
@@ -35,7 +39,11 @@ pub(crate) const FUNCS: &[HostDef] = &[
         Ok(())
     }),
     def("fd_pwrite", &[I, I, I, L, I], |cx, a| {
-        let fd = cx.ctx.table.get(arg32(a, 0), RIGHT_FD_WRITE | RIGHT_FD_SEEK)?.raw();
+        let fd = cx
+            .ctx
+            .table
+            .get(arg32(a, 0), RIGHT_FD_WRITE | RIGHT_FD_SEEK)?
+            .raw();
         let iovs = cx.mem.iovecs(arg32(a, 1), arg32(a, 2))?;
         let off = offset(arg64(a, 3))?;
         // SAFETY: the iovecs point into guest memory, checked in bounds.
@@ -151,7 +159,11 @@ pub(crate) const FUNCS: &[HostDef] = &[
         Ok(())
     }),
     def("fd_fdstat_set_flags", &[I, I], |cx, a| {
-        let fd = cx.ctx.table.get(arg32(a, 0), RIGHT_FD_FDSTAT_SET_FLAGS)?.raw();
+        let fd = cx
+            .ctx
+            .table
+            .get(arg32(a, 0), RIGHT_FD_FDSTAT_SET_FLAGS)?
+            .raw();
         let flags = arg32(a, 1) as u16;
         // SAFETY: F_GETFL has no memory-safety preconditions.
         let mut fl = check(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
@@ -189,14 +201,22 @@ pub(crate) const FUNCS: &[HostDef] = &[
         Ok(())
     }),
     def("fd_filestat_set_size", &[I, L], |cx, a| {
-        let fd = cx.ctx.table.get(arg32(a, 0), RIGHT_FD_FILESTAT_SET_SIZE)?.raw();
+        let fd = cx
+            .ctx
+            .table
+            .get(arg32(a, 0), RIGHT_FD_FILESTAT_SET_SIZE)?
+            .raw();
         let size = offset(arg64(a, 1))?;
         // SAFETY: no memory-safety preconditions.
         check(unsafe { libc::ftruncate(fd, size) })?;
         Ok(())
     }),
     def("fd_filestat_set_times", &[I, L, L, I], |cx, a| {
-        let fd = cx.ctx.table.get(arg32(a, 0), RIGHT_FD_FILESTAT_SET_TIMES)?.raw();
+        let fd = cx
+            .ctx
+            .table
+            .get(arg32(a, 0), RIGHT_FD_FILESTAT_SET_TIMES)?
+            .raw();
         let ts = times(arg64(a, 1), arg64(a, 2), arg32(a, 3) as u16)?;
         // SAFETY: `ts` holds two timespecs.
         check(unsafe { libc::futimens(fd, ts.as_ptr()) })?;
@@ -210,7 +230,9 @@ pub(crate) const FUNCS: &[HostDef] = &[
         cx.mem.write_u32(p + 4, name_len)?;
         Ok(())
     }),
-    def("fd_prestat_dir_name", &[I, I, I], |cx, a| prestat_dir_name(cx, arg32(a, 0), arg32(a, 1), arg32(a, 2))),
+    def("fd_prestat_dir_name", &[I, I, I], |cx, a| {
+        prestat_dir_name(cx, arg32(a, 0), arg32(a, 1), arg32(a, 2))
+    }),
 ];
 
 fn prestat_dir_name(cx: &mut Cx<'_>, fd: u32, ptr: u32, len: u32) -> WasiResult {
@@ -257,7 +279,15 @@ pub(crate) fn filetype_of(fd: RawFd, st: &libc::stat) -> u8 {
     let mut ty: libc::c_int = 0;
     let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
     // SAFETY: `ty` and `len` are valid out pointers of the right size.
-    let r = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE, (&raw mut ty).cast(), &mut len) };
+    let r = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_TYPE,
+            (&raw mut ty).cast(),
+            &mut len,
+        )
+    };
     match (r, ty) {
         (0, libc::SOCK_DGRAM) => FILETYPE_SOCKET_DGRAM,
         _ => FILETYPE_SOCKET_STREAM,
@@ -265,8 +295,17 @@ pub(crate) fn filetype_of(fd: RawFd, st: &libc::stat) -> u8 {
 }
 
 /// Writes a `filestat` (64 bytes) at `ptr`.
-pub(crate) fn write_filestat(mem: &mut GuestMemory<'_>, ptr: u32, st: &libc::stat, filetype: u8) -> WasiResult {
-    let nanos = |s: i64, ns: i64| (s as u64).wrapping_mul(1_000_000_000).wrapping_add(ns as u64);
+pub(crate) fn write_filestat(
+    mem: &mut GuestMemory<'_>,
+    ptr: u32,
+    st: &libc::stat,
+    filetype: u8,
+) -> WasiResult {
+    let nanos = |s: i64, ns: i64| {
+        (s as u64)
+            .wrapping_mul(1_000_000_000)
+            .wrapping_add(ns as u64)
+    };
     mem.slice_mut(ptr, FILESTAT_SIZE as u32)?.fill(0);
     mem.write_u64(ptr, st.st_dev)?;
     mem.write_u64(ptr + 8, st.st_ino)?;

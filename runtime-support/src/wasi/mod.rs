@@ -145,7 +145,9 @@ pub fn add_to_linker(linker: &mut Linker, mut store: impl AsStoreMut, ctx: WasiC
     for def in all_defs() {
         let results: &[ValType] = if def.returns_errno { &[I] } else { &[] };
         let ty = FuncType::new(def.params.iter().copied(), results.iter().copied());
-        let f = Func::new_raw(&mut *store, ty, move |caller, vals| dispatch(caller, vals, def));
+        let f = Func::new_raw(&mut *store, ty, move |caller, vals| {
+            dispatch(caller, vals, def)
+        });
         linker.define(MODULE, def.name, Extern::Func(f));
     }
 }
@@ -167,7 +169,10 @@ fn dispatch(caller: &mut Caller<'_>, vals: &mut [ValRaw], def: &HostDef) -> Resu
         .and_then(|i| caller.store.instances[i].memories.first().copied());
     let store = &mut *caller.store;
     let Some(ctx) = store.wasi.as_deref_mut() else {
-        return Err(Trap::host(format!("{MODULE}::{}: no WASI context in this store", def.name)));
+        return Err(Trap::host(format!(
+            "{MODULE}::{}: no WASI context in this store",
+            def.name
+        )));
     };
     let bytes: &mut [u8] = match memory {
         Some(m) => store.memories[m].data_mut(),

@@ -13,23 +13,49 @@ use std::os::fd::{FromRawFd, OwnedFd};
 pub(crate) const FUNCS: &[HostDef] = &[
     def("path_open", &[I, I, I, I, I, L, L, I, I], path_open),
     def("path_create_directory", &[I, I, I], |cx, a| {
-        let r = lookup(cx, arg32(a, 0), RIGHT_PATH_CREATE_DIRECTORY, arg32(a, 1), arg32(a, 2), false)?;
+        let r = lookup(
+            cx,
+            arg32(a, 0),
+            RIGHT_PATH_CREATE_DIRECTORY,
+            arg32(a, 1),
+            arg32(a, 2),
+            false,
+        )?;
         // SAFETY: `name` is NUL-terminated.
         check(unsafe { libc::mkdirat(r.dir(), r.name.as_ptr(), 0o777) })?;
         Ok(())
     }),
     def("path_remove_directory", &[I, I, I], |cx, a| {
-        let r = lookup(cx, arg32(a, 0), RIGHT_PATH_REMOVE_DIRECTORY, arg32(a, 1), arg32(a, 2), false)?;
+        let r = lookup(
+            cx,
+            arg32(a, 0),
+            RIGHT_PATH_REMOVE_DIRECTORY,
+            arg32(a, 1),
+            arg32(a, 2),
+            false,
+        )?;
         // SAFETY: `name` is NUL-terminated.
         check(unsafe { libc::unlinkat(r.dir(), r.name.as_ptr(), libc::AT_REMOVEDIR) })?;
         Ok(())
     }),
     def("path_unlink_file", &[I, I, I], |cx, a| {
-        let r = lookup(cx, arg32(a, 0), RIGHT_PATH_UNLINK_FILE, arg32(a, 1), arg32(a, 2), false)?;
+        let r = lookup(
+            cx,
+            arg32(a, 0),
+            RIGHT_PATH_UNLINK_FILE,
+            arg32(a, 1),
+            arg32(a, 2),
+            false,
+        )?;
         if r.must_be_dir {
             // `unlink("file/")`: POSIX says ENOTDIR for a non-directory.
             let st = stat_at(&r, false)?;
-            return Err(if st.st_mode & libc::S_IFMT == libc::S_IFDIR { Errno::ISDIR } else { Errno::NOTDIR }.into());
+            return Err(if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+                Errno::ISDIR
+            } else {
+                Errno::NOTDIR
+            }
+            .into());
         }
         // SAFETY: `name` is NUL-terminated.
         check(unsafe { libc::unlinkat(r.dir(), r.name.as_ptr(), 0) })?;
@@ -37,21 +63,53 @@ pub(crate) const FUNCS: &[HostDef] = &[
     }),
     def("path_filestat_get", &[I, I, I, I, I], |cx, a| {
         let follow = arg32(a, 1) & LOOKUP_SYMLINK_FOLLOW != 0;
-        let r = lookup(cx, arg32(a, 0), RIGHT_PATH_FILESTAT_GET, arg32(a, 2), arg32(a, 3), follow)?;
+        let r = lookup(
+            cx,
+            arg32(a, 0),
+            RIGHT_PATH_FILESTAT_GET,
+            arg32(a, 2),
+            arg32(a, 3),
+            follow,
+        )?;
         let st = stat_at(&r, r.must_be_dir)?;
         write_filestat(&mut cx.mem, arg32(a, 4), &st, filetype_of_mode(st.st_mode))?;
         Ok(())
     }),
-    def("path_filestat_set_times", &[I, I, I, I, L, L, I], |cx, a| {
-        let follow = arg32(a, 1) & LOOKUP_SYMLINK_FOLLOW != 0;
-        let r = lookup(cx, arg32(a, 0), RIGHT_PATH_FILESTAT_SET_TIMES, arg32(a, 2), arg32(a, 3), follow)?;
-        let ts = times(arg64(a, 4), arg64(a, 5), arg32(a, 6) as u16)?;
-        // SAFETY: `name` is NUL-terminated and `ts` holds two timespecs.
-        check(unsafe { libc::utimensat(r.dir(), r.name.as_ptr(), ts.as_ptr(), libc::AT_SYMLINK_NOFOLLOW) })?;
-        Ok(())
-    }),
+    def(
+        "path_filestat_set_times",
+        &[I, I, I, I, L, L, I],
+        |cx, a| {
+            let follow = arg32(a, 1) & LOOKUP_SYMLINK_FOLLOW != 0;
+            let r = lookup(
+                cx,
+                arg32(a, 0),
+                RIGHT_PATH_FILESTAT_SET_TIMES,
+                arg32(a, 2),
+                arg32(a, 3),
+                follow,
+            )?;
+            let ts = times(arg64(a, 4), arg64(a, 5), arg32(a, 6) as u16)?;
+            // SAFETY: `name` is NUL-terminated and `ts` holds two timespecs.
+            check(unsafe {
+                libc::utimensat(
+                    r.dir(),
+                    r.name.as_ptr(),
+                    ts.as_ptr(),
+                    libc::AT_SYMLINK_NOFOLLOW,
+                )
+            })?;
+            Ok(())
+        },
+    ),
     def("path_readlink", &[I, I, I, I, I, I], |cx, a| {
-        let r = lookup(cx, arg32(a, 0), RIGHT_PATH_READLINK, arg32(a, 1), arg32(a, 2), false)?;
+        let r = lookup(
+            cx,
+            arg32(a, 0),
+            RIGHT_PATH_READLINK,
+            arg32(a, 1),
+            arg32(a, 2),
+            false,
+        )?;
         let target = read_link_at(r.dir(), &r.name)?;
         // Like readlink(2): truncated to the buffer, no NUL.
         let n = target.len().min(arg32(a, 4) as usize);
@@ -64,31 +122,83 @@ pub(crate) const FUNCS: &[HostDef] = &[
         // outside is allowed (as natively); following it never escapes.
         let target = cx.mem.bytes(arg32(a, 0), arg32(a, 1))?;
         let target = std::ffi::CString::new(target).map_err(|_| Errno::INVAL)?;
-        let r = lookup(cx, arg32(a, 2), RIGHT_PATH_SYMLINK, arg32(a, 3), arg32(a, 4), false)?;
+        let r = lookup(
+            cx,
+            arg32(a, 2),
+            RIGHT_PATH_SYMLINK,
+            arg32(a, 3),
+            arg32(a, 4),
+            false,
+        )?;
         // SAFETY: both strings are NUL-terminated.
         check(unsafe { libc::symlinkat(target.as_ptr(), r.dir(), r.name.as_ptr()) })?;
         Ok(())
     }),
     def("path_link", &[I, I, I, I, I, I, I], |cx, a| {
         let follow = arg32(a, 1) & LOOKUP_SYMLINK_FOLLOW != 0;
-        let old = lookup(cx, arg32(a, 0), RIGHT_PATH_LINK_SOURCE, arg32(a, 2), arg32(a, 3), follow)?;
-        let new = lookup(cx, arg32(a, 4), RIGHT_PATH_LINK_TARGET, arg32(a, 5), arg32(a, 6), false)?;
+        let old = lookup(
+            cx,
+            arg32(a, 0),
+            RIGHT_PATH_LINK_SOURCE,
+            arg32(a, 2),
+            arg32(a, 3),
+            follow,
+        )?;
+        let new = lookup(
+            cx,
+            arg32(a, 4),
+            RIGHT_PATH_LINK_TARGET,
+            arg32(a, 5),
+            arg32(a, 6),
+            false,
+        )?;
         // SAFETY: both names are NUL-terminated.
-        check(unsafe { libc::linkat(old.dir(), old.name.as_ptr(), new.dir(), new.name.as_ptr(), 0) })?;
+        check(unsafe {
+            libc::linkat(
+                old.dir(),
+                old.name.as_ptr(),
+                new.dir(),
+                new.name.as_ptr(),
+                0,
+            )
+        })?;
         Ok(())
     }),
     def("path_rename", &[I, I, I, I, I, I], |cx, a| {
-        let old = lookup(cx, arg32(a, 0), RIGHT_PATH_RENAME_SOURCE, arg32(a, 1), arg32(a, 2), false)?;
-        let new = lookup(cx, arg32(a, 3), RIGHT_PATH_RENAME_TARGET, arg32(a, 4), arg32(a, 5), false)?;
+        let old = lookup(
+            cx,
+            arg32(a, 0),
+            RIGHT_PATH_RENAME_SOURCE,
+            arg32(a, 1),
+            arg32(a, 2),
+            false,
+        )?;
+        let new = lookup(
+            cx,
+            arg32(a, 3),
+            RIGHT_PATH_RENAME_TARGET,
+            arg32(a, 4),
+            arg32(a, 5),
+            false,
+        )?;
         // SAFETY: both names are NUL-terminated.
-        check(unsafe { libc::renameat(old.dir(), old.name.as_ptr(), new.dir(), new.name.as_ptr()) })?;
+        check(unsafe {
+            libc::renameat(old.dir(), old.name.as_ptr(), new.dir(), new.name.as_ptr())
+        })?;
         Ok(())
     }),
 ];
 
 /// Resolves the guest path (`ptr`, `len`) in directory `fd`, which must
 /// hold `right`.
-fn lookup(cx: &mut Cx<'_>, fd: u32, right: u64, ptr: u32, len: u32, follow: bool) -> Result<Resolved, Errno> {
+fn lookup(
+    cx: &mut Cx<'_>,
+    fd: u32,
+    right: u64,
+    ptr: u32,
+    len: u32,
+    follow: bool,
+) -> Result<Resolved, Errno> {
     let path = cx.mem.bytes(ptr, len)?;
     let dir = cx.ctx.table.get(fd, right)?.raw();
     resolve(dir, &path, follow)
@@ -170,7 +280,10 @@ fn path_open(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
     let fd = match open(flags) {
         // A directory opened without O_DIRECTORY but with write rights
         // (some libcs ask for everything): open it read-only.
-        Err(Errno::ISDIR) if flags & libc::O_ACCMODE != libc::O_RDONLY && oflags & (OFLAGS_CREAT | OFLAGS_TRUNC) == 0 => {
+        Err(Errno::ISDIR)
+            if flags & libc::O_ACCMODE != libc::O_RDONLY
+                && oflags & (OFLAGS_CREAT | OFLAGS_TRUNC) == 0 =>
+        {
             open((flags & !libc::O_ACCMODE) | libc::O_RDONLY | libc::O_DIRECTORY)?
         }
         r => r?,
@@ -184,7 +297,10 @@ fn path_open(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
     } else {
         (base & !(RIGHT_FD_READDIR), 0)
     };
-    let new = cx.ctx.table.insert(Descriptor::new(HostFd::Owned(owned), base, inheriting))?;
+    let new = cx
+        .ctx
+        .table
+        .insert(Descriptor::new(HostFd::Owned(owned), base, inheriting))?;
     cx.mem.write_u32(arg32(a, 8), new)?;
     Ok(())
 }

@@ -10,8 +10,13 @@ pub(crate) const FUNCS: &[HostDef] = &[def("poll_oneoff", &[I, I, I, I], poll_on
 
 enum Sub {
     /// Deadline on the monotonic clock, in ns.
-    Clock { deadline: u64 },
-    Fd { fd: Option<i32>, read: bool },
+    Clock {
+        deadline: u64,
+    },
+    Fd {
+        fd: Option<i32>,
+        read: bool,
+    },
 }
 
 struct Event {
@@ -27,8 +32,12 @@ fn poll_oneoff(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
     if nsubs == 0 {
         return Err(Errno::INVAL.into());
     }
-    cx.mem.slice(ins, nsubs.checked_mul(SUBSCRIPTION_SIZE).ok_or(Errno::FAULT)?)?;
-    cx.mem.slice(outs, nsubs.checked_mul(EVENT_SIZE).ok_or(Errno::FAULT)?)?;
+    cx.mem.slice(
+        ins,
+        nsubs.checked_mul(SUBSCRIPTION_SIZE).ok_or(Errno::FAULT)?,
+    )?;
+    cx.mem
+        .slice(outs, nsubs.checked_mul(EVENT_SIZE).ok_or(Errno::FAULT)?)?;
     let mono_now = clocks::now(CLOCK_MONOTONIC)?;
     let mut subs = Vec::with_capacity(nsubs as usize);
     for i in 0..nsubs {
@@ -52,7 +61,12 @@ fn poll_oneoff(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
             }
             kind @ (EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE) => {
                 let fd = cx.mem.read_u32(p + 16)?;
-                let fd = cx.ctx.table.get(fd, RIGHT_POLL_FD_READWRITE).ok().map(|d| d.raw());
+                let fd = cx
+                    .ctx
+                    .table
+                    .get(fd, RIGHT_POLL_FD_READWRITE)
+                    .ok()
+                    .map(|d| d.raw());
                 Sub::Fd {
                     fd,
                     read: kind == EVENTTYPE_FD_READ,
@@ -70,7 +84,11 @@ fn poll_oneoff(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
             Sub::Fd { fd: None, read } => events.push(Event {
                 userdata: *userdata,
                 error: Errno::BADF,
-                kind: if *read { EVENTTYPE_FD_READ } else { EVENTTYPE_FD_WRITE },
+                kind: if *read {
+                    EVENTTYPE_FD_READ
+                } else {
+                    EVENTTYPE_FD_WRITE
+                },
                 nbytes: 0,
                 flags: 0,
             }),
@@ -102,9 +120,21 @@ fn poll_oneoff(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
                 continue;
             }
             fd_ready = true;
-            let kind = if *read { EVENTTYPE_FD_READ } else { EVENTTYPE_FD_WRITE };
-            let error = if p.revents & libc::POLLNVAL != 0 { Errno::BADF } else { Errno::SUCCESS };
-            let flags = if p.revents & libc::POLLHUP != 0 { EVENTRW_HANGUP } else { 0 };
+            let kind = if *read {
+                EVENTTYPE_FD_READ
+            } else {
+                EVENTTYPE_FD_WRITE
+            };
+            let error = if p.revents & libc::POLLNVAL != 0 {
+                Errno::BADF
+            } else {
+                Errno::SUCCESS
+            };
+            let flags = if p.revents & libc::POLLHUP != 0 {
+                EVENTRW_HANGUP
+            } else {
+                0
+            };
             let nbytes = if *read { readable_bytes(*fd) } else { 0 };
             events.push(Event {
                 userdata: *userdata,
@@ -158,10 +188,19 @@ fn wait(pollfds: &mut [libc::pollfd], deadline: Option<u64>) -> Result<(), Errno
                 })
             }
         };
-        let tsp = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+        let tsp = ts
+            .as_ref()
+            .map_or(std::ptr::null(), |t| t as *const libc::timespec);
         // SAFETY: `pollfds` is a valid array of its length; `tsp` is null
         // or points to a live timespec.
-        let r = unsafe { libc::ppoll(pollfds.as_mut_ptr(), pollfds.len() as libc::nfds_t, tsp, std::ptr::null()) };
+        let r = unsafe {
+            libc::ppoll(
+                pollfds.as_mut_ptr(),
+                pollfds.len() as libc::nfds_t,
+                tsp,
+                std::ptr::null(),
+            )
+        };
         if r >= 0 {
             return Ok(());
         }
@@ -184,5 +223,9 @@ fn readable_bytes(fd: i32) -> u64 {
     }
     let mut n: libc::c_int = 0;
     // SAFETY: FIONREAD writes one int.
-    if unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) } == 0 { n.max(0) as u64 } else { 0 }
+    if unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) } == 0 {
+        n.max(0) as u64
+    } else {
+        0
+    }
 }

@@ -46,7 +46,13 @@ pub(crate) const FUNCS: &[HostDef] = &[def("fd_readdir", &[I, I, I, L, I], |cx, 
 /// descriptor, so the guest's fd offset is untouched).
 fn list(fd: RawFd) -> Result<Vec<DirEntry>, Errno> {
     // SAFETY: the path is a NUL-terminated literal.
-    let dfd = check(unsafe { libc::openat(fd, c".".as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) })?;
+    let dfd = check(unsafe {
+        libc::openat(
+            fd,
+            c".".as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    })?;
     // SAFETY: `dfd` is an open directory fd; `fdopendir` takes it over.
     let dir = unsafe { libc::fdopendir(dfd) };
     if dir.is_null() {
@@ -65,7 +71,9 @@ fn list(fd: RawFd) -> Result<Vec<DirEntry>, Errno> {
         // SAFETY: a non-null readdir result is valid until the next call.
         let ent = unsafe { &*ent };
         // SAFETY: `d_name` is NUL-terminated.
-        let name = unsafe { CStr::from_ptr(ent.d_name.as_ptr()) }.to_bytes().to_vec();
+        let name = unsafe { CStr::from_ptr(ent.d_name.as_ptr()) }
+            .to_bytes()
+            .to_vec();
         let filetype = match ent.d_type {
             libc::DT_REG => FILETYPE_REGULAR_FILE,
             libc::DT_DIR => FILETYPE_DIRECTORY,
@@ -76,7 +84,13 @@ fn list(fd: RawFd) -> Result<Vec<DirEntry>, Errno> {
             // SAFETY: `d_name` is NUL-terminated; `st` is a valid out pointer.
             _ => unsafe {
                 let mut st: libc::stat = std::mem::zeroed();
-                if libc::fstatat(libc::dirfd(dir), ent.d_name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) == 0 {
+                if libc::fstatat(
+                    libc::dirfd(dir),
+                    ent.d_name.as_ptr(),
+                    &mut st,
+                    libc::AT_SYMLINK_NOFOLLOW,
+                ) == 0
+                {
                     filetype_of_mode(st.st_mode)
                 } else {
                     FILETYPE_UNKNOWN

@@ -20,11 +20,16 @@ pub(crate) const FUNCS: &[HostDef] = &[
             host_flags |= libc::SOCK_NONBLOCK;
         }
         // SAFETY: null address pointers are allowed.
-        let conn = check(unsafe { libc::accept4(fd, std::ptr::null_mut(), std::ptr::null_mut(), host_flags) })?;
+        let conn = check(unsafe {
+            libc::accept4(fd, std::ptr::null_mut(), std::ptr::null_mut(), host_flags)
+        })?;
         // SAFETY: `conn` was just created and is owned by nobody else.
         let owned = unsafe { OwnedFd::from_raw_fd(conn) };
         let rights = RIGHTS_SOCKET & !RIGHT_SOCK_ACCEPT;
-        let new = cx.ctx.table.insert(Descriptor::new(HostFd::Owned(owned), rights, 0))?;
+        let new = cx
+            .ctx
+            .table
+            .insert(Descriptor::new(HostFd::Owned(owned), rights, 0))?;
         cx.mem.write_u32(arg32(a, 2), new)?;
         Ok(())
     }),
@@ -45,7 +50,11 @@ pub(crate) const FUNCS: &[HostDef] = &[
         msg.msg_iovlen = iovs.len() as _;
         // SAFETY: the iovecs point into guest memory, checked in bounds.
         let n = check(unsafe { libc::recvmsg(fd, &mut msg, flags) })?;
-        let ro = if msg.msg_flags & libc::MSG_TRUNC != 0 { ROFLAGS_RECV_DATA_TRUNCATED } else { 0 };
+        let ro = if msg.msg_flags & libc::MSG_TRUNC != 0 {
+            ROFLAGS_RECV_DATA_TRUNCATED
+        } else {
+            0
+        };
         cx.mem.write_u32(arg32(a, 4), n as u32)?;
         cx.mem.write_u16(arg32(a, 5), ro)?;
         Ok(())

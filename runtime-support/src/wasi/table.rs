@@ -139,10 +139,15 @@ mod tests {
     fn lowest_free_slot_and_renumber() {
         let mut t = FdTable::default();
         for _ in 0..3 {
-            t.insert(Descriptor::new(HostFd::Borrowed(-1), abi::RIGHTS_ALL, 0)).unwrap();
+            t.insert(Descriptor::new(HostFd::Borrowed(-1), abi::RIGHTS_ALL, 0))
+                .unwrap();
         }
         t.remove(1).unwrap();
-        assert_eq!(t.insert(Descriptor::new(HostFd::Borrowed(-1), 0, 0)).unwrap(), 1);
+        assert_eq!(
+            t.insert(Descriptor::new(HostFd::Borrowed(-1), 0, 0))
+                .unwrap(),
+            1
+        );
         assert_eq!(t.get(1, abi::RIGHT_FD_READ).err(), Some(Errno::NOTCAPABLE));
         t.renumber(0, 2).unwrap();
         assert_eq!(t.len(), 2);
