@@ -158,6 +158,13 @@ impl RunCommand {
             Err(InstantiationError::Trap(t)) => return Ok(trap_exit(&t)),
             Err(e) => return Err(anyhow!("{}: {e}", input.display())),
         };
+        // A WASI reactor initialises itself before its exports are used.
+        if self.invoke.is_some()
+            && let Some(init) = instance.get_func(&mut store, "_initialize")
+            && let Err(trap) = init.call(&mut store, &[])
+        {
+            return Ok(trap_exit(&trap));
+        }
         let name = self.invoke.as_deref().unwrap_or("_start");
         let Some(func) = instance.get_func(&mut store, name) else {
             if self.invoke.is_some() {

@@ -87,8 +87,17 @@ impl WasiCtxBuilder {
 
     /// Copies the host process's whole environment into the guest's.
     pub fn inherit_env(mut self) -> Self {
+        let fresh = self.env.is_empty();
         for (k, v) in std::env::vars_os() {
-            self = self.env(k.as_bytes(), v.as_bytes());
+            if fresh {
+                // The process's keys are unique: no replacing needed.
+                let mut kv = k.as_bytes().to_vec();
+                kv.push(b'=');
+                kv.extend_from_slice(v.as_bytes());
+                self.env.push(kv);
+            } else {
+                self = self.env(k.as_bytes(), v.as_bytes());
+            }
         }
         self
     }
@@ -150,8 +159,17 @@ impl WasiCtxBuilder {
                         .map_err(|e| format!("/dev/null: {e}"))?,
                 ),
             };
+            // wasi-libc's isatty() is "a character device without seek/tell
+            // rights"; give a terminal exactly that, so a program line-buffers
+            // its output on a terminal as it would natively.
+            // SAFETY: isatty has no memory-safety preconditions.
+            let rights = if unsafe { libc::isatty(fd.raw()) } == 1 {
+                stdio_rights & !(abi::RIGHT_FD_SEEK | abi::RIGHT_FD_TELL)
+            } else {
+                stdio_rights
+            };
             table
-                .insert(Descriptor::new(fd, stdio_rights, 0))
+                .insert(Descriptor::new(fd, rights, 0))
                 .map_err(|_| "fd table full".to_string())?;
         }
         for (host, guest) in self.preopens {
