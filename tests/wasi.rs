@@ -259,6 +259,35 @@ fn run_as_executable(spec: &Spec) -> Result<(), Failed> {
     Ok(())
 }
 
+/// `--invoke` works before FILE and, as older docs show it, right after.
+fn invoke_positions() -> Result<(), Failed> {
+    let tree = Tree::new("invoke")?;
+    let wat = tree.0.join("bin/add.wat");
+    std::fs::write(
+        &wat,
+        r#"(module (func (export "add") (param i32 i32) (result i32)
+            (i32.add (local.get 0) (local.get 1))))"#,
+    )?;
+    let wat = wat.to_string_lossy().into_owned();
+    for args in [
+        vec!["run", "--invoke", "add", &wat, "2", "3"],
+        vec!["run", &wat, "--invoke", "add", "2", "3"],
+        vec!["run", &wat, "--invoke=add", "2", "3"],
+    ] {
+        let out = smelt().args(&args).output()?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() || stdout != "5\n" {
+            return Err(format!(
+                "smelt {args:?}: status {}, stdout {stdout:?}, stderr {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
 fn main() -> std::process::ExitCode {
     if std::env::var_os("SMELT_TESTS_CLI").is_some() {
         return match Cli::parse().command.execute() {
@@ -300,5 +329,9 @@ fn main() -> std::process::ExitCode {
             run_as_executable(&spec)
         }));
     }
+    trials.push(Trial::test(
+        "smelt run --invoke, before and after FILE",
+        invoke_positions,
+    ));
     libtest_mimic::run(&args, trials).exit();
 }

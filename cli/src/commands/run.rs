@@ -5,7 +5,8 @@
 //! A module that imports WASI gets a sandbox like wasmtime's: only the
 //! `--dir`s and `--env`s given (nothing by default), the process's stdio,
 //! and `FILE ARGS...` (or `--argv0 NAME ARGS...`) as its argv. Options go
-//! before FILE; everything after it belongs to the program.
+//! before FILE; everything after it belongs to the program (except a
+//! `--invoke NAME` right after FILE, the older documented form).
 
 use crate::common::{CodegenArgs, Input, compile, read_input};
 use anyhow::{Result, anyhow};
@@ -140,7 +141,25 @@ impl RunCommand {
         b.build().map_err(|e| anyhow!("{e}"))
     }
 
-    pub fn execute(self) -> Result<ExitCode> {
+    /// `smelt run FILE --invoke NAME ARGS...` (the form older docs use)
+    /// means `smelt run --invoke NAME FILE ARGS...`: `--invoke` right after
+    /// FILE is taken as smelt's, every other argument belongs to the guest.
+    fn take_trailing_invoke(&mut self) {
+        if self.invoke.is_some() || self.module_and_args.len() < 2 {
+            return;
+        }
+        let first = self.module_and_args[1].to_string_lossy().into_owned();
+        if first == "--invoke" && self.module_and_args.len() >= 3 {
+            self.invoke = Some(self.module_and_args[2].to_string_lossy().into_owned());
+            self.module_and_args.drain(1..3);
+        } else if let Some(name) = first.strip_prefix("--invoke=") {
+            self.invoke = Some(name.to_string());
+            self.module_and_args.remove(1);
+        }
+    }
+
+    pub fn execute(mut self) -> Result<ExitCode> {
+        self.take_trailing_invoke();
         let input = PathBuf::from(&self.module_and_args[0]);
         let args: Vec<String> = self.module_and_args[1..]
             .iter()
