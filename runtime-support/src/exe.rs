@@ -2,7 +2,7 @@
 //! emits `main`, which calls [`smelt_rt_main`] with the module descriptor
 //! and the run-time settings `smelt build` baked in.
 //!
-//! A built program behaves like a native tool: argv (with argv[0] as the
+//! A built program behaves like a native tool: argv (with `argv[0]` as the
 //! program was invoked) and stdio are the process's own, `proc_exit`'s
 //! status is the exit status, and a trap prints a wasm backtrace and exits
 //! with [`TRAP_EXIT_STATUS`]. Nothing is parsed out of argv: the sandbox

@@ -1,10 +1,10 @@
 //! WASI preview1 (`wasi_snapshot_preview1`): every function, as host
 //! functions a [`Linker`] resolves imports to.
 //!
-//! One file per area: [`args_env`], [`clocks`], [`random`], [`fd`] (with
-//! [`readdir`]), [`path`] (on top of the [`sandbox`] resolver), [`poll`],
-//! [`proc`] and [`sock`]. Each lists its functions as a table of
-//! [`HostDef`]s; [`add_to_linker`] defines them all.
+//! One file per area: `args_env`, `clocks`, `random`, `fd` (with
+//! `readdir`), `path` (on top of the `sandbox` resolver), `poll`,
+//! `proc` and `sock`. Each lists its functions as a table of
+//! `HostDef`s; [`add_to_linker`] defines them all.
 //!
 //! **Where the state lives.** The [`WasiCtx`] (arguments, environment, fd
 //! table) is a field of the store, not an `Arc<Mutex<..>>` captured by the
@@ -14,7 +14,7 @@
 //! disjoint fields of the same store, with no aliasing to argue about.
 //!
 //! **Guest memory.** Every pointer is checked against the calling
-//! instance's memory 0 ([`memory::GuestMemory`]); a bad one is `EFAULT`.
+//! instance's memory 0 (`memory::GuestMemory`); a bad one is `EFAULT`.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
