@@ -10,16 +10,32 @@ fn main() {
     let runtime_dir = manifest_dir.join("../runtime-support");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
     let target_dir = out_dir.join("runtime-target");
-    println!("cargo:rerun-if-changed={}", runtime_dir.join("src").display());
-    println!("cargo:rerun-if-changed={}", runtime_dir.join("Cargo.toml").display());
-    println!("cargo:rerun-if-changed={}", runtime_dir.join("include").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        runtime_dir.join("src").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        runtime_dir.join("Cargo.toml").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        runtime_dir.join("include").display()
+    );
 
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.arg("build")
         .arg("--manifest-path")
         .arg(runtime_dir.join("Cargo.toml"))
-        .args(["--profile", "runtime-lib", "--lib", "--no-default-features", "--features", "runtime"])
+        .args([
+            "--profile",
+            "runtime-lib",
+            "--lib",
+            "--no-default-features",
+            "--features",
+            "runtime",
+        ])
         .arg("--target-dir")
         .arg(&target_dir);
     // Settings meant for the outer build must not leak into this one.
@@ -34,14 +50,23 @@ fn main() {
     ] {
         cmd.env_remove(var);
     }
-    let status = cmd.status().expect("running cargo to build the runtime staticlib");
+    let status = cmd
+        .status()
+        .expect("running cargo to build the runtime staticlib");
     assert!(status.success(), "building the runtime staticlib failed");
     let lib = target_dir.join("runtime-lib").join("libsmelt_runtime.a");
     assert!(lib.exists(), "{} was not produced", lib.display());
     println!("cargo:rustc-env=SMELT_RUNTIME_LIB={}", lib.display());
     println!(
         "cargo:rustc-env=SMELT_RUNTIME_HEADER={}",
-        runtime_dir.join("include/smelt.h").canonicalize().expect("smelt.h exists").display()
+        runtime_dir
+            .join("include/smelt.h")
+            .canonicalize()
+            .expect("smelt.h exists")
+            .display()
     );
-    println!("cargo:rustc-env=SMELT_HOST_TRIPLE={}", std::env::var("TARGET").expect("set by cargo"));
+    println!(
+        "cargo:rustc-env=SMELT_HOST_TRIPLE={}",
+        std::env::var("TARGET").expect("set by cargo")
+    );
 }

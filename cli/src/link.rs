@@ -81,7 +81,11 @@ pub fn link_executable(
 ) -> Result<()> {
     let mut cmd = c_compiler(target, cc_override)?;
     let tmp = crate::common::temp_sibling(output);
-    cmd.args(inputs).arg(runtime_lib).args(SYSTEM_LIBS).arg("-o").arg(&tmp);
+    cmd.args(inputs)
+        .arg(runtime_lib)
+        .args(SYSTEM_LIBS)
+        .arg("-o")
+        .arg(&tmp);
     let out = cmd
         .output()
         .with_context(|| format!("running the C compiler {:?}", cmd.get_program()))?;

@@ -12,7 +12,8 @@
 //! part beyond the current length faults and the fault becomes a trap.
 //! No check is emitted at all.
 //!
-//! Explicit mode (and every 64-bit memory): compare `index + offset + size`
+//! Explicit mode (and every 64-bit memory, and memories with custom page
+//! sizes below the host page size): compare `index + offset + size`
 //! against the current length and trap before accessing.
 
 use crate::BoundsChecks;
@@ -36,7 +37,11 @@ pub(crate) fn prepare_addr(
     } else {
         builder.ins().uextend(types::I64, index)
     };
-    let guard = !is_64 && env.bounds_checks == BoundsChecks::Guard;
+    // Guard pages work at the host page granularity, so memories with
+    // custom pages smaller than that (1-byte pages) are checked explicitly.
+    let guard = !is_64
+        && env.bounds_checks == BoundsChecks::Guard
+        && env.memory_page_size_log2(memory) >= 16;
     if !guard {
         explicit_check(builder, env, memory, index64, offset, size);
     }

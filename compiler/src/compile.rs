@@ -10,7 +10,7 @@ use crate::{BoundsChecks, CompiledItem, trampolines};
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::{self, UserFuncName};
 use cranelift_codegen::isa::TargetIsa;
-use cranelift_codegen::{Context, MachSrcLoc, Final};
+use cranelift_codegen::{Context, Final, MachSrcLoc};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{FuncId, ModuleReloc};
 use smelt_runtime::abi;
@@ -77,7 +77,7 @@ impl Worker {
         let what = || describe(info, kind);
         self.ctx
             .compile(isa, &mut ControlPlane::default())
-            .map_err(|e| codegen_error(what(), &e.func, e.inner))?;
+            .map_err(|e| codegen_error(what(), e.func, e.inner))?;
         let compiled = self.ctx.compiled_code().expect("just compiled");
         let buffer = &compiled.buffer;
         let srclocs = buffer.get_srclocs_sorted();

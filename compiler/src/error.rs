@@ -51,7 +51,7 @@ impl From<wasmparser::BinaryReaderError> for CompileError {
     fn from(e: wasmparser::BinaryReaderError) -> Self {
         CompileError::InvalidWasm {
             message: e.message().to_string(),
-            offset: Some(e.offset() as u64),
+            offset: Some(e.offset()),
         }
     }
 }

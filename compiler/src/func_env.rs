@@ -72,10 +72,11 @@ pub(crate) fn libcall_signature(isa: &dyn TargetIsa, libcall: Libcall) -> Signat
             let mut p = AbiParam::new(types::I32);
             p.extension = ext;
             p
-        },
+        }
     };
     let mut sig = Signature::new(isa.default_call_conv());
-    sig.params.extend(libcall.params().iter().map(|t| param(*t)));
+    sig.params
+        .extend(libcall.params().iter().map(|t| param(*t)));
     sig.returns.extend(libcall.result().map(param));
     sig
 }
@@ -209,14 +210,13 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
         let global = &self.info.globals[index as usize];
         let ty = clif_type(global.ty.content_type);
         // Immutable globals with a constant initializer are folded.
-        if !global.ty.mutable {
-            if let Some(v) = global
+        if !global.ty.mutable
+            && let Some(v) = global
                 .init
                 .as_deref()
                 .and_then(|ops| crate::translate::constant_from_ops(builder, ty, ops))
-            {
-                return v;
-            }
+        {
+            return v;
         }
         let (addr, offset) = self.global_addr(builder, index);
         let flags = if global.ty.mutable {
@@ -267,30 +267,38 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
         f
     }
 
-    /// `call`: a direct call for defined functions, an indirect call through
-    /// the import's `VMFuncRef` for imported ones.
+    /// `call` / `return_call`: a direct call for defined functions, an
+    /// indirect call through the import's `VMFuncRef` for imported ones.
+    /// Returns the call instruction, or `None` for a tail call.
     pub(crate) fn translate_call(
         &mut self,
         builder: &mut FunctionBuilder,
         func: u32,
         args: &[Value],
-    ) -> ir::Inst {
+        tail: bool,
+    ) -> Option<ir::Inst> {
         let vmctx = self.vmctx();
         if func >= self.info.num_imported_funcs {
             let f = self.func_ref(builder, func);
             let mut all = Vec::with_capacity(args.len() + 2);
             all.extend([vmctx, vmctx]);
             all.extend_from_slice(args);
-            builder.ins().call(f, &all)
+            if tail {
+                builder.ins().return_call(f, &all);
+                None
+            } else {
+                Some(builder.ins().call(f, &all))
+            }
         } else {
-            let funcref = self.load_vmctx_field(builder, self.ptr, self.offsets.imported_func(func));
+            let funcref =
+                self.load_vmctx_field(builder, self.ptr, self.offsets.imported_func(func));
             let sig = self.sig_ref(builder, self.info.funcs[func as usize]);
-            self.call_funcref(builder, sig, funcref, args, readonly())
+            self.call_funcref(builder, sig, funcref, args, readonly(), tail)
         }
     }
 
-    /// Calls through a `VMFuncRef` pointer already known to be non-null and
-    /// of the right type.
+    /// Calls through a `VMFuncRef` pointer already known to be of the
+    /// right type. `flags` decide how a null pointer is reported.
     fn call_funcref(
         &mut self,
         builder: &mut FunctionBuilder,
@@ -298,22 +306,31 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
         funcref: Value,
         args: &[Value],
         flags: MemFlagsData,
-    ) -> ir::Inst {
+        tail: bool,
+    ) -> Option<ir::Inst> {
         let vmctx = self.vmctx();
         let code = builder
             .ins()
             .load(self.ptr, flags, funcref, abi::VMFUNCREF_CODE as i32);
-        let callee_vmctx = builder
-            .ins()
-            .load(self.ptr, flags, funcref, abi::VMFUNCREF_VMCTX as i32);
+        let callee_vmctx = builder.ins().load(
+            self.ptr,
+            MemFlagsData::trusted().with_readonly(),
+            funcref,
+            abi::VMFUNCREF_VMCTX as i32,
+        );
         let mut all = Vec::with_capacity(args.len() + 2);
         all.extend([callee_vmctx, vmctx]);
         all.extend_from_slice(args);
-        builder.ins().call_indirect(sig, code, &all)
+        if tail {
+            builder.ins().return_call_indirect(sig, code, &all);
+            None
+        } else {
+            Some(builder.ins().call_indirect(sig, code, &all))
+        }
     }
 
-    /// `call_indirect`: bounds check, null check (a trapping load), type
-    /// check against the canonical type id, indirect call.
+    /// `call_indirect` / `return_call_indirect`: bounds check, null check
+    /// (a trapping load), type check against the canonical type id, call.
     pub(crate) fn translate_call_indirect(
         &mut self,
         builder: &mut FunctionBuilder,
@@ -321,7 +338,8 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
         type_index: u32,
         callee: Value,
         args: &[Value],
-    ) -> ir::Inst {
+        tail: bool,
+    ) -> Option<ir::Inst> {
         let funcref = self.table_element_addr_checked(
             builder,
             table,
@@ -344,9 +362,30 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
         );
         let expected = self.load_vmctx_field(builder, types::I32, self.offsets.type_id(type_index));
         let mismatch = builder.ins().icmp(IntCC::NotEqual, actual, expected);
-        builder
-            .ins()
-            .trapnz(mismatch, trap(TrapKind::IndirectCallSignatureMismatch));
+        if self.info.type_defs[type_index as usize].is_final {
+            // Nothing else can be a subtype of a final type.
+            builder
+                .ins()
+                .trapnz(mismatch, trap(TrapKind::IndirectCallSignatureMismatch));
+        } else {
+            // A subtype of the expected type is allowed: ask the runtime
+            // when the ids differ.
+            let slow = builder.create_block();
+            let done = builder.create_block();
+            builder.ins().brif(mismatch, slow, &[], done, &[]);
+            builder.seal_block(slow);
+            builder.switch_to_block(slow);
+            builder.set_cold_block(slow);
+            let ok = self
+                .call_libcall(builder, Libcall::is_subtype, &[actual, expected])
+                .expect("is_subtype returns a value");
+            builder
+                .ins()
+                .trapz(ok, trap(TrapKind::IndirectCallSignatureMismatch));
+            builder.ins().jump(done, &[]);
+            builder.seal_block(done);
+            builder.switch_to_block(done);
+        }
         let sig = self.sig_ref(builder, type_index);
         self.call_funcref(
             builder,
@@ -354,7 +393,25 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
             funcref,
             args,
             MemFlagsData::trusted().with_readonly(),
+            tail,
         )
+    }
+
+    /// `call_ref` / `return_call_ref`: the reference is statically typed, so
+    /// only null needs checking, by the trapping load of the code pointer.
+    pub(crate) fn translate_call_ref(
+        &mut self,
+        builder: &mut FunctionBuilder,
+        type_index: u32,
+        funcref: Value,
+        args: &[Value],
+        tail: bool,
+    ) -> Option<ir::Inst> {
+        let sig = self.sig_ref(builder, type_index);
+        let null_trap = MemFlagsData::trusted()
+            .with_readonly()
+            .with_trap_code(Some(trap(TrapKind::NullFunctionReference)));
+        self.call_funcref(builder, sig, funcref, args, null_trap, tail)
     }
 
     // ---- tables -----------------------------------------------------------

@@ -86,23 +86,26 @@ pub(crate) fn build_isa(options: &Options) -> Result<OwnedTargetIsa> {
                     .map_err(|e| err(&format!("unknown CPU `{cpu}`"), &e))?;
             }
         }
-        Architecture::Aarch64(_) => {
-            // Apple silicon always has LSE atomics.
-            if triple.operating_system == OperatingSystem::Darwin(None)
-                || matches!(triple.operating_system, OperatingSystem::MacOSX(_))
-            {
-                builder
-                    .enable("has_lse")
-                    .map_err(|e| err("enabling LSE", &e))?;
-            }
+        // Apple silicon always has LSE atomics.
+        Architecture::Aarch64(_)
+            if matches!(
+                triple.operating_system,
+                OperatingSystem::Darwin(_) | OperatingSystem::MacOSX(_)
+            ) =>
+        {
+            builder
+                .enable("has_lse")
+                .map_err(|e| err("enabling LSE", &e))?;
         }
         _ => {}
     }
+    let mut avx_disabled = false;
     for feature in &options.target_features {
         let (name, on) = match feature.strip_prefix('-') {
             Some(rest) => (rest, false),
             None => (feature.strip_prefix('+').unwrap_or(feature), true),
         };
+        avx_disabled |= !on && name == "has_avx";
         builder
             .set(name, if on { "true" } else { "false" })
             .or_else(|_| {
@@ -114,7 +117,37 @@ pub(crate) fn build_isa(options: &Options) -> Result<OwnedTargetIsa> {
             })
             .map_err(|e| err(&format!("target feature `{feature}`"), &e))?;
     }
-    builder
-        .finish(settings::Flags::new(shared))
-        .map_err(|e| err("building the ISA", &e))
+    let flags = settings::Flags::new(shared);
+    let isa = builder
+        .finish(flags.clone())
+        .map_err(|e| err("building the ISA", &e))?;
+    // Cranelift 0.135's `x86-64-v3` and `x86-64-v4` presets (and
+    // `alderlake` and its successors) set `has_avx2`/`has_fma` but not
+    // `has_avx`, and the x64 backend only uses VEX encodings, AVX2 and FMA
+    // when `has_avx` is set too: `--cpu x86-64-v3` would silently produce
+    // x86-64-v2 code. Every CPU with AVX2, FMA or AVX-512 has AVX, so imply
+    // it, unless the user turned it off explicitly.
+    if triple.architecture == Architecture::X86_64 && !avx_disabled && implies_avx(&*isa) {
+        builder
+            .enable("has_avx")
+            .map_err(|e| err("enabling AVX", &e))?;
+        return builder
+            .finish(flags)
+            .map_err(|e| err("building the ISA", &e));
+    }
+    Ok(isa)
+}
+
+/// Whether an x86-64 ISA has a VEX/EVEX extension enabled but not AVX.
+fn implies_avx(isa: &dyn isa::TargetIsa) -> bool {
+    let flags = isa.isa_flags();
+    let on = |name: &str| {
+        flags
+            .iter()
+            .any(|v| v.name == name && v.as_bool() == Some(true))
+    };
+    !on("has_avx")
+        && flags.iter().any(|v| {
+            v.as_bool() == Some(true) && (v.name.starts_with("has_avx") || v.name == "has_fma")
+        })
 }

@@ -120,6 +120,18 @@ pub fn supported_features() -> WasmFeatures {
         | WasmFeatures::SIGN_EXTENSION
         | WasmFeatures::SATURATING_FLOAT_TO_INT
         | WasmFeatures::MULTI_VALUE
+        | WasmFeatures::BULK_MEMORY
+        | WasmFeatures::REFERENCE_TYPES
+        | WasmFeatures::TAIL_CALL
+        | WasmFeatures::FUNCTION_REFERENCES
+        | WasmFeatures::EXTENDED_CONST
+        | WasmFeatures::MULTI_MEMORY
+        | WasmFeatures::MEMORY64
+        | WasmFeatures::CUSTOM_PAGE_SIZES
+        | WasmFeatures::WIDE_ARITHMETIC
+        | WasmFeatures::THREADS
+        | WasmFeatures::SIMD
+        | WasmFeatures::RELAXED_SIMD
 }
 
 /// An import of the compiled module.

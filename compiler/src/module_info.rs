@@ -13,10 +13,25 @@ use wasmparser::{
 };
 
 /// A function signature.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct FuncType {
     pub(crate) params: Vec<ValType>,
     pub(crate) results: Vec<ValType>,
+}
+
+/// The structure of a type definition, for run-time canonicalization of
+/// recursion groups (Wasm 3.0's type equivalence).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TypeDef {
+    /// `abi::TYPE_KIND_*`.
+    pub(crate) kind: u32,
+    /// Struct fields or the array element: storage type code plus the
+    /// `abi::FIELD_MUTABLE` bit.
+    pub(crate) fields: Vec<u32>,
+    pub(crate) supertype: Option<u32>,
+    pub(crate) is_final: bool,
+    /// First type index and size of its recursion group.
+    pub(crate) rec_group: (u32, u32),
 }
 
 /// Where an import goes in its index space.
@@ -74,8 +89,10 @@ pub(crate) struct Body<'a> {
 /// Everything about a module except function bodies' contents.
 #[derive(Default)]
 pub(crate) struct ModuleInfo<'a> {
-    pub(crate) features: WasmFeatures,
+    /// Function signatures by type index (empty for struct/array types).
     pub(crate) types: Vec<FuncType>,
+    /// Every type's structure, by type index.
+    pub(crate) type_defs: Vec<TypeDef>,
     pub(crate) imports: Vec<Import<'a>>,
     /// Type index of every function, imports first.
     pub(crate) funcs: Vec<u32>,
@@ -123,10 +140,7 @@ impl<'a> ModuleInfo<'a> {
 
     /// Parses and validates everything but function bodies.
     pub(crate) fn parse(wasm: &'a [u8], features: WasmFeatures) -> Result<ModuleInfo<'a>> {
-        let mut info = ModuleInfo {
-            features,
-            ..Default::default()
-        };
+        let mut info = ModuleInfo::default();
         let mut validator = Validator::new_with_features(features);
         let mut referenced: BTreeSet<u32> = BTreeSet::new();
 
@@ -141,23 +155,49 @@ impl<'a> ModuleInfo<'a> {
             }
             match payload {
                 Payload::TypeSection(reader) => {
+                    let offset = reader.range().start;
                     for group in reader {
                         let group = group?;
+                        let start = info.types.len() as u32;
+                        let len = group.types().len() as u32;
                         for sub in group.types() {
-                            match &sub.composite_type.inner {
-                                wasmparser::CompositeInnerType::Func(f) => {
-                                    info.types.push(FuncType {
+                            let (kind, func, fields) = match &sub.composite_type.inner {
+                                wasmparser::CompositeInnerType::Func(f) => (
+                                    abi::TYPE_KIND_FUNC,
+                                    FuncType {
                                         params: f.params().to_vec(),
                                         results: f.results().to_vec(),
-                                    });
+                                    },
+                                    Vec::new(),
+                                ),
+                                wasmparser::CompositeInnerType::Struct(s) => (
+                                    abi::TYPE_KIND_STRUCT,
+                                    FuncType::default(),
+                                    s.fields
+                                        .iter()
+                                        .map(|f| crate::types::field_type(*f))
+                                        .collect(),
+                                ),
+                                wasmparser::CompositeInnerType::Array(a) => (
+                                    abi::TYPE_KIND_ARRAY,
+                                    FuncType::default(),
+                                    vec![crate::types::field_type(a.0)],
+                                ),
+                                wasmparser::CompositeInnerType::Cont(_) => {
+                                    return Err(unsupported!(offset, "continuation types"));
                                 }
-                                _ => {
-                                    return Err(unsupported!(
-                                        0,
-                                        "GC types (struct/array) are not supported"
-                                    ));
-                                }
-                            }
+                            };
+                            info.types.push(func);
+                            info.type_defs.push(TypeDef {
+                                kind,
+                                fields,
+                                supertype: sub
+                                    .supertype_idxs
+                                    .first()
+                                    .and_then(|i| i.as_module_index()),
+                                is_final: sub.is_final,
+                                rec_group: (start, len),
+                            });
                         }
                     }
                 }
@@ -335,8 +375,12 @@ impl<'a> ModuleInfo<'a> {
                         }
                     }
                 }
-                Payload::ModuleSection { unchecked_range, .. }
-                | Payload::ComponentSection { unchecked_range, .. } => {
+                Payload::ModuleSection {
+                    unchecked_range, ..
+                }
+                | Payload::ComponentSection {
+                    unchecked_range, ..
+                } => {
                     return Err(unsupported!(unchecked_range.start, "components"));
                 }
                 _ => {}
@@ -379,7 +423,12 @@ pub(crate) fn const_expr(
                 let b = value.i128() as u128;
                 (
                     abi::OP_V128_CONST,
-                    [b as u32, (b >> 32) as u32, (b >> 64) as u32, (b >> 96) as u32],
+                    [
+                        b as u32,
+                        (b >> 32) as u32,
+                        (b >> 64) as u32,
+                        (b >> 96) as u32,
+                    ],
                 )
             }
             Operator::GlobalGet { global_index } => (abi::OP_GLOBAL_GET, [global_index, 0, 0, 0]),
@@ -387,7 +436,7 @@ pub(crate) fn const_expr(
                 let ty = crate::types::ref_type(RefType::new(true, hty).ok_or_else(|| {
                     CompileError::InvalidWasm {
                         message: "invalid reference type".into(),
-                        offset: Some(offset as u64),
+                        offset: Some(offset),
                     }
                 })?);
                 (abi::OP_REF_NULL, [ty.0, 0, 0, 0])
@@ -404,7 +453,10 @@ pub(crate) fn const_expr(
             Operator::I64Mul => (abi::OP_I64_MUL, [0; 4]),
             Operator::End => break,
             other => {
-                return Err(unsupported!(offset, "constant expression operator {other:?}"));
+                return Err(unsupported!(
+                    offset,
+                    "constant expression operator {other:?}"
+                ));
             }
         };
         ops.push(ConstOp { op: code, imm });

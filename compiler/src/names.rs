@@ -37,7 +37,10 @@ pub fn descriptor_symbol(module: &str) -> String {
 
 pub(crate) fn function_symbol(module: &str, index: u32, name: Option<&str>) -> String {
     match name {
-        Some(n) => format!("wasm[{module}]::function[{index}]::{}", n.replace('\0', "?")),
+        Some(n) => format!(
+            "wasm[{module}]::function[{index}]::{}",
+            n.replace('\0', "?")
+        ),
         None => format!("wasm[{module}]::function[{index}]"),
     }
     .replace('\0', "?")

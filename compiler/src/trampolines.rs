@@ -73,7 +73,9 @@ pub(crate) fn translate_entry_trampoline(
     let flags = MemFlagsData::trusted();
     let fp = builder.ins().get_frame_pointer(ptr);
     let sp = builder.ins().get_stack_pointer(ptr);
-    let handler = builder.ins().get_exception_handler_address(ptr, call_block, 0);
+    let handler = builder
+        .ins()
+        .get_exception_handler_address(ptr, call_block, 0);
     builder
         .ins()
         .store(flags, fp, record, abi::ENTRY_RECORD_FP as i32);
@@ -103,11 +105,15 @@ pub(crate) fn translate_entry_trampoline(
         .collect();
     let normal = builder.func.dfg.block_call(ok, &ret_args);
     let on_trap = builder.func.dfg.block_call(trapped, &[]);
-    let table = builder.func.dfg.exception_tables.push(ExceptionTableData::new(
-        sig,
-        normal,
-        [ExceptionTableItem::Default(on_trap)],
-    ));
+    let table = builder
+        .func
+        .dfg
+        .exception_tables
+        .push(ExceptionTableData::new(
+            sig,
+            normal,
+            [ExceptionTableItem::Default(on_trap)],
+        ));
     builder.ins().try_call_indirect(code, &args, table);
 
     builder.switch_to_block(ok);
@@ -177,7 +183,11 @@ pub(crate) fn translate_host_adapter(
         .results
         .iter()
         .enumerate()
-        .map(|(i, r)| builder.ins().load(clif_type(*r), flags, buf, value_offset(i)))
+        .map(|(i, r)| {
+            builder
+                .ins()
+                .load(clif_type(*r), flags, buf, value_offset(i))
+        })
         .collect();
     builder.ins().return_(&results);
     builder.seal_all_blocks();

@@ -18,7 +18,11 @@ pub(crate) fn val_type(ty: ValType) -> abi::ValType {
 
 /// The descriptor encoding of a reference type.
 pub(crate) fn ref_type(r: RefType) -> abi::ValType {
-    let nullable = if r.is_nullable() { abi::types::NULLABLE } else { 0 };
+    let nullable = if r.is_nullable() {
+        abi::types::NULLABLE
+    } else {
+        0
+    };
     match r.heap_type() {
         HeapType::Concrete(idx) | HeapType::Exact(idx) => {
             let index = idx.as_module_index().unwrap_or(0);
@@ -43,6 +47,20 @@ pub(crate) fn ref_type(r: RefType) -> abi::ValType {
             };
             abi::ValType(code | nullable)
         }
+    }
+}
+
+/// The descriptor encoding of a struct field or array element.
+pub(crate) fn field_type(f: wasmparser::FieldType) -> u32 {
+    let code = match f.element_type {
+        wasmparser::StorageType::I8 => abi::STORAGE_I8,
+        wasmparser::StorageType::I16 => abi::STORAGE_I16,
+        wasmparser::StorageType::Val(v) => val_type(v).0,
+    };
+    if f.mutable {
+        code | abi::FIELD_MUTABLE
+    } else {
+        code
     }
 }
 

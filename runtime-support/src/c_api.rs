@@ -145,11 +145,30 @@ pub unsafe extern "C" fn smelt_rt_call(
             let results = unsafe { std::slice::from_raw_parts_mut(results, nresults) };
             for (slot, v) in results.iter_mut().zip(out) {
                 *slot = match v {
-                    Val::I32(x) => SmeltVal { kind: KIND_I32, of: SmeltValUnion { i32: x } },
-                    Val::I64(x) => SmeltVal { kind: KIND_I64, of: SmeltValUnion { i64: x } },
-                    Val::F32(x) => SmeltVal { kind: KIND_F32, of: SmeltValUnion { f32: f32::from_bits(x) } },
-                    Val::F64(x) => SmeltVal { kind: KIND_F64, of: SmeltValUnion { f64: f64::from_bits(x) } },
-                    _ => SmeltVal { kind: KIND_I64, of: SmeltValUnion { i64: 0 } },
+                    Val::I32(x) => SmeltVal {
+                        kind: KIND_I32,
+                        of: SmeltValUnion { i32: x },
+                    },
+                    Val::I64(x) => SmeltVal {
+                        kind: KIND_I64,
+                        of: SmeltValUnion { i64: x },
+                    },
+                    Val::F32(x) => SmeltVal {
+                        kind: KIND_F32,
+                        of: SmeltValUnion {
+                            f32: f32::from_bits(x),
+                        },
+                    },
+                    Val::F64(x) => SmeltVal {
+                        kind: KIND_F64,
+                        of: SmeltValUnion {
+                            f64: f64::from_bits(x),
+                        },
+                    },
+                    _ => SmeltVal {
+                        kind: KIND_I64,
+                        of: SmeltValUnion { i64: 0 },
+                    },
                 };
             }
             std::ptr::null_mut()

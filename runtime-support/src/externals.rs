@@ -3,7 +3,7 @@
 
 use crate::abi::VMGlobal;
 use crate::func::{Func, raw_to_val, val_to_raw};
-use crate::memory::LinearMemory;
+use crate::memory::{LinearMemory, SharedMemory};
 use crate::store::{AsStoreMut, GlobalData, StoreOpaque};
 use crate::table::Table as TableData;
 use crate::types::{GlobalType, MemoryType, TableType};
@@ -68,7 +68,7 @@ impl Memory {
     /// A new memory owned by the store (e.g. to import into modules).
     pub fn new(mut store: impl AsStoreMut, ty: MemoryType) -> Result<Memory, String> {
         let store = store.as_store_mut();
-        let mem = LinearMemory::new(ty, store.max_memory_pages())?;
+        let mem = LinearMemory::new(ty, store.max_memory_pages(), !store.limits.no_guard_regions)?;
         store.memories.push(mem);
         Ok(Memory {
             store: store.id,
@@ -81,8 +81,32 @@ impl Memory {
         &mut store.memories[self.index]
     }
 
+    /// Makes a shared memory (possibly created by another store or
+    /// thread) available in this store, e.g. to import it.
+    pub fn from_shared(mut store: impl AsStoreMut, shared: &SharedMemory) -> Memory {
+        let store = store.as_store_mut();
+        if let Some(i) = store.memories.iter().position(|m| m.same(&shared.0)) {
+            return Memory {
+                store: store.id,
+                index: i,
+            };
+        }
+        store.memories.push(shared.0.clone());
+        Memory {
+            store: store.id,
+            index: store.memories.len() - 1,
+        }
+    }
+
+    /// The memory as a [`SharedMemory`] that other threads can import, if
+    /// it is shared.
+    pub fn shared(&self, mut store: impl AsStoreMut) -> Option<SharedMemory> {
+        let m = self.get(store.as_store_mut());
+        m.ty().shared.then(|| SharedMemory(m.clone()))
+    }
+
     pub fn ty(&self, mut store: impl AsStoreMut) -> MemoryType {
-        self.get(store.as_store_mut()).ty
+        self.get(store.as_store_mut()).ty()
     }
 
     /// Current size in pages.

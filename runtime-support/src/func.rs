@@ -336,7 +336,12 @@ unsafe extern "C" fn host_call_shim(
 
 /// Converts a host value to its raw form, checking its type.
 pub(crate) fn val_to_raw(store: &mut StoreOpaque, v: &Val, ty: ValType) -> Result<ValRaw, String> {
-    let mismatch = || format!("type mismatch: expected {}, got {v:?}", types::val_type_name(ty));
+    let mismatch = || {
+        format!(
+            "type mismatch: expected {}, got {v:?}",
+            types::val_type_name(ty)
+        )
+    };
     Ok(match (v, ty.code()) {
         (Val::I32(x), 0x7f) => ValRaw::from_u32(*x as u32),
         (Val::I64(x), 0x7e) => ValRaw::from_u64(*x as u64),

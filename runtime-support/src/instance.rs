@@ -111,7 +111,11 @@ impl InstanceData {
             self.read::<usize>(self.offsets.imported_func(func))
         } else {
             let slot = self.module.inner.func_rec(func).funcref_slot;
-            assert_ne!(slot, abi::NO_INDEX, "validation only references declared functions");
+            assert_ne!(
+                slot,
+                abi::NO_INDEX,
+                "validation only references declared functions"
+            );
             self.vmctx() as usize + self.offsets.func_ref(slot) as usize
         }
     }
@@ -150,7 +154,10 @@ impl InstanceData {
                 abi::OP_REF_NULL => ValRaw::from_u64(0),
                 abi::OP_REF_FUNC => ValRaw::from_u64(self.funcref(op.imm[0]) as u64),
                 abi::OP_I32_ADD | abi::OP_I32_SUB | abi::OP_I32_MUL => {
-                    let (b, a) = (stack.pop().unwrap_or_default(), stack.pop().unwrap_or_default());
+                    let (b, a) = (
+                        stack.pop().unwrap_or_default(),
+                        stack.pop().unwrap_or_default(),
+                    );
                     let (a, b) = (a.u32(), b.u32());
                     ValRaw::from_u32(match op.op {
                         abi::OP_I32_ADD => a.wrapping_add(b),
@@ -159,7 +166,10 @@ impl InstanceData {
                     })
                 }
                 abi::OP_I64_ADD | abi::OP_I64_SUB | abi::OP_I64_MUL => {
-                    let (b, a) = (stack.pop().unwrap_or_default(), stack.pop().unwrap_or_default());
+                    let (b, a) = (
+                        stack.pop().unwrap_or_default(),
+                        stack.pop().unwrap_or_default(),
+                    );
                     let (a, b) = (a.u64(), b.u64());
                     ValRaw::from_u64(match op.op {
                         abi::OP_I64_ADD => a.wrapping_add(b),
@@ -260,7 +270,7 @@ pub(crate) fn memory_init(
 ) -> Result<(), TrapKind> {
     let inst = &store.instances[instance];
     let bytes = inst.data_bytes(data);
-    let mem = &mut store.memories[inst.memories[memory as usize]];
+    let mem = &store.memories[inst.memories[memory as usize]];
     let src_end = src.checked_add(len).ok_or(TrapKind::MemoryOutOfBounds)?;
     let dst_end = dst.checked_add(len).ok_or(TrapKind::MemoryOutOfBounds)?;
     if src_end > bytes.len() as u64 || dst_end > mem.byte_len() as u64 {
@@ -339,7 +349,11 @@ impl Instance {
     }
 }
 
-pub(crate) fn export_by_name(store: &mut StoreOpaque, instance: usize, name: &str) -> Option<Extern> {
+pub(crate) fn export_by_name(
+    store: &mut StoreOpaque,
+    instance: usize,
+    name: &str,
+) -> Option<Extern> {
     let module = store.instances[instance].module.clone();
     let m = &module.inner;
     let e = *m
@@ -387,7 +401,7 @@ fn check_import(
         (ExternType::Func(_), Extern::Func(f)) => {
             store.check(f.store);
             let want = m.type_ids[m.func_rec(rec.index).type_index as usize];
-            if f.type_id(store) != want {
+            if !crate::types::is_subtype(f.type_id(store), want) {
                 return Err(incompatible());
             }
         }
@@ -408,13 +422,14 @@ fn check_import(
         (ExternType::Memory(want), Extern::Memory(mem)) => {
             store.check(mem.store);
             let have = &store.memories[mem.index];
+            let ty = have.ty();
             let limits = Limits {
                 min: have.pages(),
-                max: have.ty.limits.max,
+                max: ty.limits.max,
             };
-            if have.ty.shared != want.shared
-                || have.ty.memory64 != want.memory64
-                || have.ty.page_size_log2 != want.page_size_log2
+            if ty.shared != want.shared
+                || ty.memory64 != want.memory64
+                || ty.page_size_log2 != want.page_size_log2
                 || !limits.matches(&want.limits)
             {
                 return Err(incompatible());
@@ -422,7 +437,13 @@ fn check_import(
         }
         (ExternType::Global(want), Extern::Global(g)) => {
             store.check(g.store);
-            if store.globals[g.index].ty != want {
+            let have = store.globals[g.index].ty;
+            let matches = if want.mutable {
+                have == want
+            } else {
+                !have.mutable && crate::types::val_type_matches(have.content, want.content)
+            };
+            if !matches {
                 return Err(incompatible());
             }
         }
@@ -436,12 +457,12 @@ fn instantiate(
     module: &Module,
     imports: &[Extern],
 ) -> Result<usize, InstantiationError> {
-    if let Some(max) = store.limits.max_instances {
-        if store.instances.len() >= max {
-            return Err(InstantiationError::Resource(format!(
-                "the store's limit of {max} instances is reached"
-            )));
-        }
+    if let Some(max) = store.limits.max_instances
+        && store.instances.len() >= max
+    {
+        return Err(InstantiationError::Resource(format!(
+            "the store's limit of {max} instances is reached"
+        )));
     }
     let m = &module.inner;
     let h = *m.header();
@@ -453,8 +474,27 @@ fn instantiate(
             imports.len()
         )));
     }
+    let guard_mode = h.flags & abi::FLAG_EXPLICIT_BOUNDS == 0;
+    if guard_mode && store.limits.no_guard_regions && h.memories.len > 0 {
+        return Err(InstantiationError::Resource(
+            "module was compiled with --bounds-checks guard, which needs memories with guard \
+             regions, but this store creates memories without them; recompile with \
+             --bounds-checks explicit"
+                .into(),
+        ));
+    }
     for (rec, ext) in import_recs.iter().zip(imports) {
         check_import(store, module, rec, ext)?;
+        if let (true, Extern::Memory(mem)) = (guard_mode, ext)
+            && !store.memories[mem.index].guarded()
+            && !store.memories[mem.index].ty().memory64
+        {
+            return Err(link_err(
+                &m.str(rec.module),
+                &m.str(rec.name),
+                "memory without a guard region imported by a module compiled with --bounds-checks guard",
+            ));
+        }
     }
     store.add_module(module);
 
@@ -504,9 +544,7 @@ fn instantiate(
     for ext in imports {
         match ext {
             Extern::Func(f) => {
-                let ptr = f
-                    .vm_funcref(store)
-                    .map_err(InstantiationError::Link)?;
+                let ptr = f.vm_funcref(store).map_err(InstantiationError::Link)?;
                 data.write(offsets.imported_func(nf), ptr);
                 nf += 1;
             }
@@ -553,13 +591,17 @@ fn instantiate(
 
     // Defined memories.
     for rec in &m.slice::<abi::MemoryRec>(h.memories)[h.num_imported_memories as usize..] {
-        let mem = LinearMemory::new(m.memory_type(rec), store.max_memory_pages())
-            .map_err(InstantiationError::Resource)?;
+        let mem = LinearMemory::new(
+            m.memory_type(rec),
+            store.max_memory_pages(),
+            !store.limits.no_guard_regions,
+        )
+        .map_err(InstantiationError::Resource)?;
         store.memories.push(mem);
         data.memories.push(store.memories.len() - 1);
     }
     for (i, idx) in data.memories.iter().enumerate() {
-        let def: *const abi::VMMemoryDefinition = &*store.memories[*idx].def;
+        let def = store.memories[*idx].definition();
         data.write(offsets.memory(i as u32), def);
     }
     if let Some(first) = data.memories.first() {
@@ -568,7 +610,11 @@ fn instantiate(
 
     // Defined globals, in order (initializers may read earlier ones).
     let global_recs = m.slice::<abi::GlobalRec>(h.globals);
-    for (g, rec) in global_recs.iter().enumerate().skip(h.num_imported_globals as usize) {
+    for (g, rec) in global_recs
+        .iter()
+        .enumerate()
+        .skip(h.num_imported_globals as usize)
+    {
         let value = data.eval_const(data.const_expr(rec.init));
         let ptr = data.global_ptr(g as u32);
         // SAFETY: `ptr` is this global's slot inside the vmctx.
@@ -639,8 +685,16 @@ fn initialize_segments(store: &mut StoreOpaque, index: usize) -> Result<(), Inst
         match e.mode {
             abi::SEGMENT_ACTIVE => {
                 let dst = elem_offset(store, e);
-                table_init(store, index, e.table, i as u32, dst, 0, u64::from(e.items.len))
-                    .map_err(|k| InstantiationError::Trap(Trap::new(k)))?;
+                table_init(
+                    store,
+                    index,
+                    e.table,
+                    i as u32,
+                    dst,
+                    0,
+                    u64::from(e.items.len),
+                )
+                .map_err(|k| InstantiationError::Trap(Trap::new(k)))?;
                 store.instances[index].dropped_elems[i] = true;
             }
             abi::SEGMENT_DECLARED => store.instances[index].dropped_elems[i] = true,
@@ -650,8 +704,16 @@ fn initialize_segments(store: &mut StoreOpaque, index: usize) -> Result<(), Inst
     for (i, d) in datas.iter().enumerate() {
         if d.mode == abi::SEGMENT_ACTIVE {
             let dst = data_offset(store, d);
-            memory_init(store, index, d.memory, i as u32, dst, 0, u64::from(d.bytes.len))
-                .map_err(|k| InstantiationError::Trap(Trap::new(k)))?;
+            memory_init(
+                store,
+                index,
+                d.memory,
+                i as u32,
+                dst,
+                0,
+                u64::from(d.bytes.len),
+            )
+            .map_err(|k| InstantiationError::Trap(Trap::new(k)))?;
             store.instances[index].dropped_datas[i] = true;
         }
     }

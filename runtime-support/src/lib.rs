@@ -41,6 +41,8 @@ mod memory;
 #[cfg(feature = "runtime")]
 mod module;
 #[cfg(feature = "runtime")]
+mod parking;
+#[cfg(feature = "runtime")]
 mod registry;
 #[cfg(feature = "runtime")]
 mod store;
@@ -66,9 +68,12 @@ pub use {
     func::{Caller, Func},
     instance::{Instance, InstantiationError},
     linker::Linker,
+    memory::SharedMemory,
     module::{ExportType, ImportType, LoadError, Module},
     store::{AsStoreMut, Store, StoreLimits, StoreOpaque},
     trap::{Frame, Trap},
-    types::{ExternType, FuncType, GlobalType, Limits, MemoryType, TableType, ValType, val_type_name},
+    types::{
+        ExternType, FuncType, GlobalType, Limits, MemoryType, TableType, ValType, val_type_name,
+    },
     values::{ExternRef, Val, ValRaw},
 };

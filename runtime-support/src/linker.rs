@@ -20,7 +20,8 @@ impl Linker {
 
     /// Defines (or replaces) `module`.`name`.
     pub fn define(&mut self, module: &str, name: &str, item: Extern) -> &mut Self {
-        self.defs.insert((module.to_string(), name.to_string()), item);
+        self.defs
+            .insert((module.to_string(), name.to_string()), item);
         self
     }
 

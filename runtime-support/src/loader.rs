@@ -42,13 +42,16 @@ impl Image {
     }
 
     pub(crate) fn load(bytes: &[u8]) -> Result<Image, LoadError> {
-        let file = object::File::parse(bytes).map_err(|e| err(format!("not an object file: {e}")))?;
+        let file =
+            object::File::parse(bytes).map_err(|e| err(format!("not an object file: {e}")))?;
         let host = if cfg!(target_arch = "x86_64") {
             object::Architecture::X86_64
         } else if cfg!(target_arch = "aarch64") {
             object::Architecture::Aarch64
         } else {
-            return Err(err("in-process loading is only implemented on x86_64 and aarch64 hosts"));
+            return Err(err(
+                "in-process loading is only implemented on x86_64 and aarch64 hosts",
+            ));
         };
         if file.architecture() != host || file.format() != object::BinaryFormat::Elf {
             return Err(err(format!(
@@ -108,7 +111,13 @@ impl Image {
                 .map_err(|e| err(e.to_string()))?;
             let data = section.data().map_err(|e| err(e.to_string()))?;
             // SAFETY: the slot is `p.size` bytes inside our RW mapping.
-            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), (base + p.offset) as *mut u8, data.len().min(p.size)) };
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    data.as_ptr(),
+                    (base + p.offset) as *mut u8,
+                    data.len().min(p.size),
+                )
+            };
         }
 
         // Relocations.
@@ -132,9 +141,8 @@ impl Image {
                             .ok_or_else(|| err("relocation against an unloaded section"))?;
                         sec + sym.address() as usize
                     }
-                    RelocationTarget::Section(si) => {
-                        section_addr(si).ok_or_else(|| err("relocation against an unloaded section"))?
-                    }
+                    RelocationTarget::Section(si) => section_addr(si)
+                        .ok_or_else(|| err("relocation against an unloaded section"))?,
                     _ => return Err(err("unsupported relocation target")),
                 };
                 let RelocationFlags::Elf { r_type } = reloc.flags() else {
@@ -144,7 +152,10 @@ impl Image {
                     object::elf::R_X86_64_64 | object::elf::R_AARCH64_ABS64 => 8,
                     _ => 4,
                 };
-                if (offset as usize).checked_add(width).is_none_or(|end| end > p.size) {
+                if (offset as usize)
+                    .checked_add(width)
+                    .is_none_or(|end| end > p.size)
+                {
                     return Err(err("relocation outside its section"));
                 }
                 let place = base + p.offset + offset as usize;
@@ -158,7 +169,7 @@ impl Image {
         // Protections.
         for p in &placed {
             let prot = match p.kind {
-                SectionKind::Text => Protection::ReadExecute,
+                SectionKind::Text => Protection::Execute,
                 SectionKind::Data | SectionKind::UninitializedData => Protection::ReadWrite,
                 _ => Protection::ReadOnly,
             };
@@ -178,7 +189,9 @@ impl Image {
                     && s.name()
                         .is_ok_and(|n| n.starts_with("smelt_mod_") && n.ends_with("_descriptor"))
             })
-            .ok_or_else(|| err("object has no smelt module descriptor (was it written by `smelt compile`?)"))?;
+            .ok_or_else(|| {
+                err("object has no smelt module descriptor (was it written by `smelt compile`?)")
+            })?;
         let descriptor = descriptor
             .section_index()
             .and_then(section_addr)
@@ -200,11 +213,13 @@ unsafe fn apply(r_type: u32, place: usize, value: i64) -> Result<(), LoadError> 
     use object::elf::*;
     let pc_rel = value.wrapping_sub(place as i64);
     let check32 = |v: i64| i32::try_from(v).map_err(|_| err("PC-relative relocation out of range"));
-    // SAFETY (all arms): per the contract, `place` is writable and the
+    // SAFETY: (all arms) per the contract, `place` is writable and the
     // field fits in the section.
     unsafe {
         match r_type {
-            R_X86_64_64 | R_AARCH64_ABS64 if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) => {
+            R_X86_64_64 | R_AARCH64_ABS64
+                if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) =>
+            {
                 (place as *mut u64).write_unaligned(value as u64)
             }
             R_X86_64_PC32 | R_X86_64_PLT32 if cfg!(target_arch = "x86_64") => {

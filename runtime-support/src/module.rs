@@ -31,7 +31,9 @@ pub struct Module {
 
 impl std::fmt::Debug for Module {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Module").field("name", &self.name()).finish()
+        f.debug_struct("Module")
+            .field("name", &self.name())
+            .finish()
     }
 }
 
@@ -86,7 +88,10 @@ impl ModuleInner {
         // SAFETY: every Rel reachable from the header was bounds- and
         // alignment-checked in `validate`.
         unsafe {
-            std::slice::from_raw_parts(self.desc.add(rel.offset as usize) as *const T, rel.len as usize)
+            std::slice::from_raw_parts(
+                self.desc.add(rel.offset as usize) as *const T,
+                rel.len as usize,
+            )
         }
     }
 
@@ -116,12 +121,18 @@ impl ModuleInner {
         self.str(self.header().name)
     }
 
+    /// The signature of function type `type_index` (canonical references).
     pub(crate) fn func_type(&self, type_index: u32) -> FuncType {
-        let h = self.header();
-        let t = self.slice::<abi::FuncTypeRec>(h.types)[type_index as usize];
-        let vals = self.slice::<abi::ValType>(h.valtypes);
-        let range = |r: Rel| vals[r.offset as usize..(r.offset + r.len) as usize].to_vec();
-        FuncType::new(range(t.params), range(t.results))
+        types::lookup(self.type_ids[type_index as usize])
+    }
+
+    /// A value type in the runtime's encoding: references to the module's
+    /// types become references to canonical type ids.
+    pub(crate) fn canonical_val(&self, v: abi::ValType) -> abi::ValType {
+        match v.concrete_index() {
+            Some(i) => abi::ValType::canonical(self.type_ids[i as usize], v.is_nullable()),
+            None => v,
+        }
     }
 
     pub(crate) fn func_rec(&self, func: u32) -> abi::FuncRec {
@@ -146,7 +157,7 @@ impl ModuleInner {
 
     pub(crate) fn table_type(&self, t: &abi::TableRec) -> TableType {
         TableType {
-            element: t.elem_type,
+            element: self.canonical_val(t.elem_type),
             limits: Limits {
                 min: t.min(),
                 max: t.max(),
@@ -169,7 +180,7 @@ impl ModuleInner {
 
     pub(crate) fn global_type(&self, g: &abi::GlobalRec) -> GlobalType {
         GlobalType {
-            content: g.valtype,
+            content: self.canonical_val(g.valtype),
             mutable: g.mutable != 0,
         }
     }
@@ -246,7 +257,7 @@ impl Module {
         #[cfg(feature = "loader")] image: Option<crate::loader::Image>,
         #[cfg(not(feature = "loader"))] image: Option<()>,
     ) -> Result<Module, LoadError> {
-        if desc.is_null() || (desc as usize) % abi::DESCRIPTOR_ALIGN as usize != 0 {
+        if desc.is_null() || !(desc as usize).is_multiple_of(abi::DESCRIPTOR_ALIGN as usize) {
             return Err(err("module descriptor is misaligned"));
         }
         // SAFETY: the caller promises a descriptor; we read the header
@@ -300,9 +311,22 @@ impl Module {
         traps.sort();
         inner.code = code;
         inner.traps = traps.into_boxed_slice();
-        inner.type_ids = (0..h.types.len)
-            .map(|t| types::intern(&inner.func_type(t)))
+        let vals = inner.slice::<abi::ValType>(h.valtypes);
+        let range = |r: Rel| &vals[r.offset as usize..(r.offset + r.len) as usize];
+        let defs: Vec<types::TypeDefView<'_>> = inner
+            .slice::<abi::TypeRec>(h.types)
+            .iter()
+            .map(|t| types::TypeDefView {
+                kind: t.kind,
+                is_final: t.flags & abi::TYPE_FINAL != 0,
+                supertype: (t.supertype != abi::NO_INDEX).then_some(t.supertype),
+                rec_group: (t.rec_group_start, t.rec_group_len),
+                params: range(t.params),
+                results: range(t.results),
+            })
             .collect();
+        let type_ids = types::canonicalize(&defs);
+        inner.type_ids = type_ids;
         if let (Some(first), Some(last)) = (inner.code.first(), inner.code.last()) {
             inner.text_start = first.start;
             registry::register(first.start, last.end, &inner.traps);
@@ -359,7 +383,7 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
         let end = (rel.offset as usize)
             .checked_add(rel.len as usize * elem)
             .ok_or_else(|| err(format!("descriptor field {what} overflows")))?;
-        if end > size || (rel.len > 0 && rel.offset as usize % align != 0) {
+        if end > size || (rel.len > 0 && !(rel.offset as usize).is_multiple_of(align)) {
             return Err(err(format!("descriptor field {what} is out of bounds")));
         }
         Ok(())
@@ -367,7 +391,9 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
     let range = |r: Rel, len: u32, what: &str| -> Result<(), LoadError> {
         match r.offset.checked_add(r.len) {
             Some(end) if end <= len => Ok(()),
-            _ => Err(err(format!("descriptor index range {what} is out of bounds"))),
+            _ => Err(err(format!(
+                "descriptor index range {what} is out of bounds"
+            ))),
         }
     };
     check(h.name, 1, 1, "name")?;
@@ -395,7 +421,7 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
             "traps" => std::mem::size_of::<abi::TrapRec>(),
             "call_sites" => std::mem::size_of::<abi::CallSiteRec>(),
             "valtypes" | "elem_items" => 4,
-            "types" => std::mem::size_of::<abi::FuncTypeRec>(),
+            "types" => std::mem::size_of::<abi::TypeRec>(),
             "imports" => std::mem::size_of::<abi::ImportRec>(),
             "funcs" => std::mem::size_of::<abi::FuncRec>(),
             "tables" => std::mem::size_of::<abi::TableRec>(),
@@ -417,16 +443,42 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
         range(c.traps, h.traps.len, "code traps")?;
         range(c.call_sites, h.call_sites.len, "code call sites")?;
     }
-    for t in m.slice::<abi::FuncTypeRec>(h.types) {
+    let n_types = h.types.len;
+    let valtypes = m.slice::<abi::ValType>(h.valtypes);
+    for (i, t) in m.slice::<abi::TypeRec>(h.types).iter().enumerate() {
+        let i = i as u32;
         range(t.params, h.valtypes.len, "type params")?;
         range(t.results, h.valtypes.len, "type results")?;
+        // Recursion groups: contiguous, containing the type, referring only
+        // to earlier types or members, as validation guarantees.
+        let group_end = t.rec_group_start.checked_add(t.rec_group_len);
+        if t.rec_group_start > i || group_end.is_none_or(|end| end <= i || end > n_types) {
+            return Err(err("descriptor recursion group out of bounds"));
+        }
+        let first = m.slice::<abi::TypeRec>(h.types)[t.rec_group_start as usize];
+        if (first.rec_group_start, first.rec_group_len) != (t.rec_group_start, t.rec_group_len) {
+            return Err(err("descriptor recursion groups overlap"));
+        }
+        let limit = group_end.unwrap_or(0);
+        let refs_ok = valtypes[t.params.offset as usize..(t.params.offset + t.params.len) as usize]
+            .iter()
+            .chain(
+                &valtypes[t.results.offset as usize..(t.results.offset + t.results.len) as usize],
+            )
+            .all(|v| {
+                abi::ValType(v.0 & !abi::FIELD_MUTABLE)
+                    .concrete_index()
+                    .is_none_or(|c| c < limit)
+            });
+        if !refs_ok || (t.supertype != abi::NO_INDEX && t.supertype >= limit) {
+            return Err(err("descriptor type refers to an unknown type"));
+        }
         for idx in [t.entry, t.host_adapter] {
             if idx != abi::NO_INDEX && idx >= n_code {
                 return Err(err("descriptor trampoline index out of bounds"));
             }
         }
     }
-    let n_types = h.types.len;
     for i in m.slice::<abi::ImportRec>(h.imports) {
         check(i.module, 1, 1, "import module")?;
         check(i.name, 1, 1, "import name")?;
@@ -452,16 +504,31 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
     let n_items = h.elem_items.len;
     for e in m.slice::<abi::ElemRec>(h.elems) {
         range(e.offset, n_ops, "element offset")?;
-        let per_item = if e.items_kind == abi::ELEM_ITEMS_EXPRS { 2 } else { 1 };
+        let per_item = if e.items_kind == abi::ELEM_ITEMS_EXPRS {
+            2
+        } else {
+            1
+        };
         let items = Rel {
             offset: e.items.offset,
-            len: e.items.len.checked_mul(per_item).ok_or_else(|| err("element items overflow"))?,
+            len: e
+                .items
+                .len
+                .checked_mul(per_item)
+                .ok_or_else(|| err("element items overflow"))?,
         };
         range(items, n_items, "element items")?;
         if e.items_kind == abi::ELEM_ITEMS_EXPRS {
             let pool = m.slice::<u32>(h.elem_items);
             for pair in pool[items.offset as usize..(items.offset + items.len) as usize].chunks(2) {
-                range(Rel { offset: pair[0], len: pair[1] }, n_ops, "element expression")?;
+                range(
+                    Rel {
+                        offset: pair[0],
+                        len: pair[1],
+                    },
+                    n_ops,
+                    "element expression",
+                )?;
             }
         }
     }

@@ -113,20 +113,6 @@ pub(crate) fn lookup_trap(pc: usize) -> Option<u8> {
     result
 }
 
-/// Whether `pc` lies in any registered code range.
-pub(crate) fn is_wasm_pc(pc: usize) -> bool {
-    READERS.fetch_add(1, SeqCst);
-    let snapshot = CURRENT.load(SeqCst);
-    let result = !snapshot.is_null() && {
-        // SAFETY: a published snapshot stays alive while READERS > 0.
-        let entries = unsafe { &(*snapshot).entries };
-        let i = entries.partition_point(|e| e.start <= pc);
-        i > 0 && pc < entries[i - 1].end
-    };
-    READERS.fetch_sub(1, SeqCst);
-    result
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,15 +120,19 @@ mod tests {
     #[test]
     fn register_lookup_unregister() {
         let traps = vec![
-            TrapSite { pc: 0x1_0010, kind: 3 },
-            TrapSite { pc: 0x1_0020, kind: 5 },
+            TrapSite {
+                pc: 0x1_0010,
+                kind: 3,
+            },
+            TrapSite {
+                pc: 0x1_0020,
+                kind: 5,
+            },
         ];
         register(0x1_0000, 0x1_1000, &traps);
         assert_eq!(lookup_trap(0x1_0010), Some(3));
         assert_eq!(lookup_trap(0x1_0020), Some(5));
         assert_eq!(lookup_trap(0x1_0011), None);
-        assert!(is_wasm_pc(0x1_0fff));
-        assert!(!is_wasm_pc(0x1_1000));
         unregister(0x1_0000);
         assert_eq!(lookup_trap(0x1_0010), None);
     }

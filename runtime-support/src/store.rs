@@ -27,6 +27,11 @@ pub struct StoreLimits {
     pub max_table_elements: Option<u64>,
     /// Most instances the store may hold.
     pub max_instances: Option<usize>,
+    /// Create memories without guard regions (only their maximum size is
+    /// reserved): for hosts that cannot reserve 8 GiB per memory. Only
+    /// modules compiled with `--bounds-checks explicit` can then be
+    /// instantiated.
+    pub no_guard_regions: bool,
 }
 
 /// A global's storage and type.
@@ -42,6 +47,11 @@ pub(crate) struct GlobalData {
 pub struct StoreOpaque {
     pub(crate) id: u64,
     pub(crate) modules: Vec<Module>,
+    /// Boxed: each vmctx points back to its instance's stable address.
+    #[allow(
+        clippy::vec_box,
+        reason = "instances must not move when the vector grows"
+    )]
     pub(crate) instances: Vec<Box<InstanceData>>,
     pub(crate) memories: Vec<LinearMemory>,
     pub(crate) tables: Vec<TableData>,
@@ -144,7 +154,7 @@ impl StoreOpaque {
             return;
         }
         let m = &module.inner;
-        let types = m.slice::<abi::FuncTypeRec>(m.header().types);
+        let types = m.slice::<abi::TypeRec>(m.header().types);
         for (t, rec) in types.iter().enumerate() {
             let id = m.type_ids[t];
             if rec.entry != abi::NO_INDEX {

@@ -156,7 +156,10 @@ mod tests {
     #[test]
     fn trap_is_one_pointer() {
         assert_eq!(std::mem::size_of::<Trap>(), std::mem::size_of::<usize>());
-        assert_eq!(std::mem::size_of::<Result<(), Trap>>(), std::mem::size_of::<usize>());
+        assert_eq!(
+            std::mem::size_of::<Result<(), Trap>>(),
+            std::mem::size_of::<usize>()
+        );
     }
 
     #[test]

@@ -62,11 +62,6 @@ pub(crate) struct RawTrap {
     pub(crate) raised: Option<Trap>,
 }
 
-/// Whether this thread is currently running wasm (inside [`enter`]).
-pub(crate) fn in_wasm() -> bool {
-    CURRENT.with(|c| !c.get().is_null())
-}
-
 /// Records `trap` for the innermost activation; the caller must then
 /// return a failure status to compiled code.
 pub(crate) fn raise(trap: Trap) {
@@ -164,7 +159,7 @@ pub(crate) unsafe fn handle_trap(
     let mut n = 1;
     let mut fp = regs.fp;
     let entry_fp = act.record.fp;
-    while n < MAX_FRAMES && fp != 0 && fp % 8 == 0 && fp < entry_fp {
+    while n < MAX_FRAMES && fp != 0 && fp.is_multiple_of(8) && fp < entry_fp {
         // SAFETY: fp lies between the faulting frame and the entry
         // trampoline's frame on this thread's stack: a live frame record.
         let (ret, next) = unsafe { arch::next_frame(fp) };

@@ -127,14 +127,23 @@ impl BuildCommand {
             }
         };
         if !runtime_lib.exists() {
-            return Err(anyhow!("{}: runtime library not found", runtime_lib.display()));
+            return Err(anyhow!(
+                "{}: runtime library not found",
+                runtime_lib.display()
+            ));
         }
         let work = TempDir::new()?;
         let object = work.path().join(format!("{}.o", artifact.module_name));
         std::fs::write(&object, &artifact.object)?;
         let mut inputs = vec![object];
         inputs.extend(self.extra.iter().cloned());
-        link::link_executable(&inputs, &runtime_lib, &self.output, &target, self.cc.as_deref())?;
+        link::link_executable(
+            &inputs,
+            &runtime_lib,
+            &self.output,
+            &target,
+            self.cc.as_deref(),
+        )?;
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -37,7 +37,10 @@ impl ConfigCommand {
             words.extend(link::SYSTEM_LIBS.iter().map(|s| s.to_string()));
         }
         if !self.cflags && !self.libs && self.install.is_none() {
-            println!("runtime library: {}", dir.join("libsmelt_runtime.a").display());
+            println!(
+                "runtime library: {}",
+                dir.join("libsmelt_runtime.a").display()
+            );
             println!("header:          {}", dir.join("include/smelt.h").display());
             println!("target:          {}", link::HOST_TRIPLE);
         } else if !words.is_empty() {

@@ -67,7 +67,12 @@ pub(crate) fn load_module(path: &std::path::Path, codegen: &CodegenArgs) -> Resu
 }
 
 fn parse_arg(text: &str, ty: ValType) -> Result<Val> {
-    let bad = || anyhow!("invalid argument `{text}` for a parameter of type {}", smelt_runtime::val_type_name(ty));
+    let bad = || {
+        anyhow!(
+            "invalid argument `{text}` for a parameter of type {}",
+            smelt_runtime::val_type_name(ty)
+        )
+    };
     Ok(match ty {
         ValType::I32 => Val::I32(
             text.parse::<i32>()
@@ -81,6 +86,15 @@ fn parse_arg(text: &str, ty: ValType) -> Result<Val> {
         ),
         ValType::F32 => Val::F32(text.parse::<f32>().map_err(|_| bad())?.to_bits()),
         ValType::F64 => Val::F64(text.parse::<f64>().map_err(|_| bad())?.to_bits()),
+        // The 128 bits as one number, lane 0 in the low bits: the format
+        // results are printed in (`0x` hex), or decimal.
+        ValType::V128 => Val::V128(
+            match text.strip_prefix("0x") {
+                Some(hex) => u128::from_str_radix(&hex.replace('_', ""), 16),
+                None => text.parse::<u128>(),
+            }
+            .map_err(|_| bad())?,
+        ),
         _ => return Err(bad()),
     })
 }

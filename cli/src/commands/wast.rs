@@ -22,19 +22,30 @@ pub struct WastCommand {
     /// Bounds-check mode for every module: guard (default) or explicit.
     #[arg(long = "bounds-checks", default_value = "guard")]
     bounds_checks: String,
+    /// CPU model or preset for the compiled modules (e.g. x86-64-v3,
+    /// native); the host must be able to run it.
+    #[arg(long)]
+    cpu: Option<String>,
+    /// Target features to enable (+feat) or disable (-feat); repeatable.
+    #[arg(long = "target-feature")]
+    target_features: Vec<String>,
     /// Print every command, not just failures.
     #[arg(short, long)]
     verbose: bool,
 }
 
 /// Parses `--spec` and `--feature` into a feature set.
-pub fn features(spec: Option<&str>, extra: &[String]) -> Result<WasmFeatures> {
+pub(crate) fn features(spec: Option<&str>, extra: &[String]) -> Result<WasmFeatures> {
     let mut f = match spec {
         None => smelt_compiler::supported_features(),
         Some("1.0" | "1") => WasmFeatures::WASM1,
         Some("2.0" | "2") => WasmFeatures::WASM2,
         Some("3.0" | "3") => WasmFeatures::WASM3,
-        Some(other) => return Err(anyhow!("unknown spec version `{other}` (use 1.0, 2.0 or 3.0)")),
+        Some(other) => {
+            return Err(anyhow!(
+                "unknown spec version `{other}` (use 1.0, 2.0 or 3.0)"
+            ));
+        }
     };
     for name in extra {
         let flag = WasmFeatures::from_name(&name.replace('-', "_").to_uppercase())
@@ -53,12 +64,19 @@ impl WastCommand {
                 "explicit" => BoundsChecks::Explicit,
                 other => return Err(anyhow!("unknown bounds-check mode `{other}`")),
             },
+            cpu: self.cpu,
+            target_features: self.target_features,
             verbose: self.verbose,
         };
         let mut total = crate::wast::Summary::default();
         for file in &self.files {
             let text = std::fs::read(file).map_err(|e| anyhow!("{}: {e}", file.display()))?;
-            let summary = run_file(&file.display().to_string(), &text, &options, &mut std::io::stdout());
+            let summary = run_file(
+                &file.display().to_string(),
+                &text,
+                &options,
+                &mut std::io::stdout(),
+            );
             total.add(&summary);
         }
         println!("{}", total.line());

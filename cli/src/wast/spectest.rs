@@ -16,7 +16,11 @@ pub(crate) fn define(store: &mut Store, linker: &mut Linker) {
         ("print_f64_f64", &[ValType::F64, ValType::F64]),
     ];
     for (name, params) in prints {
-        let f = Func::new(&mut *store, FuncType::new(params.iter().copied(), []), |_, _, _| Ok(()));
+        let f = Func::new(
+            &mut *store,
+            FuncType::new(params.iter().copied(), []),
+            |_, _, _| Ok(()),
+        );
         linker.define("spectest", name, Extern::Func(f));
     }
     let globals = [
@@ -53,4 +57,13 @@ pub(crate) fn define(store: &mut Store, linker: &mut Linker) {
     linker.define("spectest", "table", Extern::Table(table));
     let memory = Memory::new(&mut *store, MemoryType::new(1, Some(2))).expect("spectest memory");
     linker.define("spectest", "memory", Extern::Memory(memory));
+    let shared = Memory::new(
+        &mut *store,
+        MemoryType {
+            shared: true,
+            ..MemoryType::new(1, Some(1))
+        },
+    )
+    .expect("spectest shared memory");
+    linker.define("spectest", "shared_memory", Extern::Memory(shared));
 }

@@ -8,7 +8,10 @@ use wast::core::{HeapType, NanPattern, V128Pattern, WastRetCore};
 pub(crate) fn null_of(ht: &HeapType<'_>) -> Val {
     use wast::core::AbstractHeapType as A;
     match ht {
-        HeapType::Abstract { ty: A::Extern | A::NoExtern, .. } => Val::ExternRef(None),
+        HeapType::Abstract {
+            ty: A::Extern | A::NoExtern,
+            ..
+        } => Val::ExternRef(None),
         _ => Val::FuncRef(None),
     }
 }
@@ -44,10 +47,16 @@ fn v128_matches(v: u128, p: &V128Pattern) -> bool {
             i64::from_le_bytes(b[8 * i..8 * i + 8].try_into().expect("8 bytes")) == *x
         }),
         V128Pattern::F32x4(l) => l.iter().enumerate().all(|(i, p)| {
-            f32_matches(u32::from_le_bytes(b[4 * i..4 * i + 4].try_into().expect("4 bytes")), p)
+            f32_matches(
+                u32::from_le_bytes(b[4 * i..4 * i + 4].try_into().expect("4 bytes")),
+                p,
+            )
         }),
         V128Pattern::F64x2(l) => l.iter().enumerate().all(|(i, p)| {
-            f64_matches(u64::from_le_bytes(b[8 * i..8 * i + 8].try_into().expect("8 bytes")), p)
+            f64_matches(
+                u64::from_le_bytes(b[8 * i..8 * i + 8].try_into().expect("8 bytes")),
+                p,
+            )
         }),
     }
 }
@@ -62,7 +71,9 @@ pub(crate) fn matches(store: &mut Store, actual: &Val, expected: &WastRetCore<'_
         (WastRetCore::V128(p), Val::V128(a)) => v128_matches(*a, p),
         (WastRetCore::RefNull(_), Val::FuncRef(None) | Val::ExternRef(None)) => true,
         (WastRetCore::RefExtern(None), Val::ExternRef(Some(_))) => true,
-        (WastRetCore::RefExtern(Some(n)), Val::ExternRef(Some(e))) => e.payload(store) == u64::from(*n),
+        (WastRetCore::RefExtern(Some(n)), Val::ExternRef(Some(e))) => {
+            e.payload(store) == u64::from(*n)
+        }
         (WastRetCore::RefFunc(_), Val::FuncRef(Some(_))) => true,
         (WastRetCore::Either(options), a) => options.iter().any(|o| matches(store, a, o)),
         _ => false,

@@ -185,18 +185,29 @@ pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descr
     // Types.
     let mut valtypes = Vec::new();
     let mut types = Vec::with_capacity(info.types.len());
-    for (ty, (entry, adapter)) in info.types.iter().zip(input.trampolines) {
+    for ((ty, def), (entry, adapter)) in info
+        .types
+        .iter()
+        .zip(&info.type_defs)
+        .zip(input.trampolines)
+    {
         let params = Rel {
             offset: valtypes.len() as u32,
-            len: ty.params.len() as u32,
+            len: (ty.params.len() + def.fields.len()) as u32,
         };
         valtypes.extend(ty.params.iter().map(|t| val_type(*t)));
+        valtypes.extend(def.fields.iter().map(|f| abi::ValType(*f)));
         let results = Rel {
             offset: valtypes.len() as u32,
             len: ty.results.len() as u32,
         };
         valtypes.extend(ty.results.iter().map(|t| val_type(*t)));
-        types.push(abi::FuncTypeRec {
+        types.push(abi::TypeRec {
+            kind: def.kind,
+            flags: if def.is_final { abi::TYPE_FINAL } else { 0 },
+            supertype: def.supertype.unwrap_or(abi::NO_INDEX),
+            rec_group_start: def.rec_group.0,
+            rec_group_len: def.rec_group.1,
             params,
             results,
             entry: *entry,

@@ -12,7 +12,9 @@ use crate::{Artifact, ImportSummary, Options, isa, names, trampolines};
 use cranelift_codegen::ir::{AbiParam, InstBuilder, Signature, types};
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_module::{DataDescription, FuncId, Linkage, Module, ModuleError, default_libcall_names};
+use cranelift_module::{
+    DataDescription, FuncId, Linkage, Module, ModuleError, default_libcall_names,
+};
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use rayon::prelude::*;
 use smelt_runtime::abi;
@@ -39,8 +41,12 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
     let info = ModuleInfo::parse(wasm, options.features)?;
     let module_name = options.module_name.as_str();
 
-    let builder = ObjectBuilder::new(isa.clone(), module_name.as_bytes().to_vec(), default_libcall_names())
-        .map_err(|e| module_error("object setup", e))?;
+    let builder = ObjectBuilder::new(
+        isa.clone(),
+        module_name.as_bytes().to_vec(),
+        default_libcall_names(),
+    )
+    .map_err(|e| module_error("object setup", e))?;
     let mut module = ObjectModule::new(builder);
     let ptr = isa.pointer_type();
 
@@ -58,9 +64,17 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
     let mut trampolines = Vec::with_capacity(info.types.len());
     for (t, ty) in info.types.iter().enumerate() {
         let t = t as u32;
+        if info.type_defs[t as usize].kind != abi::TYPE_KIND_FUNC {
+            trampolines.push((abi::NO_INDEX, abi::NO_INDEX));
+            continue;
+        }
         let entry_name = names::trampoline_symbol(module_name, "entry_trampoline", t);
         let entry = module
-            .declare_function(&entry_name, Linkage::Local, &trampolines::entry_signature(&*isa))
+            .declare_function(
+                &entry_name,
+                Linkage::Local,
+                &trampolines::entry_signature(&*isa),
+            )
             .map_err(|e| module_error(&entry_name, e))?;
         let adapter_name = names::trampoline_symbol(module_name, "host_adapter", t);
         let adapter = module
@@ -153,13 +167,10 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
         define_main(&mut module, &*isa, data_id, &options.exe_config)?;
     }
 
-    let object = module
-        .finish()
-        .emit()
-        .map_err(|e| CompileError::Codegen {
-            func: "object".into(),
-            message: e.to_string(),
-        })?;
+    let object = module.finish().emit().map_err(|e| CompileError::Codegen {
+        func: "object".into(),
+        message: e.to_string(),
+    })?;
     let imports = info
         .imports
         .iter()
@@ -175,7 +186,14 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
             },
         })
         .collect();
-    let code_section_size = info.bodies.iter().map(|b| { let r = b.body.range(); (r.end - r.start) as usize }).sum();
+    let code_section_size = info
+        .bodies
+        .iter()
+        .map(|b| {
+            let r = b.body.range();
+            (r.end - r.start) as usize
+        })
+        .sum();
     Ok(Artifact {
         object,
         module_name: module_name.to_string(),

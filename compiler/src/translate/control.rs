@@ -203,6 +203,40 @@ pub(crate) fn translate_br_if(builder: &mut FunctionBuilder, stacks: &mut Stacks
     builder.switch_to_block(next);
 }
 
+/// `br_on_null`: branch (keeping the label's values) when the reference on
+/// top is null; otherwise continue with it.
+pub(crate) fn translate_br_on_null(builder: &mut FunctionBuilder, stacks: &mut Stacks, depth: u32) {
+    let r = stacks.pop();
+    let frame = stacks.frame_mut(depth);
+    frame.exit_is_branched_to |= !frame.is_loop();
+    let (dest, arity) = (frame.br_destination(), frame.br_arity());
+    let values = args(stacks.peekn(arity));
+    let next = builder.create_block();
+    builder.ins().brif(r, next, &[], dest, &values);
+    builder.seal_block(next);
+    builder.switch_to_block(next);
+    stacks.push(r);
+}
+
+/// `br_on_non_null`: branch with the reference when it is not null;
+/// otherwise drop it and continue.
+pub(crate) fn translate_br_on_non_null(
+    builder: &mut FunctionBuilder,
+    stacks: &mut Stacks,
+    depth: u32,
+) {
+    let frame = stacks.frame_mut(depth);
+    frame.exit_is_branched_to |= !frame.is_loop();
+    let (dest, arity) = (frame.br_destination(), frame.br_arity());
+    // The label's values include the reference itself, on top.
+    let values = args(stacks.peekn(arity));
+    let r = stacks.pop();
+    let next = builder.create_block();
+    builder.ins().brif(r, dest, &values, next, &[]);
+    builder.seal_block(next);
+    builder.switch_to_block(next);
+}
+
 pub(crate) fn translate_br_table(
     builder: &mut FunctionBuilder,
     stacks: &mut Stacks,
@@ -307,7 +341,5 @@ pub(crate) fn translate_unreachable_operator(
 
 /// Pushes the results of a call instruction.
 pub(crate) fn push_results(builder: &FunctionBuilder, stacks: &mut Stacks, inst: ir::Inst) {
-    stacks
-        .values
-        .extend_from_slice(builder.inst_results(inst));
+    stacks.values.extend_from_slice(builder.inst_results(inst));
 }

@@ -21,7 +21,9 @@ pub(crate) enum Load {
 pub(crate) fn memory_index(memarg: &MemArg) -> u32 {
     match memarg.target {
         wasmparser::MemArgTarget::Memory(m) => m,
-        wasmparser::MemArgTarget::Array(_) => unreachable!("GC array accesses are rejected earlier"),
+        wasmparser::MemArgTarget::Array(_) => {
+            unreachable!("GC array accesses are rejected earlier")
+        }
     }
 }
 
@@ -38,7 +40,14 @@ pub(crate) fn translate_load(
         Load::Plain => ty.bytes(),
         Load::Extend { bytes, .. } => bytes,
     };
-    let (addr, offset) = prepare_addr(builder, env, memory_index(memarg), index, memarg.offset, size);
+    let (addr, offset) = prepare_addr(
+        builder,
+        env,
+        memory_index(memarg),
+        index,
+        memarg.offset,
+        size,
+    );
     let flags = heap();
     let v = match kind {
         Load::Plain => builder.ins().load(ty, flags, addr, offset),
@@ -63,7 +72,14 @@ pub(crate) fn translate_store(
     bytes: u32,
 ) {
     let (index, value) = stacks.pop2();
-    let (addr, offset) = prepare_addr(builder, env, memory_index(memarg), index, memarg.offset, bytes);
+    let (addr, offset) = prepare_addr(
+        builder,
+        env,
+        memory_index(memarg),
+        index,
+        memarg.offset,
+        bytes,
+    );
     let flags = heap();
     let value_bytes = builder.func.dfg.value_type(value).bytes();
     if bytes == value_bytes {

@@ -5,12 +5,17 @@
 //! operator and dispatches it in [`translate_operator`], a single `match`
 //! whose arms call the family modules below.
 
+mod atomics;
+mod bulk;
 mod calls;
 mod control;
 mod conversions;
 mod memory;
 mod numeric;
+mod relaxed_simd;
+mod simd;
 pub(crate) mod stack;
+mod tables;
 mod variables;
 
 use crate::error::{Result, unsupported};
@@ -74,7 +79,7 @@ impl FuncTranslator {
         for _ in 0..locals.get_count() {
             let offset = locals.original_position();
             let (count, ty) = locals.read()?;
-            validator.define_locals(offset as u64, count, ty)?;
+            validator.define_locals(offset, count, ty)?;
             let clif_ty = env.clif(ty);
             for _ in 0..count {
                 let var = builder.declare_var(clif_ty);
@@ -86,9 +91,7 @@ impl FuncTranslator {
         }
 
         // The body is a block whose destination returns the results.
-        let results: Vec<ValType> = env.info.types[body.validator.ty as usize]
-            .results
-            .clone();
+        let results: Vec<ValType> = env.info.types[body.validator.ty as usize].results.clone();
         let exit = control::block_with_params(&mut builder, env, &results);
         self.stacks.clear();
         self.stacks.control.push(ControlFrame {
@@ -104,7 +107,7 @@ impl FuncTranslator {
         while !reader.eof() {
             let offset = reader.original_position();
             let op = reader.read()?;
-            validator.op(offset as u64, &op)?;
+            validator.op(offset, &op)?;
             builder.set_srcloc(SourceLoc::new(offset as u32));
             if self.stacks.reachable {
                 translate_operator(&mut builder, &mut self.stacks, env, &op, offset as usize)?;
@@ -147,7 +150,9 @@ pub(crate) fn constant_from_ops(
 ) -> Option<Value> {
     let [op] = ops else { return None };
     Some(match (op.op, ty) {
-        (abi::OP_I32_CONST, types::I32) => builder.ins().iconst(types::I32, i64::from(op.imm[0] as i32)),
+        (abi::OP_I32_CONST, types::I32) => builder
+            .ins()
+            .iconst(types::I32, i64::from(op.imm[0] as i32)),
         (abi::OP_I64_CONST, types::I64) => builder
             .ins()
             .iconst(types::I64, abi::join64(op.imm[0], op.imm[1]) as i64),
@@ -168,6 +173,7 @@ fn translate_operator(
     offset: usize,
 ) -> Result<()> {
     use conversions as cv;
+    use cranelift_codegen::ir::AtomicRmwOp;
     use numeric::{binary as bin, unary as un};
     use types::{F32, F64, I8, I16, I32, I64};
     match op {
@@ -185,15 +191,34 @@ fn translate_operator(
         }
         Operator::BrTable { targets } => control::translate_br_table(builder, stacks, targets),
         Operator::Return => control::translate_return(builder, stacks),
+        Operator::BrOnNull { relative_depth } => {
+            control::translate_br_on_null(builder, stacks, *relative_depth)
+        }
+        Operator::BrOnNonNull { relative_depth } => {
+            control::translate_br_on_non_null(builder, stacks, *relative_depth)
+        }
 
         // ---- calls --------------------------------------------------------
         Operator::Call { function_index } => {
-            calls::translate_call(builder, stacks, env, *function_index)
+            calls::translate_call(builder, stacks, env, *function_index, false)
         }
         Operator::CallIndirect {
             type_index,
             table_index,
-        } => calls::translate_call_indirect(builder, stacks, env, *table_index, *type_index),
+        } => calls::translate_call_indirect(builder, stacks, env, *table_index, *type_index, false),
+        Operator::CallRef { type_index } => {
+            calls::translate_call_ref(builder, stacks, env, *type_index, false)
+        }
+        Operator::ReturnCall { function_index } => {
+            calls::translate_call(builder, stacks, env, *function_index, true)
+        }
+        Operator::ReturnCallIndirect {
+            type_index,
+            table_index,
+        } => calls::translate_call_indirect(builder, stacks, env, *table_index, *type_index, true),
+        Operator::ReturnCallRef { type_index } => {
+            calls::translate_call_ref(builder, stacks, env, *type_index, true)
+        }
 
         // ---- parametric and variables -------------------------------------
         Operator::Drop => variables::translate_drop(stacks),
@@ -217,21 +242,131 @@ fn translate_operator(
         }
 
         // ---- memory -------------------------------------------------------
-        Operator::I32Load { memarg } => memory::translate_load(builder, stacks, env, memarg, I32, Load::Plain),
-        Operator::I64Load { memarg } => memory::translate_load(builder, stacks, env, memarg, I64, Load::Plain),
-        Operator::F32Load { memarg } => memory::translate_load(builder, stacks, env, memarg, F32, Load::Plain),
-        Operator::F64Load { memarg } => memory::translate_load(builder, stacks, env, memarg, F64, Load::Plain),
-        Operator::I32Load8S { memarg } => memory::translate_load(builder, stacks, env, memarg, I32, Load::Extend { bytes: 1, signed: true }),
-        Operator::I32Load8U { memarg } => memory::translate_load(builder, stacks, env, memarg, I32, Load::Extend { bytes: 1, signed: false }),
-        Operator::I32Load16S { memarg } => memory::translate_load(builder, stacks, env, memarg, I32, Load::Extend { bytes: 2, signed: true }),
-        Operator::I32Load16U { memarg } => memory::translate_load(builder, stacks, env, memarg, I32, Load::Extend { bytes: 2, signed: false }),
-        Operator::I64Load8S { memarg } => memory::translate_load(builder, stacks, env, memarg, I64, Load::Extend { bytes: 1, signed: true }),
-        Operator::I64Load8U { memarg } => memory::translate_load(builder, stacks, env, memarg, I64, Load::Extend { bytes: 1, signed: false }),
-        Operator::I64Load16S { memarg } => memory::translate_load(builder, stacks, env, memarg, I64, Load::Extend { bytes: 2, signed: true }),
-        Operator::I64Load16U { memarg } => memory::translate_load(builder, stacks, env, memarg, I64, Load::Extend { bytes: 2, signed: false }),
-        Operator::I64Load32S { memarg } => memory::translate_load(builder, stacks, env, memarg, I64, Load::Extend { bytes: 4, signed: true }),
-        Operator::I64Load32U { memarg } => memory::translate_load(builder, stacks, env, memarg, I64, Load::Extend { bytes: 4, signed: false }),
-        Operator::I32Store { memarg } | Operator::F32Store { memarg } | Operator::I64Store32 { memarg } => {
+        Operator::I32Load { memarg } => {
+            memory::translate_load(builder, stacks, env, memarg, I32, Load::Plain)
+        }
+        Operator::I64Load { memarg } => {
+            memory::translate_load(builder, stacks, env, memarg, I64, Load::Plain)
+        }
+        Operator::F32Load { memarg } => {
+            memory::translate_load(builder, stacks, env, memarg, F32, Load::Plain)
+        }
+        Operator::F64Load { memarg } => {
+            memory::translate_load(builder, stacks, env, memarg, F64, Load::Plain)
+        }
+        Operator::I32Load8S { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I32,
+            Load::Extend {
+                bytes: 1,
+                signed: true,
+            },
+        ),
+        Operator::I32Load8U { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I32,
+            Load::Extend {
+                bytes: 1,
+                signed: false,
+            },
+        ),
+        Operator::I32Load16S { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I32,
+            Load::Extend {
+                bytes: 2,
+                signed: true,
+            },
+        ),
+        Operator::I32Load16U { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I32,
+            Load::Extend {
+                bytes: 2,
+                signed: false,
+            },
+        ),
+        Operator::I64Load8S { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I64,
+            Load::Extend {
+                bytes: 1,
+                signed: true,
+            },
+        ),
+        Operator::I64Load8U { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I64,
+            Load::Extend {
+                bytes: 1,
+                signed: false,
+            },
+        ),
+        Operator::I64Load16S { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I64,
+            Load::Extend {
+                bytes: 2,
+                signed: true,
+            },
+        ),
+        Operator::I64Load16U { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I64,
+            Load::Extend {
+                bytes: 2,
+                signed: false,
+            },
+        ),
+        Operator::I64Load32S { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I64,
+            Load::Extend {
+                bytes: 4,
+                signed: true,
+            },
+        ),
+        Operator::I64Load32U { memarg } => memory::translate_load(
+            builder,
+            stacks,
+            env,
+            memarg,
+            I64,
+            Load::Extend {
+                bytes: 4,
+                signed: false,
+            },
+        ),
+        Operator::I32Store { memarg }
+        | Operator::F32Store { memarg }
+        | Operator::I64Store32 { memarg } => {
             memory::translate_store(builder, stacks, env, memarg, 4)
         }
         Operator::I64Store { memarg } | Operator::F64Store { memarg } => {
@@ -246,6 +381,37 @@ fn translate_operator(
         Operator::MemorySize { mem } => memory::translate_memory_size(builder, stacks, env, *mem),
         Operator::MemoryGrow { mem } => memory::translate_memory_grow(builder, stacks, env, *mem),
 
+        // ---- bulk memory ------------------------------------------------------
+        Operator::MemoryCopy { dst_mem, src_mem } => {
+            bulk::translate_memory_copy(builder, stacks, env, *dst_mem, *src_mem)
+        }
+        Operator::MemoryFill { mem } => bulk::translate_memory_fill(builder, stacks, env, *mem),
+        Operator::MemoryInit { data_index, mem } => {
+            bulk::translate_memory_init(builder, stacks, env, *mem, *data_index)
+        }
+        Operator::DataDrop { data_index } => bulk::translate_data_drop(builder, env, *data_index),
+
+        // ---- tables and references ----------------------------------------------
+        Operator::TableGet { table } => tables::translate_table_get(builder, stacks, env, *table),
+        Operator::TableSet { table } => tables::translate_table_set(builder, stacks, env, *table),
+        Operator::TableSize { table } => tables::translate_table_size(builder, stacks, env, *table),
+        Operator::TableGrow { table } => tables::translate_table_grow(builder, stacks, env, *table),
+        Operator::TableFill { table } => tables::translate_table_fill(builder, stacks, env, *table),
+        Operator::TableCopy {
+            dst_table,
+            src_table,
+        } => tables::translate_table_copy(builder, stacks, env, *dst_table, *src_table),
+        Operator::TableInit { elem_index, table } => {
+            tables::translate_table_init(builder, stacks, env, *table, *elem_index)
+        }
+        Operator::ElemDrop { elem_index } => tables::translate_elem_drop(builder, env, *elem_index),
+        Operator::RefNull { .. } => tables::translate_ref_null(builder, stacks, env),
+        Operator::RefIsNull => tables::translate_ref_is_null(builder, stacks),
+        Operator::RefAsNonNull => tables::translate_ref_as_non_null(builder, stacks),
+        Operator::RefFunc { function_index } => {
+            tables::translate_ref_func(builder, stacks, env, *function_index)
+        }
+
         // ---- constants ----------------------------------------------------
         Operator::I32Const { value } => numeric::i32_const(builder, stacks, *value),
         Operator::I64Const { value } => numeric::i64_const(builder, stacks, *value),
@@ -256,22 +422,42 @@ fn translate_operator(
         Operator::I32Eqz | Operator::I64Eqz => numeric::eqz(builder, stacks),
         Operator::I32Eq | Operator::I64Eq => numeric::icmp(builder, stacks, IntCC::Equal),
         Operator::I32Ne | Operator::I64Ne => numeric::icmp(builder, stacks, IntCC::NotEqual),
-        Operator::I32LtS | Operator::I64LtS => numeric::icmp(builder, stacks, IntCC::SignedLessThan),
-        Operator::I32LtU | Operator::I64LtU => numeric::icmp(builder, stacks, IntCC::UnsignedLessThan),
-        Operator::I32GtS | Operator::I64GtS => numeric::icmp(builder, stacks, IntCC::SignedGreaterThan),
-        Operator::I32GtU | Operator::I64GtU => numeric::icmp(builder, stacks, IntCC::UnsignedGreaterThan),
-        Operator::I32LeS | Operator::I64LeS => numeric::icmp(builder, stacks, IntCC::SignedLessThanOrEqual),
-        Operator::I32LeU | Operator::I64LeU => numeric::icmp(builder, stacks, IntCC::UnsignedLessThanOrEqual),
-        Operator::I32GeS | Operator::I64GeS => numeric::icmp(builder, stacks, IntCC::SignedGreaterThanOrEqual),
-        Operator::I32GeU | Operator::I64GeU => numeric::icmp(builder, stacks, IntCC::UnsignedGreaterThanOrEqual),
+        Operator::I32LtS | Operator::I64LtS => {
+            numeric::icmp(builder, stacks, IntCC::SignedLessThan)
+        }
+        Operator::I32LtU | Operator::I64LtU => {
+            numeric::icmp(builder, stacks, IntCC::UnsignedLessThan)
+        }
+        Operator::I32GtS | Operator::I64GtS => {
+            numeric::icmp(builder, stacks, IntCC::SignedGreaterThan)
+        }
+        Operator::I32GtU | Operator::I64GtU => {
+            numeric::icmp(builder, stacks, IntCC::UnsignedGreaterThan)
+        }
+        Operator::I32LeS | Operator::I64LeS => {
+            numeric::icmp(builder, stacks, IntCC::SignedLessThanOrEqual)
+        }
+        Operator::I32LeU | Operator::I64LeU => {
+            numeric::icmp(builder, stacks, IntCC::UnsignedLessThanOrEqual)
+        }
+        Operator::I32GeS | Operator::I64GeS => {
+            numeric::icmp(builder, stacks, IntCC::SignedGreaterThanOrEqual)
+        }
+        Operator::I32GeU | Operator::I64GeU => {
+            numeric::icmp(builder, stacks, IntCC::UnsignedGreaterThanOrEqual)
+        }
 
         // ---- float comparisons ----------------------------------------------
         Operator::F32Eq | Operator::F64Eq => numeric::fcmp(builder, stacks, FloatCC::Equal),
         Operator::F32Ne | Operator::F64Ne => numeric::fcmp(builder, stacks, FloatCC::NotEqual),
         Operator::F32Lt | Operator::F64Lt => numeric::fcmp(builder, stacks, FloatCC::LessThan),
         Operator::F32Gt | Operator::F64Gt => numeric::fcmp(builder, stacks, FloatCC::GreaterThan),
-        Operator::F32Le | Operator::F64Le => numeric::fcmp(builder, stacks, FloatCC::LessThanOrEqual),
-        Operator::F32Ge | Operator::F64Ge => numeric::fcmp(builder, stacks, FloatCC::GreaterThanOrEqual),
+        Operator::F32Le | Operator::F64Le => {
+            numeric::fcmp(builder, stacks, FloatCC::LessThanOrEqual)
+        }
+        Operator::F32Ge | Operator::F64Ge => {
+            numeric::fcmp(builder, stacks, FloatCC::GreaterThanOrEqual)
+        }
 
         // ---- integer arithmetic ---------------------------------------------
         Operator::I32Clz | Operator::I64Clz => un(builder, stacks, |b, x| b.ins().clz(x)),
@@ -293,13 +479,21 @@ fn translate_operator(
         Operator::I32Rotl | Operator::I64Rotl => bin(builder, stacks, |b, x, y| b.ins().rotl(x, y)),
         Operator::I32Rotr | Operator::I64Rotr => bin(builder, stacks, |b, x, y| b.ins().rotr(x, y)),
 
+        // ---- wide arithmetic ------------------------------------------------------
+        Operator::I64Add128 => numeric::wide_add_sub(builder, stacks, false),
+        Operator::I64Sub128 => numeric::wide_add_sub(builder, stacks, true),
+        Operator::I64MulWideS => numeric::mul_wide(builder, stacks, true),
+        Operator::I64MulWideU => numeric::mul_wide(builder, stacks, false),
+
         // ---- float arithmetic -------------------------------------------------
         Operator::F32Abs | Operator::F64Abs => un(builder, stacks, |b, x| b.ins().fabs(x)),
         Operator::F32Neg | Operator::F64Neg => un(builder, stacks, |b, x| b.ins().fneg(x)),
         Operator::F32Ceil | Operator::F64Ceil => un(builder, stacks, |b, x| b.ins().ceil(x)),
         Operator::F32Floor | Operator::F64Floor => un(builder, stacks, |b, x| b.ins().floor(x)),
         Operator::F32Trunc | Operator::F64Trunc => un(builder, stacks, |b, x| b.ins().trunc(x)),
-        Operator::F32Nearest | Operator::F64Nearest => un(builder, stacks, |b, x| b.ins().nearest(x)),
+        Operator::F32Nearest | Operator::F64Nearest => {
+            un(builder, stacks, |b, x| b.ins().nearest(x))
+        }
         Operator::F32Sqrt | Operator::F64Sqrt => un(builder, stacks, |b, x| b.ins().sqrt(x)),
         Operator::F32Add | Operator::F64Add => bin(builder, stacks, |b, x, y| b.ins().fadd(x, y)),
         Operator::F32Sub | Operator::F64Sub => bin(builder, stacks, |b, x, y| b.ins().fsub(x, y)),
@@ -315,27 +509,834 @@ fn translate_operator(
         Operator::I32WrapI64 => un(builder, stacks, cv::wrap),
         Operator::I64ExtendI32S => un(builder, stacks, |b, x| b.ins().sextend(I64, x)),
         Operator::I64ExtendI32U => un(builder, stacks, |b, x| b.ins().uextend(I64, x)),
-        Operator::I32TruncF32S | Operator::I32TruncF64S => un(builder, stacks, |b, x| b.ins().fcvt_to_sint(I32, x)),
-        Operator::I32TruncF32U | Operator::I32TruncF64U => un(builder, stacks, |b, x| b.ins().fcvt_to_uint(I32, x)),
-        Operator::I64TruncF32S | Operator::I64TruncF64S => un(builder, stacks, |b, x| b.ins().fcvt_to_sint(I64, x)),
-        Operator::I64TruncF32U | Operator::I64TruncF64U => un(builder, stacks, |b, x| b.ins().fcvt_to_uint(I64, x)),
-        Operator::I32TruncSatF32S | Operator::I32TruncSatF64S => un(builder, stacks, |b, x| b.ins().fcvt_to_sint_sat(I32, x)),
-        Operator::I32TruncSatF32U | Operator::I32TruncSatF64U => un(builder, stacks, |b, x| b.ins().fcvt_to_uint_sat(I32, x)),
-        Operator::I64TruncSatF32S | Operator::I64TruncSatF64S => un(builder, stacks, |b, x| b.ins().fcvt_to_sint_sat(I64, x)),
-        Operator::I64TruncSatF32U | Operator::I64TruncSatF64U => un(builder, stacks, |b, x| b.ins().fcvt_to_uint_sat(I64, x)),
-        Operator::F32ConvertI32S | Operator::F32ConvertI64S => un(builder, stacks, |b, x| b.ins().fcvt_from_sint(F32, x)),
-        Operator::F32ConvertI32U | Operator::F32ConvertI64U => un(builder, stacks, |b, x| b.ins().fcvt_from_uint(F32, x)),
-        Operator::F64ConvertI32S | Operator::F64ConvertI64S => un(builder, stacks, |b, x| b.ins().fcvt_from_sint(F64, x)),
-        Operator::F64ConvertI32U | Operator::F64ConvertI64U => un(builder, stacks, |b, x| b.ins().fcvt_from_uint(F64, x)),
+        Operator::I32TruncF32S | Operator::I32TruncF64S => {
+            un(builder, stacks, |b, x| b.ins().fcvt_to_sint(I32, x))
+        }
+        Operator::I32TruncF32U | Operator::I32TruncF64U => {
+            un(builder, stacks, |b, x| b.ins().fcvt_to_uint(I32, x))
+        }
+        Operator::I64TruncF32S | Operator::I64TruncF64S => {
+            un(builder, stacks, |b, x| b.ins().fcvt_to_sint(I64, x))
+        }
+        Operator::I64TruncF32U | Operator::I64TruncF64U => {
+            un(builder, stacks, |b, x| b.ins().fcvt_to_uint(I64, x))
+        }
+        Operator::I32TruncSatF32S | Operator::I32TruncSatF64S => {
+            un(builder, stacks, |b, x| b.ins().fcvt_to_sint_sat(I32, x))
+        }
+        Operator::I32TruncSatF32U | Operator::I32TruncSatF64U => {
+            un(builder, stacks, |b, x| b.ins().fcvt_to_uint_sat(I32, x))
+        }
+        Operator::I64TruncSatF32S | Operator::I64TruncSatF64S => {
+            un(builder, stacks, |b, x| b.ins().fcvt_to_sint_sat(I64, x))
+        }
+        Operator::I64TruncSatF32U | Operator::I64TruncSatF64U => {
+            un(builder, stacks, |b, x| b.ins().fcvt_to_uint_sat(I64, x))
+        }
+        Operator::F32ConvertI32S | Operator::F32ConvertI64S => {
+            un(builder, stacks, |b, x| b.ins().fcvt_from_sint(F32, x))
+        }
+        Operator::F32ConvertI32U | Operator::F32ConvertI64U => {
+            un(builder, stacks, |b, x| b.ins().fcvt_from_uint(F32, x))
+        }
+        Operator::F64ConvertI32S | Operator::F64ConvertI64S => {
+            un(builder, stacks, |b, x| b.ins().fcvt_from_sint(F64, x))
+        }
+        Operator::F64ConvertI32U | Operator::F64ConvertI64U => {
+            un(builder, stacks, |b, x| b.ins().fcvt_from_uint(F64, x))
+        }
         Operator::F32DemoteF64 => un(builder, stacks, |b, x| b.ins().fdemote(F32, x)),
         Operator::F64PromoteF32 => un(builder, stacks, |b, x| b.ins().fpromote(F64, x)),
         Operator::I32ReinterpretF32 => un(builder, stacks, |b, x| cv::reinterpret(b, x, I32)),
         Operator::I64ReinterpretF64 => un(builder, stacks, |b, x| cv::reinterpret(b, x, I64)),
         Operator::F32ReinterpretI32 => un(builder, stacks, |b, x| cv::reinterpret(b, x, F32)),
         Operator::F64ReinterpretI64 => un(builder, stacks, |b, x| cv::reinterpret(b, x, F64)),
-        Operator::I32Extend8S | Operator::I64Extend8S => un(builder, stacks, |b, x| cv::sign_extend_low(b, x, I8)),
-        Operator::I32Extend16S | Operator::I64Extend16S => un(builder, stacks, |b, x| cv::sign_extend_low(b, x, I16)),
+        Operator::I32Extend8S | Operator::I64Extend8S => {
+            un(builder, stacks, |b, x| cv::sign_extend_low(b, x, I8))
+        }
+        Operator::I32Extend16S | Operator::I64Extend16S => {
+            un(builder, stacks, |b, x| cv::sign_extend_low(b, x, I16))
+        }
         Operator::I64Extend32S => un(builder, stacks, |b, x| cv::sign_extend_low(b, x, I32)),
+
+        // ---- atomics (threads) ------------------------------------------------------
+        Operator::I32AtomicLoad { memarg } => {
+            atomics::translate_load(builder, stacks, env, memarg, I32, I32)
+        }
+        Operator::I64AtomicLoad { memarg } => {
+            atomics::translate_load(builder, stacks, env, memarg, I64, I64)
+        }
+        Operator::I32AtomicLoad8U { memarg } => {
+            atomics::translate_load(builder, stacks, env, memarg, I32, I8)
+        }
+        Operator::I32AtomicLoad16U { memarg } => {
+            atomics::translate_load(builder, stacks, env, memarg, I32, I16)
+        }
+        Operator::I64AtomicLoad8U { memarg } => {
+            atomics::translate_load(builder, stacks, env, memarg, I64, I8)
+        }
+        Operator::I64AtomicLoad16U { memarg } => {
+            atomics::translate_load(builder, stacks, env, memarg, I64, I16)
+        }
+        Operator::I64AtomicLoad32U { memarg } => {
+            atomics::translate_load(builder, stacks, env, memarg, I64, I32)
+        }
+        Operator::I32AtomicStore { memarg } => {
+            atomics::translate_store(builder, stacks, env, memarg, I32)
+        }
+        Operator::I64AtomicStore { memarg } => {
+            atomics::translate_store(builder, stacks, env, memarg, I64)
+        }
+        Operator::I32AtomicStore8 { memarg } => {
+            atomics::translate_store(builder, stacks, env, memarg, I8)
+        }
+        Operator::I32AtomicStore16 { memarg } => {
+            atomics::translate_store(builder, stacks, env, memarg, I16)
+        }
+        Operator::I64AtomicStore8 { memarg } => {
+            atomics::translate_store(builder, stacks, env, memarg, I8)
+        }
+        Operator::I64AtomicStore16 { memarg } => {
+            atomics::translate_store(builder, stacks, env, memarg, I16)
+        }
+        Operator::I64AtomicStore32 { memarg } => {
+            atomics::translate_store(builder, stacks, env, memarg, I32)
+        }
+        Operator::I32AtomicRmwAdd { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::Add)
+        }
+        Operator::I64AtomicRmwAdd { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::Add)
+        }
+        Operator::I32AtomicRmw8AddU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::Add)
+        }
+        Operator::I32AtomicRmw16AddU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::Add)
+        }
+        Operator::I64AtomicRmw8AddU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::Add)
+        }
+        Operator::I64AtomicRmw16AddU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::Add)
+        }
+        Operator::I64AtomicRmw32AddU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::Add)
+        }
+        Operator::I32AtomicRmwSub { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::Sub)
+        }
+        Operator::I64AtomicRmwSub { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::Sub)
+        }
+        Operator::I32AtomicRmw8SubU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::Sub)
+        }
+        Operator::I32AtomicRmw16SubU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::Sub)
+        }
+        Operator::I64AtomicRmw8SubU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::Sub)
+        }
+        Operator::I64AtomicRmw16SubU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::Sub)
+        }
+        Operator::I64AtomicRmw32SubU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::Sub)
+        }
+        Operator::I32AtomicRmwAnd { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::And)
+        }
+        Operator::I64AtomicRmwAnd { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::And)
+        }
+        Operator::I32AtomicRmw8AndU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::And)
+        }
+        Operator::I32AtomicRmw16AndU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::And)
+        }
+        Operator::I64AtomicRmw8AndU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::And)
+        }
+        Operator::I64AtomicRmw16AndU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::And)
+        }
+        Operator::I64AtomicRmw32AndU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::And)
+        }
+        Operator::I32AtomicRmwOr { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::Or)
+        }
+        Operator::I64AtomicRmwOr { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::Or)
+        }
+        Operator::I32AtomicRmw8OrU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::Or)
+        }
+        Operator::I32AtomicRmw16OrU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::Or)
+        }
+        Operator::I64AtomicRmw8OrU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::Or)
+        }
+        Operator::I64AtomicRmw16OrU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::Or)
+        }
+        Operator::I64AtomicRmw32OrU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::Or)
+        }
+        Operator::I32AtomicRmwXor { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::Xor)
+        }
+        Operator::I64AtomicRmwXor { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::Xor)
+        }
+        Operator::I32AtomicRmw8XorU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::Xor)
+        }
+        Operator::I32AtomicRmw16XorU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::Xor)
+        }
+        Operator::I64AtomicRmw8XorU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::Xor)
+        }
+        Operator::I64AtomicRmw16XorU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::Xor)
+        }
+        Operator::I64AtomicRmw32XorU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::Xor)
+        }
+        Operator::I32AtomicRmwXchg { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::Xchg)
+        }
+        Operator::I64AtomicRmwXchg { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::Xchg)
+        }
+        Operator::I32AtomicRmw8XchgU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::Xchg)
+        }
+        Operator::I32AtomicRmw16XchgU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::Xchg)
+        }
+        Operator::I64AtomicRmw8XchgU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::Xchg)
+        }
+        Operator::I64AtomicRmw16XchgU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::Xchg)
+        }
+        Operator::I64AtomicRmw32XchgU { memarg } => {
+            atomics::translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::Xchg)
+        }
+        Operator::I32AtomicRmwCmpxchg { memarg } => {
+            atomics::translate_cmpxchg(builder, stacks, env, memarg, I32, I32)
+        }
+        Operator::I64AtomicRmwCmpxchg { memarg } => {
+            atomics::translate_cmpxchg(builder, stacks, env, memarg, I64, I64)
+        }
+        Operator::I32AtomicRmw8CmpxchgU { memarg } => {
+            atomics::translate_cmpxchg(builder, stacks, env, memarg, I32, I8)
+        }
+        Operator::I32AtomicRmw16CmpxchgU { memarg } => {
+            atomics::translate_cmpxchg(builder, stacks, env, memarg, I32, I16)
+        }
+        Operator::I64AtomicRmw8CmpxchgU { memarg } => {
+            atomics::translate_cmpxchg(builder, stacks, env, memarg, I64, I8)
+        }
+        Operator::I64AtomicRmw16CmpxchgU { memarg } => {
+            atomics::translate_cmpxchg(builder, stacks, env, memarg, I64, I16)
+        }
+        Operator::I64AtomicRmw32CmpxchgU { memarg } => {
+            atomics::translate_cmpxchg(builder, stacks, env, memarg, I64, I32)
+        }
+        Operator::MemoryAtomicNotify { memarg } => {
+            atomics::translate_notify(builder, stacks, env, memarg)
+        }
+        Operator::MemoryAtomicWait32 { memarg } => {
+            atomics::translate_wait(builder, stacks, env, memarg, false)
+        }
+        Operator::MemoryAtomicWait64 { memarg } => {
+            atomics::translate_wait(builder, stacks, env, memarg, true)
+        }
+        Operator::AtomicFence { .. } => atomics::translate_fence(builder),
+
+        // ---- SIMD ---------------------------------------------------------
+        Operator::V128Load { memarg } => simd::load(builder, stacks, env, memarg),
+        Operator::V128Load8x8S { memarg } => {
+            simd::load_extend(builder, stacks, env, memarg, I8, true)
+        }
+        Operator::V128Load8x8U { memarg } => {
+            simd::load_extend(builder, stacks, env, memarg, I8, false)
+        }
+        Operator::V128Load16x4S { memarg } => {
+            simd::load_extend(builder, stacks, env, memarg, I16, true)
+        }
+        Operator::V128Load16x4U { memarg } => {
+            simd::load_extend(builder, stacks, env, memarg, I16, false)
+        }
+        Operator::V128Load32x2S { memarg } => {
+            simd::load_extend(builder, stacks, env, memarg, I32, true)
+        }
+        Operator::V128Load32x2U { memarg } => {
+            simd::load_extend(builder, stacks, env, memarg, I32, false)
+        }
+        Operator::V128Load8Splat { memarg } => {
+            simd::load_splat(builder, stacks, env, memarg, types::I8X16)
+        }
+        Operator::V128Load16Splat { memarg } => {
+            simd::load_splat(builder, stacks, env, memarg, types::I16X8)
+        }
+        Operator::V128Load32Splat { memarg } => {
+            simd::load_splat(builder, stacks, env, memarg, types::I32X4)
+        }
+        Operator::V128Load64Splat { memarg } => {
+            simd::load_splat(builder, stacks, env, memarg, types::I64X2)
+        }
+        Operator::V128Load32Zero { memarg } => {
+            simd::load_zero(builder, stacks, env, memarg, types::I32X4)
+        }
+        Operator::V128Load64Zero { memarg } => {
+            simd::load_zero(builder, stacks, env, memarg, types::I64X2)
+        }
+        Operator::V128Load8Lane { memarg, lane } => {
+            simd::load_lane(builder, stacks, env, memarg, types::I8X16, *lane)
+        }
+        Operator::V128Load16Lane { memarg, lane } => {
+            simd::load_lane(builder, stacks, env, memarg, types::I16X8, *lane)
+        }
+        Operator::V128Load32Lane { memarg, lane } => {
+            simd::load_lane(builder, stacks, env, memarg, types::I32X4, *lane)
+        }
+        Operator::V128Load64Lane { memarg, lane } => {
+            simd::load_lane(builder, stacks, env, memarg, types::I64X2, *lane)
+        }
+        Operator::V128Store { memarg } => simd::store(builder, stacks, env, memarg),
+        Operator::V128Store8Lane { memarg, lane } => {
+            simd::store_lane(builder, stacks, env, memarg, types::I8X16, *lane)
+        }
+        Operator::V128Store16Lane { memarg, lane } => {
+            simd::store_lane(builder, stacks, env, memarg, types::I16X8, *lane)
+        }
+        Operator::V128Store32Lane { memarg, lane } => {
+            simd::store_lane(builder, stacks, env, memarg, types::I32X4, *lane)
+        }
+        Operator::V128Store64Lane { memarg, lane } => {
+            simd::store_lane(builder, stacks, env, memarg, types::I64X2, *lane)
+        }
+        Operator::V128Const { value } => simd::constant(builder, stacks, value.bytes()),
+        Operator::I8x16Shuffle { lanes } => simd::shuffle(builder, stacks, lanes),
+        Operator::I8x16Swizzle => simd::binary(builder, stacks, types::I8X16, |b, x, y| {
+            b.ins().swizzle(x, y)
+        }),
+        Operator::I8x16Splat => simd::splat(builder, stacks, types::I8X16),
+        Operator::I16x8Splat => simd::splat(builder, stacks, types::I16X8),
+        Operator::I32x4Splat => simd::splat(builder, stacks, types::I32X4),
+        Operator::I64x2Splat => simd::splat(builder, stacks, types::I64X2),
+        Operator::F32x4Splat => simd::splat(builder, stacks, types::F32X4),
+        Operator::F64x2Splat => simd::splat(builder, stacks, types::F64X2),
+        Operator::I8x16ExtractLaneS { lane } => {
+            simd::extract_lane_extend(builder, stacks, types::I8X16, *lane, true)
+        }
+        Operator::I8x16ExtractLaneU { lane } => {
+            simd::extract_lane_extend(builder, stacks, types::I8X16, *lane, false)
+        }
+        Operator::I16x8ExtractLaneS { lane } => {
+            simd::extract_lane_extend(builder, stacks, types::I16X8, *lane, true)
+        }
+        Operator::I16x8ExtractLaneU { lane } => {
+            simd::extract_lane_extend(builder, stacks, types::I16X8, *lane, false)
+        }
+        Operator::I32x4ExtractLane { lane } => {
+            simd::extract_lane(builder, stacks, types::I32X4, *lane)
+        }
+        Operator::I64x2ExtractLane { lane } => {
+            simd::extract_lane(builder, stacks, types::I64X2, *lane)
+        }
+        Operator::F32x4ExtractLane { lane } => {
+            simd::extract_lane(builder, stacks, types::F32X4, *lane)
+        }
+        Operator::F64x2ExtractLane { lane } => {
+            simd::extract_lane(builder, stacks, types::F64X2, *lane)
+        }
+        Operator::I8x16ReplaceLane { lane } => {
+            simd::replace_lane(builder, stacks, types::I8X16, *lane)
+        }
+        Operator::I16x8ReplaceLane { lane } => {
+            simd::replace_lane(builder, stacks, types::I16X8, *lane)
+        }
+        Operator::I32x4ReplaceLane { lane } => {
+            simd::replace_lane(builder, stacks, types::I32X4, *lane)
+        }
+        Operator::I64x2ReplaceLane { lane } => {
+            simd::replace_lane(builder, stacks, types::I64X2, *lane)
+        }
+        Operator::F32x4ReplaceLane { lane } => {
+            simd::replace_lane(builder, stacks, types::F32X4, *lane)
+        }
+        Operator::F64x2ReplaceLane { lane } => {
+            simd::replace_lane(builder, stacks, types::F64X2, *lane)
+        }
+        Operator::I8x16Eq => simd::icmp(builder, stacks, types::I8X16, IntCC::Equal),
+        Operator::I8x16Ne => simd::icmp(builder, stacks, types::I8X16, IntCC::NotEqual),
+        Operator::I8x16LtS => simd::icmp(builder, stacks, types::I8X16, IntCC::SignedLessThan),
+        Operator::I8x16LtU => simd::icmp(builder, stacks, types::I8X16, IntCC::UnsignedLessThan),
+        Operator::I8x16GtS => simd::icmp(builder, stacks, types::I8X16, IntCC::SignedGreaterThan),
+        Operator::I8x16GtU => simd::icmp(builder, stacks, types::I8X16, IntCC::UnsignedGreaterThan),
+        Operator::I8x16LeS => {
+            simd::icmp(builder, stacks, types::I8X16, IntCC::SignedLessThanOrEqual)
+        }
+        Operator::I8x16LeU => simd::icmp(
+            builder,
+            stacks,
+            types::I8X16,
+            IntCC::UnsignedLessThanOrEqual,
+        ),
+        Operator::I8x16GeS => simd::icmp(
+            builder,
+            stacks,
+            types::I8X16,
+            IntCC::SignedGreaterThanOrEqual,
+        ),
+        Operator::I8x16GeU => simd::icmp(
+            builder,
+            stacks,
+            types::I8X16,
+            IntCC::UnsignedGreaterThanOrEqual,
+        ),
+        Operator::I16x8Eq => simd::icmp(builder, stacks, types::I16X8, IntCC::Equal),
+        Operator::I16x8Ne => simd::icmp(builder, stacks, types::I16X8, IntCC::NotEqual),
+        Operator::I16x8LtS => simd::icmp(builder, stacks, types::I16X8, IntCC::SignedLessThan),
+        Operator::I16x8LtU => simd::icmp(builder, stacks, types::I16X8, IntCC::UnsignedLessThan),
+        Operator::I16x8GtS => simd::icmp(builder, stacks, types::I16X8, IntCC::SignedGreaterThan),
+        Operator::I16x8GtU => simd::icmp(builder, stacks, types::I16X8, IntCC::UnsignedGreaterThan),
+        Operator::I16x8LeS => {
+            simd::icmp(builder, stacks, types::I16X8, IntCC::SignedLessThanOrEqual)
+        }
+        Operator::I16x8LeU => simd::icmp(
+            builder,
+            stacks,
+            types::I16X8,
+            IntCC::UnsignedLessThanOrEqual,
+        ),
+        Operator::I16x8GeS => simd::icmp(
+            builder,
+            stacks,
+            types::I16X8,
+            IntCC::SignedGreaterThanOrEqual,
+        ),
+        Operator::I16x8GeU => simd::icmp(
+            builder,
+            stacks,
+            types::I16X8,
+            IntCC::UnsignedGreaterThanOrEqual,
+        ),
+        Operator::I32x4Eq => simd::icmp(builder, stacks, types::I32X4, IntCC::Equal),
+        Operator::I32x4Ne => simd::icmp(builder, stacks, types::I32X4, IntCC::NotEqual),
+        Operator::I32x4LtS => simd::icmp(builder, stacks, types::I32X4, IntCC::SignedLessThan),
+        Operator::I32x4LtU => simd::icmp(builder, stacks, types::I32X4, IntCC::UnsignedLessThan),
+        Operator::I32x4GtS => simd::icmp(builder, stacks, types::I32X4, IntCC::SignedGreaterThan),
+        Operator::I32x4GtU => simd::icmp(builder, stacks, types::I32X4, IntCC::UnsignedGreaterThan),
+        Operator::I32x4LeS => {
+            simd::icmp(builder, stacks, types::I32X4, IntCC::SignedLessThanOrEqual)
+        }
+        Operator::I32x4LeU => simd::icmp(
+            builder,
+            stacks,
+            types::I32X4,
+            IntCC::UnsignedLessThanOrEqual,
+        ),
+        Operator::I32x4GeS => simd::icmp(
+            builder,
+            stacks,
+            types::I32X4,
+            IntCC::SignedGreaterThanOrEqual,
+        ),
+        Operator::I32x4GeU => simd::icmp(
+            builder,
+            stacks,
+            types::I32X4,
+            IntCC::UnsignedGreaterThanOrEqual,
+        ),
+        Operator::I64x2Eq => simd::icmp(builder, stacks, types::I64X2, IntCC::Equal),
+        Operator::I64x2Ne => simd::icmp(builder, stacks, types::I64X2, IntCC::NotEqual),
+        Operator::I64x2LtS => simd::icmp(builder, stacks, types::I64X2, IntCC::SignedLessThan),
+        Operator::I64x2GtS => simd::icmp(builder, stacks, types::I64X2, IntCC::SignedGreaterThan),
+        Operator::I64x2LeS => {
+            simd::icmp(builder, stacks, types::I64X2, IntCC::SignedLessThanOrEqual)
+        }
+        Operator::I64x2GeS => simd::icmp(
+            builder,
+            stacks,
+            types::I64X2,
+            IntCC::SignedGreaterThanOrEqual,
+        ),
+        Operator::F32x4Eq => simd::fcmp(builder, stacks, types::F32X4, FloatCC::Equal),
+        Operator::F32x4Ne => simd::fcmp(builder, stacks, types::F32X4, FloatCC::NotEqual),
+        Operator::F32x4Lt => simd::fcmp(builder, stacks, types::F32X4, FloatCC::LessThan),
+        Operator::F32x4Gt => simd::fcmp(builder, stacks, types::F32X4, FloatCC::GreaterThan),
+        Operator::F32x4Le => simd::fcmp(builder, stacks, types::F32X4, FloatCC::LessThanOrEqual),
+        Operator::F32x4Ge => simd::fcmp(builder, stacks, types::F32X4, FloatCC::GreaterThanOrEqual),
+        Operator::F64x2Eq => simd::fcmp(builder, stacks, types::F64X2, FloatCC::Equal),
+        Operator::F64x2Ne => simd::fcmp(builder, stacks, types::F64X2, FloatCC::NotEqual),
+        Operator::F64x2Lt => simd::fcmp(builder, stacks, types::F64X2, FloatCC::LessThan),
+        Operator::F64x2Gt => simd::fcmp(builder, stacks, types::F64X2, FloatCC::GreaterThan),
+        Operator::F64x2Le => simd::fcmp(builder, stacks, types::F64X2, FloatCC::LessThanOrEqual),
+        Operator::F64x2Ge => simd::fcmp(builder, stacks, types::F64X2, FloatCC::GreaterThanOrEqual),
+        Operator::V128Not => simd::unary(builder, stacks, types::I8X16, |b, x| b.ins().bnot(x)),
+        Operator::V128And => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().band(x, y))
+        }
+        Operator::V128AndNot => simd::binary(builder, stacks, types::I8X16, |b, x, y| {
+            b.ins().band_not(x, y)
+        }),
+        Operator::V128Or => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().bor(x, y))
+        }
+        Operator::V128Xor => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().bxor(x, y))
+        }
+        Operator::V128Bitselect => simd::bitselect(builder, stacks),
+        Operator::V128AnyTrue => simd::any_true(builder, stacks),
+        Operator::I8x16AllTrue => simd::all_true(builder, stacks, types::I8X16),
+        Operator::I16x8AllTrue => simd::all_true(builder, stacks, types::I16X8),
+        Operator::I32x4AllTrue => simd::all_true(builder, stacks, types::I32X4),
+        Operator::I64x2AllTrue => simd::all_true(builder, stacks, types::I64X2),
+        Operator::I8x16Bitmask => simd::bitmask(builder, stacks, types::I8X16),
+        Operator::I16x8Bitmask => simd::bitmask(builder, stacks, types::I16X8),
+        Operator::I32x4Bitmask => simd::bitmask(builder, stacks, types::I32X4),
+        Operator::I64x2Bitmask => simd::bitmask(builder, stacks, types::I64X2),
+        Operator::I8x16Abs => simd::unary(builder, stacks, types::I8X16, |b, x| b.ins().iabs(x)),
+        Operator::I16x8Abs => simd::unary(builder, stacks, types::I16X8, |b, x| b.ins().iabs(x)),
+        Operator::I32x4Abs => simd::unary(builder, stacks, types::I32X4, |b, x| b.ins().iabs(x)),
+        Operator::I64x2Abs => simd::unary(builder, stacks, types::I64X2, |b, x| b.ins().iabs(x)),
+        Operator::I8x16Neg => simd::unary(builder, stacks, types::I8X16, |b, x| b.ins().ineg(x)),
+        Operator::I16x8Neg => simd::unary(builder, stacks, types::I16X8, |b, x| b.ins().ineg(x)),
+        Operator::I32x4Neg => simd::unary(builder, stacks, types::I32X4, |b, x| b.ins().ineg(x)),
+        Operator::I64x2Neg => simd::unary(builder, stacks, types::I64X2, |b, x| b.ins().ineg(x)),
+        Operator::I8x16Popcnt => {
+            simd::unary(builder, stacks, types::I8X16, |b, x| b.ins().popcnt(x))
+        }
+        Operator::I8x16Shl => {
+            simd::shift(builder, stacks, types::I8X16, |b, x, n| b.ins().ishl(x, n))
+        }
+        Operator::I16x8Shl => {
+            simd::shift(builder, stacks, types::I16X8, |b, x, n| b.ins().ishl(x, n))
+        }
+        Operator::I32x4Shl => {
+            simd::shift(builder, stacks, types::I32X4, |b, x, n| b.ins().ishl(x, n))
+        }
+        Operator::I64x2Shl => {
+            simd::shift(builder, stacks, types::I64X2, |b, x, n| b.ins().ishl(x, n))
+        }
+        Operator::I8x16ShrS => {
+            simd::shift(builder, stacks, types::I8X16, |b, x, n| b.ins().sshr(x, n))
+        }
+        Operator::I16x8ShrS => {
+            simd::shift(builder, stacks, types::I16X8, |b, x, n| b.ins().sshr(x, n))
+        }
+        Operator::I32x4ShrS => {
+            simd::shift(builder, stacks, types::I32X4, |b, x, n| b.ins().sshr(x, n))
+        }
+        Operator::I64x2ShrS => {
+            simd::shift(builder, stacks, types::I64X2, |b, x, n| b.ins().sshr(x, n))
+        }
+        Operator::I8x16ShrU => {
+            simd::shift(builder, stacks, types::I8X16, |b, x, n| b.ins().ushr(x, n))
+        }
+        Operator::I16x8ShrU => {
+            simd::shift(builder, stacks, types::I16X8, |b, x, n| b.ins().ushr(x, n))
+        }
+        Operator::I32x4ShrU => {
+            simd::shift(builder, stacks, types::I32X4, |b, x, n| b.ins().ushr(x, n))
+        }
+        Operator::I64x2ShrU => {
+            simd::shift(builder, stacks, types::I64X2, |b, x, n| b.ins().ushr(x, n))
+        }
+        Operator::I8x16Add => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().iadd(x, y))
+        }
+        Operator::I16x8Add => {
+            simd::binary(builder, stacks, types::I16X8, |b, x, y| b.ins().iadd(x, y))
+        }
+        Operator::I32x4Add => {
+            simd::binary(builder, stacks, types::I32X4, |b, x, y| b.ins().iadd(x, y))
+        }
+        Operator::I64x2Add => {
+            simd::binary(builder, stacks, types::I64X2, |b, x, y| b.ins().iadd(x, y))
+        }
+        Operator::I8x16Sub => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().isub(x, y))
+        }
+        Operator::I16x8Sub => {
+            simd::binary(builder, stacks, types::I16X8, |b, x, y| b.ins().isub(x, y))
+        }
+        Operator::I32x4Sub => {
+            simd::binary(builder, stacks, types::I32X4, |b, x, y| b.ins().isub(x, y))
+        }
+        Operator::I64x2Sub => {
+            simd::binary(builder, stacks, types::I64X2, |b, x, y| b.ins().isub(x, y))
+        }
+        Operator::I16x8Mul => {
+            simd::binary(builder, stacks, types::I16X8, |b, x, y| b.ins().imul(x, y))
+        }
+        Operator::I32x4Mul => {
+            simd::binary(builder, stacks, types::I32X4, |b, x, y| b.ins().imul(x, y))
+        }
+        Operator::I64x2Mul => {
+            simd::binary(builder, stacks, types::I64X2, |b, x, y| b.ins().imul(x, y))
+        }
+        Operator::I8x16AddSatS => simd::binary(builder, stacks, types::I8X16, |b, x, y| {
+            b.ins().sadd_sat(x, y)
+        }),
+        Operator::I16x8AddSatS => simd::binary(builder, stacks, types::I16X8, |b, x, y| {
+            b.ins().sadd_sat(x, y)
+        }),
+        Operator::I8x16AddSatU => simd::binary(builder, stacks, types::I8X16, |b, x, y| {
+            b.ins().uadd_sat(x, y)
+        }),
+        Operator::I16x8AddSatU => simd::binary(builder, stacks, types::I16X8, |b, x, y| {
+            b.ins().uadd_sat(x, y)
+        }),
+        Operator::I8x16SubSatS => simd::binary(builder, stacks, types::I8X16, |b, x, y| {
+            b.ins().ssub_sat(x, y)
+        }),
+        Operator::I16x8SubSatS => simd::binary(builder, stacks, types::I16X8, |b, x, y| {
+            b.ins().ssub_sat(x, y)
+        }),
+        Operator::I8x16SubSatU => simd::binary(builder, stacks, types::I8X16, |b, x, y| {
+            b.ins().usub_sat(x, y)
+        }),
+        Operator::I16x8SubSatU => simd::binary(builder, stacks, types::I16X8, |b, x, y| {
+            b.ins().usub_sat(x, y)
+        }),
+        Operator::I8x16MinS => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().smin(x, y))
+        }
+        Operator::I16x8MinS => {
+            simd::binary(builder, stacks, types::I16X8, |b, x, y| b.ins().smin(x, y))
+        }
+        Operator::I32x4MinS => {
+            simd::binary(builder, stacks, types::I32X4, |b, x, y| b.ins().smin(x, y))
+        }
+        Operator::I8x16MinU => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().umin(x, y))
+        }
+        Operator::I16x8MinU => {
+            simd::binary(builder, stacks, types::I16X8, |b, x, y| b.ins().umin(x, y))
+        }
+        Operator::I32x4MinU => {
+            simd::binary(builder, stacks, types::I32X4, |b, x, y| b.ins().umin(x, y))
+        }
+        Operator::I8x16MaxS => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().smax(x, y))
+        }
+        Operator::I16x8MaxS => {
+            simd::binary(builder, stacks, types::I16X8, |b, x, y| b.ins().smax(x, y))
+        }
+        Operator::I32x4MaxS => {
+            simd::binary(builder, stacks, types::I32X4, |b, x, y| b.ins().smax(x, y))
+        }
+        Operator::I8x16MaxU => {
+            simd::binary(builder, stacks, types::I8X16, |b, x, y| b.ins().umax(x, y))
+        }
+        Operator::I16x8MaxU => {
+            simd::binary(builder, stacks, types::I16X8, |b, x, y| b.ins().umax(x, y))
+        }
+        Operator::I32x4MaxU => {
+            simd::binary(builder, stacks, types::I32X4, |b, x, y| b.ins().umax(x, y))
+        }
+        Operator::I8x16AvgrU => simd::binary(builder, stacks, types::I8X16, |b, x, y| {
+            b.ins().avg_round(x, y)
+        }),
+        Operator::I16x8AvgrU => simd::binary(builder, stacks, types::I16X8, |b, x, y| {
+            b.ins().avg_round(x, y)
+        }),
+        Operator::I8x16NarrowI16x8S => simd::narrow(builder, stacks, types::I16X8, true),
+        Operator::I8x16NarrowI16x8U => simd::narrow(builder, stacks, types::I16X8, false),
+        Operator::I16x8NarrowI32x4S => simd::narrow(builder, stacks, types::I32X4, true),
+        Operator::I16x8NarrowI32x4U => simd::narrow(builder, stacks, types::I32X4, false),
+        Operator::I16x8ExtendLowI8x16S => {
+            simd::extend(builder, stacks, types::I8X16, simd::Half::Low, true)
+        }
+        Operator::I16x8ExtendHighI8x16S => {
+            simd::extend(builder, stacks, types::I8X16, simd::Half::High, true)
+        }
+        Operator::I16x8ExtendLowI8x16U => {
+            simd::extend(builder, stacks, types::I8X16, simd::Half::Low, false)
+        }
+        Operator::I16x8ExtendHighI8x16U => {
+            simd::extend(builder, stacks, types::I8X16, simd::Half::High, false)
+        }
+        Operator::I32x4ExtendLowI16x8S => {
+            simd::extend(builder, stacks, types::I16X8, simd::Half::Low, true)
+        }
+        Operator::I32x4ExtendHighI16x8S => {
+            simd::extend(builder, stacks, types::I16X8, simd::Half::High, true)
+        }
+        Operator::I32x4ExtendLowI16x8U => {
+            simd::extend(builder, stacks, types::I16X8, simd::Half::Low, false)
+        }
+        Operator::I32x4ExtendHighI16x8U => {
+            simd::extend(builder, stacks, types::I16X8, simd::Half::High, false)
+        }
+        Operator::I64x2ExtendLowI32x4S => {
+            simd::extend(builder, stacks, types::I32X4, simd::Half::Low, true)
+        }
+        Operator::I64x2ExtendHighI32x4S => {
+            simd::extend(builder, stacks, types::I32X4, simd::Half::High, true)
+        }
+        Operator::I64x2ExtendLowI32x4U => {
+            simd::extend(builder, stacks, types::I32X4, simd::Half::Low, false)
+        }
+        Operator::I64x2ExtendHighI32x4U => {
+            simd::extend(builder, stacks, types::I32X4, simd::Half::High, false)
+        }
+        Operator::I16x8ExtAddPairwiseI8x16S => {
+            simd::extadd_pairwise(builder, stacks, types::I8X16, true)
+        }
+        Operator::I16x8ExtAddPairwiseI8x16U => {
+            simd::extadd_pairwise(builder, stacks, types::I8X16, false)
+        }
+        Operator::I32x4ExtAddPairwiseI16x8S => {
+            simd::extadd_pairwise(builder, stacks, types::I16X8, true)
+        }
+        Operator::I32x4ExtAddPairwiseI16x8U => {
+            simd::extadd_pairwise(builder, stacks, types::I16X8, false)
+        }
+        Operator::I16x8ExtMulLowI8x16S => {
+            simd::extmul(builder, stacks, types::I8X16, simd::Half::Low, true)
+        }
+        Operator::I16x8ExtMulHighI8x16S => {
+            simd::extmul(builder, stacks, types::I8X16, simd::Half::High, true)
+        }
+        Operator::I16x8ExtMulLowI8x16U => {
+            simd::extmul(builder, stacks, types::I8X16, simd::Half::Low, false)
+        }
+        Operator::I16x8ExtMulHighI8x16U => {
+            simd::extmul(builder, stacks, types::I8X16, simd::Half::High, false)
+        }
+        Operator::I32x4ExtMulLowI16x8S => {
+            simd::extmul(builder, stacks, types::I16X8, simd::Half::Low, true)
+        }
+        Operator::I32x4ExtMulHighI16x8S => {
+            simd::extmul(builder, stacks, types::I16X8, simd::Half::High, true)
+        }
+        Operator::I32x4ExtMulLowI16x8U => {
+            simd::extmul(builder, stacks, types::I16X8, simd::Half::Low, false)
+        }
+        Operator::I32x4ExtMulHighI16x8U => {
+            simd::extmul(builder, stacks, types::I16X8, simd::Half::High, false)
+        }
+        Operator::I64x2ExtMulLowI32x4S => {
+            simd::extmul(builder, stacks, types::I32X4, simd::Half::Low, true)
+        }
+        Operator::I64x2ExtMulHighI32x4S => {
+            simd::extmul(builder, stacks, types::I32X4, simd::Half::High, true)
+        }
+        Operator::I64x2ExtMulLowI32x4U => {
+            simd::extmul(builder, stacks, types::I32X4, simd::Half::Low, false)
+        }
+        Operator::I64x2ExtMulHighI32x4U => {
+            simd::extmul(builder, stacks, types::I32X4, simd::Half::High, false)
+        }
+        Operator::I16x8Q15MulrSatS => simd::q15mulr_sat(builder, stacks),
+        Operator::I32x4DotI16x8S => simd::dot(builder, stacks),
+        Operator::F32x4Ceil => simd::unary(builder, stacks, types::F32X4, |b, x| b.ins().ceil(x)),
+        Operator::F64x2Ceil => simd::unary(builder, stacks, types::F64X2, |b, x| b.ins().ceil(x)),
+        Operator::F32x4Floor => simd::unary(builder, stacks, types::F32X4, |b, x| b.ins().floor(x)),
+        Operator::F64x2Floor => simd::unary(builder, stacks, types::F64X2, |b, x| b.ins().floor(x)),
+        Operator::F32x4Trunc => simd::unary(builder, stacks, types::F32X4, |b, x| b.ins().trunc(x)),
+        Operator::F64x2Trunc => simd::unary(builder, stacks, types::F64X2, |b, x| b.ins().trunc(x)),
+        Operator::F32x4Nearest => {
+            simd::unary(builder, stacks, types::F32X4, |b, x| b.ins().nearest(x))
+        }
+        Operator::F64x2Nearest => {
+            simd::unary(builder, stacks, types::F64X2, |b, x| b.ins().nearest(x))
+        }
+        Operator::F32x4Abs => simd::unary(builder, stacks, types::F32X4, |b, x| b.ins().fabs(x)),
+        Operator::F64x2Abs => simd::unary(builder, stacks, types::F64X2, |b, x| b.ins().fabs(x)),
+        Operator::F32x4Neg => simd::unary(builder, stacks, types::F32X4, |b, x| b.ins().fneg(x)),
+        Operator::F64x2Neg => simd::unary(builder, stacks, types::F64X2, |b, x| b.ins().fneg(x)),
+        Operator::F32x4Sqrt => simd::unary(builder, stacks, types::F32X4, |b, x| b.ins().sqrt(x)),
+        Operator::F64x2Sqrt => simd::unary(builder, stacks, types::F64X2, |b, x| b.ins().sqrt(x)),
+        Operator::F32x4Add => {
+            simd::binary(builder, stacks, types::F32X4, |b, x, y| b.ins().fadd(x, y))
+        }
+        Operator::F64x2Add => {
+            simd::binary(builder, stacks, types::F64X2, |b, x, y| b.ins().fadd(x, y))
+        }
+        Operator::F32x4Sub => {
+            simd::binary(builder, stacks, types::F32X4, |b, x, y| b.ins().fsub(x, y))
+        }
+        Operator::F64x2Sub => {
+            simd::binary(builder, stacks, types::F64X2, |b, x, y| b.ins().fsub(x, y))
+        }
+        Operator::F32x4Mul => {
+            simd::binary(builder, stacks, types::F32X4, |b, x, y| b.ins().fmul(x, y))
+        }
+        Operator::F64x2Mul => {
+            simd::binary(builder, stacks, types::F64X2, |b, x, y| b.ins().fmul(x, y))
+        }
+        Operator::F32x4Div => {
+            simd::binary(builder, stacks, types::F32X4, |b, x, y| b.ins().fdiv(x, y))
+        }
+        Operator::F64x2Div => {
+            simd::binary(builder, stacks, types::F64X2, |b, x, y| b.ins().fdiv(x, y))
+        }
+        Operator::F32x4Min => {
+            simd::binary(builder, stacks, types::F32X4, |b, x, y| b.ins().fmin(x, y))
+        }
+        Operator::F64x2Min => {
+            simd::binary(builder, stacks, types::F64X2, |b, x, y| b.ins().fmin(x, y))
+        }
+        Operator::F32x4Max => {
+            simd::binary(builder, stacks, types::F32X4, |b, x, y| b.ins().fmax(x, y))
+        }
+        Operator::F64x2Max => {
+            simd::binary(builder, stacks, types::F64X2, |b, x, y| b.ins().fmax(x, y))
+        }
+        Operator::F32x4PMin => simd::pmin(builder, stacks, types::F32X4),
+        Operator::F64x2PMin => simd::pmin(builder, stacks, types::F64X2),
+        Operator::F32x4PMax => simd::pmax(builder, stacks, types::F32X4),
+        Operator::F64x2PMax => simd::pmax(builder, stacks, types::F64X2),
+        Operator::I32x4TruncSatF32x4S => simd::trunc_sat_f32x4(builder, stacks, true),
+        Operator::I32x4TruncSatF32x4U => simd::trunc_sat_f32x4(builder, stacks, false),
+        Operator::I32x4TruncSatF64x2SZero => simd::trunc_sat_f64x2_zero(builder, stacks, true),
+        Operator::I32x4TruncSatF64x2UZero => simd::trunc_sat_f64x2_zero(builder, stacks, false),
+        Operator::F32x4ConvertI32x4S => simd::convert_i32x4(builder, stacks, true),
+        Operator::F32x4ConvertI32x4U => simd::convert_i32x4(builder, stacks, false),
+        Operator::F64x2ConvertLowI32x4S => simd::convert_low_i32x4(builder, stacks, true),
+        Operator::F64x2ConvertLowI32x4U => simd::convert_low_i32x4(builder, stacks, false),
+        Operator::F32x4DemoteF64x2Zero => simd::demote(builder, stacks),
+        Operator::F64x2PromoteLowF32x4 => simd::promote_low(builder, stacks),
+
+        // ---- relaxed SIMD (deterministic; see relaxed_simd.rs) --------------
+        Operator::I8x16RelaxedSwizzle => relaxed_simd::swizzle(builder, stacks),
+        Operator::I32x4RelaxedTruncF32x4S => relaxed_simd::trunc_f32x4(builder, stacks, true),
+        Operator::I32x4RelaxedTruncF32x4U => relaxed_simd::trunc_f32x4(builder, stacks, false),
+        Operator::I32x4RelaxedTruncF64x2SZero => {
+            relaxed_simd::trunc_f64x2_zero(builder, stacks, true)
+        }
+        Operator::I32x4RelaxedTruncF64x2UZero => {
+            relaxed_simd::trunc_f64x2_zero(builder, stacks, false)
+        }
+        Operator::F32x4RelaxedMadd => relaxed_simd::madd(builder, stacks, types::F32X4, false),
+        Operator::F32x4RelaxedNmadd => relaxed_simd::madd(builder, stacks, types::F32X4, true),
+        Operator::F64x2RelaxedMadd => relaxed_simd::madd(builder, stacks, types::F64X2, false),
+        Operator::F64x2RelaxedNmadd => relaxed_simd::madd(builder, stacks, types::F64X2, true),
+        Operator::I8x16RelaxedLaneselect
+        | Operator::I16x8RelaxedLaneselect
+        | Operator::I32x4RelaxedLaneselect
+        | Operator::I64x2RelaxedLaneselect => relaxed_simd::laneselect(builder, stacks),
+        Operator::F32x4RelaxedMin => relaxed_simd::min(builder, stacks, types::F32X4),
+        Operator::F64x2RelaxedMin => relaxed_simd::min(builder, stacks, types::F64X2),
+        Operator::F32x4RelaxedMax => relaxed_simd::max(builder, stacks, types::F32X4),
+        Operator::F64x2RelaxedMax => relaxed_simd::max(builder, stacks, types::F64X2),
+        Operator::I16x8RelaxedQ15mulrS => relaxed_simd::q15mulr(builder, stacks),
+        Operator::I16x8RelaxedDotI8x16I7x16S => relaxed_simd::dot_i8x16_i7x16(builder, stacks),
+        Operator::I32x4RelaxedDotI8x16I7x16AddS => {
+            relaxed_simd::dot_i8x16_i7x16_add(builder, stacks)
+        }
 
         other => return Err(unsupported!(offset, "operator {}", operator_name(other))),
     }

@@ -57,6 +57,35 @@ pub(crate) fn binary(
     stacks.push(r);
 }
 
+/// `i64.add128` / `i64.sub128`: 128-bit arithmetic on (lo, hi) pairs.
+pub(crate) fn wide_add_sub(builder: &mut FunctionBuilder, stacks: &mut Stacks, sub: bool) {
+    let (a_hi, b_lo, b_hi) = stacks.pop3();
+    let a_lo = stacks.pop();
+    let a = builder.ins().iconcat(a_lo, a_hi);
+    let b = builder.ins().iconcat(b_lo, b_hi);
+    let r = if sub {
+        builder.ins().isub(a, b)
+    } else {
+        builder.ins().iadd(a, b)
+    };
+    let (lo, hi) = builder.ins().isplit(r);
+    stacks.push(lo);
+    stacks.push(hi);
+}
+
+/// `i64.mul_wide_s` / `i64.mul_wide_u`: the full 128-bit product as (lo, hi).
+pub(crate) fn mul_wide(builder: &mut FunctionBuilder, stacks: &mut Stacks, signed: bool) {
+    let (a, b) = stacks.pop2();
+    let lo = builder.ins().imul(a, b);
+    let hi = if signed {
+        builder.ins().smulhi(a, b)
+    } else {
+        builder.ins().umulhi(a, b)
+    };
+    stacks.push(lo);
+    stacks.push(hi);
+}
+
 /// Integer comparison producing a wasm i32 boolean.
 pub(crate) fn icmp(builder: &mut FunctionBuilder, stacks: &mut Stacks, cc: IntCC) {
     let (x, y) = stacks.pop2();

@@ -80,7 +80,7 @@ pub struct ModuleDescriptor {
     pub call_sites: Rel,
     /// `[ValType]`: pool for the types' params and results.
     pub valtypes: Rel,
-    /// `[FuncTypeRec]`, indexed by type index.
+    /// `[TypeRec]`, indexed by type index.
     pub types: Rel,
     /// `[ImportRec]`, in import order.
     pub imports: Rel,
@@ -164,13 +164,40 @@ pub struct CallSiteRec {
     pub wasm_offset: u32,
 }
 
-/// A function type.
+/// Type kinds.
+pub const TYPE_KIND_FUNC: u32 = 0;
+pub const TYPE_KIND_STRUCT: u32 = 1;
+pub const TYPE_KIND_ARRAY: u32 = 2;
+
+/// Storage types of packed struct fields and array elements (other fields
+/// use their `ValType` encoding).
+pub const STORAGE_I8: u32 = 0x78;
+pub const STORAGE_I16: u32 = 0x77;
+/// Set on a struct field or array element that is mutable.
+pub const FIELD_MUTABLE: u32 = 1 << 31;
+
+/// `TypeRec::flags`: the type is final (no subtypes).
+pub const TYPE_FINAL: u32 = 1 << 0;
+
+/// A type definition (function, struct or array), with what the runtime
+/// needs to canonicalize recursion groups across modules.
 #[repr(C)]
 #[derive(Copy, Clone, Debug, Default)]
-pub struct FuncTypeRec {
-    /// Index range into `valtypes`.
+pub struct TypeRec {
+    /// `TYPE_KIND_*`.
+    pub kind: u32,
+    /// `TYPE_*` flags.
+    pub flags: u32,
+    /// Declared supertype index, or `NO_INDEX`.
+    pub supertype: u32,
+    /// First type index of its recursion group.
+    pub rec_group_start: u32,
+    /// Number of types in its recursion group.
+    pub rec_group_len: u32,
+    /// Functions: params; structs: fields; arrays: the element (index
+    /// range into `valtypes`; fields are storage codes with `FIELD_MUTABLE`).
     pub params: Rel,
-    /// Index range into `valtypes`.
+    /// Functions: results (index range into `valtypes`); empty otherwise.
     pub results: Rel,
     /// Code index of the entry trampoline for this type, or `NO_INDEX`.
     pub entry: u32,
@@ -374,7 +401,7 @@ word_records!(
     CodeRec,
     TrapRec,
     CallSiteRec,
-    FuncTypeRec,
+    TypeRec,
     ImportRec,
     FuncRec,
     TableRec,
@@ -466,6 +493,12 @@ mod tests {
 
     #[test]
     fn split_join() {
-        assert_eq!(join64(split64(0x1234_5678_9abc_def0).0, split64(0x1234_5678_9abc_def0).1), 0x1234_5678_9abc_def0);
+        assert_eq!(
+            join64(
+                split64(0x1234_5678_9abc_def0).0,
+                split64(0x1234_5678_9abc_def0).1
+            ),
+            0x1234_5678_9abc_def0
+        );
     }
 }

@@ -41,6 +41,17 @@ macro_rules! foreach_libcall {
             table_init(vmctx: vmctx, table: i32, elem: i32, dst: i64, src: i32, len: i32) -> i32;
             /// `elem.drop`.
             elem_drop(vmctx: vmctx, elem: i32);
+            /// Whether canonical type `sub` is a subtype of `sup` (1) or not
+            /// (0): the slow path of `call_indirect` to a non-final type.
+            is_subtype(vmctx: vmctx, sub: i32, sup: i32) -> i32;
+            /// `memory.atomic.notify` at effective address `addr`: the number
+            /// of waiters woken, or -1 after recording a trap.
+            memory_atomic_notify(vmctx: vmctx, memory: i32, addr: i64, count: i32) -> i32;
+            /// `memory.atomic.wait32`: 0 woken, 1 not equal, 2 timed out, or
+            /// -1 after recording a trap.
+            memory_atomic_wait32(vmctx: vmctx, memory: i32, addr: i64, expected: i32, timeout: i64) -> i32;
+            /// `memory.atomic.wait64`, as `memory_atomic_wait32`.
+            memory_atomic_wait64(vmctx: vmctx, memory: i32, addr: i64, expected: i64, timeout: i64) -> i32;
         }
     };
 }

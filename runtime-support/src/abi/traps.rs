@@ -41,13 +41,17 @@ pub enum TrapKind {
     UnalignedAtomic = 15,
     /// The call was interrupted (timeout or an explicit interrupt).
     Interrupted = 16,
+    /// `call_ref` or `return_call_ref` on a null function reference.
+    NullFunctionReference = 17,
+    /// `memory.atomic.wait` on a memory that is not shared.
+    ExpectedSharedMemory = 18,
     /// A code chosen by a host function; the value travels beside the kind.
     Custom = 200,
 }
 
 impl TrapKind {
     /// Every kind, in byte order.
-    pub const ALL: [TrapKind; 17] = [
+    pub const ALL: [TrapKind; 19] = [
         TrapKind::Unreachable,
         TrapKind::MemoryOutOfBounds,
         TrapKind::IntegerDivideByZero,
@@ -64,6 +68,8 @@ impl TrapKind {
         TrapKind::NullReference,
         TrapKind::UnalignedAtomic,
         TrapKind::Interrupted,
+        TrapKind::NullFunctionReference,
+        TrapKind::ExpectedSharedMemory,
         TrapKind::Custom,
     ];
 
@@ -87,6 +93,8 @@ impl TrapKind {
             TrapKind::NullReference => "null reference",
             TrapKind::UnalignedAtomic => "unaligned atomic",
             TrapKind::Interrupted => "interrupted",
+            TrapKind::NullFunctionReference => "null function reference",
+            TrapKind::ExpectedSharedMemory => "expected shared memory",
             TrapKind::Custom => "custom trap",
         }
     }
@@ -129,6 +137,22 @@ mod tests {
             assert_eq!(TrapKind::try_from(kind as u8), Ok(kind));
         }
         assert!(TrapKind::try_from(0).is_err(), "zero is reserved");
+    }
+
+    #[test]
+    fn c_header_agrees() {
+        let header = include_str!("../../include/smelt.h");
+        for kind in TrapKind::ALL {
+            let name: String = format!("{kind:?}")
+                .chars()
+                .flat_map(|c| {
+                    let sep = c.is_uppercase().then_some('_');
+                    sep.into_iter().chain(c.to_uppercase())
+                })
+                .collect();
+            let line = format!("SMELT_TRAP{name} = {},", kind as u8);
+            assert!(header.contains(&line), "smelt.h lacks `{line}`");
+        }
     }
 
     #[test]

@@ -18,8 +18,12 @@
 #[repr(transparent)]
 pub struct ValType(pub u32);
 
-/// Code for a reference to a concrete (indexed) type.
+/// Code for a reference to a concrete type, by module type index (the
+/// descriptor's encoding).
 pub const CODE_CONCRETE: u32 = 0x40;
+/// Code for a reference to a concrete type, by process-wide canonical type
+/// id (the runtime's encoding after loading a module).
+pub const CODE_CANONICAL: u32 = 0x41;
 /// The nullable bit.
 pub const NULLABLE: u32 = 1 << 8;
 
@@ -40,7 +44,7 @@ impl ValType {
 
     /// Whether this is a reference type.
     pub const fn is_ref(self) -> bool {
-        !matches!(self.code(), 0x7f | 0x7e | 0x7d | 0x7c | 0x7b)
+        !matches!(self.code(), 0x7b..=0x7f)
     }
 
     /// Whether a reference of this type may be null.
@@ -51,6 +55,20 @@ impl ValType {
     /// A (possibly nullable) reference to concrete type `index`.
     pub const fn concrete(index: u32, nullable: bool) -> ValType {
         ValType((index << 9) | CODE_CONCRETE | if nullable { NULLABLE } else { 0 })
+    }
+
+    /// A (possibly nullable) reference to the type with canonical id `id`.
+    pub const fn canonical(id: u32, nullable: bool) -> ValType {
+        ValType((id << 9) | CODE_CANONICAL | if nullable { NULLABLE } else { 0 })
+    }
+
+    /// The canonical type id, for references in the runtime's encoding.
+    pub const fn canonical_id(self) -> Option<u32> {
+        if self.code() == CODE_CANONICAL {
+            Some(self.0 >> 9)
+        } else {
+            None
+        }
     }
 
     /// The concrete type index, for references to concrete types.

@@ -163,7 +163,10 @@ impl VMOffsets {
         let memories = imported_funcs + PTR_SIZE * counts.num_imported_funcs;
         let tables = memories + PTR_SIZE * counts.num_memories;
         let imported_globals = tables + PTR_SIZE * counts.num_tables;
-        let defined_globals = align(imported_globals + PTR_SIZE * counts.num_imported_globals, 16);
+        let defined_globals = align(
+            imported_globals + PTR_SIZE * counts.num_imported_globals,
+            16,
+        );
         let func_refs = defined_globals + VMGLOBAL_SIZE * counts.num_defined_globals;
         let size = align(func_refs + VMFUNCREF_SIZE * counts.num_escaped_funcs, 16);
         VMOffsets {
@@ -214,7 +217,10 @@ mod tests {
         assert_eq!(offset_of!(VMFuncRef, type_id) as u32, VMFUNCREF_TYPE_ID);
         assert_eq!(size_of::<VMFuncRef>() as u32, VMFUNCREF_SIZE);
         assert_eq!(offset_of!(VMMemoryDefinition, base) as u32, VMMEMORY_BASE);
-        assert_eq!(offset_of!(VMMemoryDefinition, length) as u32, VMMEMORY_LENGTH);
+        assert_eq!(
+            offset_of!(VMMemoryDefinition, length) as u32,
+            VMMEMORY_LENGTH
+        );
         assert_eq!(offset_of!(VMTableDefinition, base) as u32, VMTABLE_BASE);
         assert_eq!(offset_of!(VMTableDefinition, length) as u32, VMTABLE_LENGTH);
         assert_eq!(size_of::<VMGlobal>() as u32, VMGLOBAL_SIZE);
@@ -222,7 +228,10 @@ mod tests {
         assert_eq!(size_of::<*const u8>() as u32, PTR_SIZE);
         assert_eq!(offset_of!(VMEntryRecord, fp) as u32, ENTRY_RECORD_FP);
         assert_eq!(offset_of!(VMEntryRecord, sp) as u32, ENTRY_RECORD_SP);
-        assert_eq!(offset_of!(VMEntryRecord, handler) as u32, ENTRY_RECORD_HANDLER);
+        assert_eq!(
+            offset_of!(VMEntryRecord, handler) as u32,
+            ENTRY_RECORD_HANDLER
+        );
     }
 
     #[test]

@@ -35,19 +35,17 @@ unsafe impl Sync for Mmap {}
 /// Access rights for a page range.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Protection {
-    None,
     ReadOnly,
     ReadWrite,
-    ReadExecute,
+    Execute,
 }
 
 impl Protection {
     fn bits(self) -> libc::c_int {
         match self {
-            Protection::None => libc::PROT_NONE,
             Protection::ReadOnly => libc::PROT_READ,
             Protection::ReadWrite => libc::PROT_READ | libc::PROT_WRITE,
-            Protection::ReadExecute => libc::PROT_READ | libc::PROT_EXEC,
+            Protection::Execute => libc::PROT_READ | libc::PROT_EXEC,
         }
     }
 }
@@ -82,44 +80,15 @@ impl Mmap {
         self.ptr.as_ptr()
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
     /// Changes the protection of `[offset, offset + len)` (page aligned).
     pub(crate) fn protect(&self, offset: usize, len: usize, prot: Protection) -> io::Result<()> {
-        assert!(offset % page_size() == 0 && offset + len <= self.len);
+        assert!(offset.is_multiple_of(page_size()) && offset + len <= self.len);
         if len == 0 {
             return Ok(());
         }
         // SAFETY: the range is inside our own mapping (asserted above).
         let r = unsafe { libc::mprotect(self.ptr.as_ptr().add(offset).cast(), len, prot.bits()) };
         if r != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(())
-    }
-
-    /// Returns `[offset, offset + len)` to the kernel (zero-filled and
-    /// inaccessible afterwards), keeping the reservation.
-    pub(crate) fn decommit(&self, offset: usize, len: usize) -> io::Result<()> {
-        assert!(offset % page_size() == 0 && offset + len <= self.len);
-        if len == 0 {
-            return Ok(());
-        }
-        // SAFETY: the range is inside our own mapping; MAP_FIXED replaces
-        // exactly those pages with fresh inaccessible ones.
-        let r = unsafe {
-            libc::mmap(
-                self.ptr.as_ptr().add(offset).cast(),
-                len,
-                libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
-                -1,
-                0,
-            )
-        };
-        if r == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
         Ok(())

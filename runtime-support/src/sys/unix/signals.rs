@@ -65,8 +65,10 @@ extern "C" fn handler(signum: libc::c_int, info: *mut libc::siginfo_t, ucontext:
     let Some(i) = SIGNALS.iter().position(|s| *s == signum) else {
         return;
     };
+    // SAFETY: taking the address of a static creates no reference.
+    let slot: *const MaybeUninit<libc::sigaction> = unsafe { &raw const PREVIOUS[i] };
     // SAFETY: PREVIOUS[i] was initialized before this handler was installed.
-    let prev = unsafe { (*(&raw const PREVIOUS[i])).assume_init_ref() };
+    let prev = unsafe { (*slot).assume_init_ref() };
     if prev.sa_flags & libc::SA_SIGINFO != 0 {
         let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut c_void) =
             // SAFETY: SA_SIGINFO means sa_sigaction holds a three-argument handler.

@@ -1,0 +1,184 @@
+//! The `smelt` binary's behaviour: outputs, exit codes, error messages,
+//! and that bad input never leaves a partial output file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn smelt(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_smelt"))
+        .args(args)
+        .output()
+        .expect("running smelt")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, contents).unwrap();
+    p.display().to_string()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const ADD: &str = r#"(module
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func $boom (export "boom") (result i32) (i32.div_u (i32.const 1) (i32.const 0)))
+  (func (export "_start") (drop (call $boom))))"#;
+
+#[test]
+fn run_invoke_prints_results() {
+    let dir = scratch("cli_run");
+    let wat = write(&dir, "add.wat", ADD);
+    let out = smelt(&["run", &wat, "--invoke", "add", "40", "2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "42\n");
+}
+
+#[test]
+fn trap_reports_backtrace_and_exits_134() {
+    let dir = scratch("cli_trap");
+    let wat = write(&dir, "add.wat", ADD);
+    let out = smelt(&["run", &wat, "--invoke", "boom"]);
+    assert_eq!(out.status.code(), Some(134));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: wasm trap: integer divide by zero\n  0: 0x"),
+        "{err}"
+    );
+    assert!(err.contains(" - add!boom"), "{err}");
+}
+
+#[test]
+fn compile_then_run_the_object() {
+    let dir = scratch("cli_compile");
+    let wat = write(&dir, "add.wat", ADD);
+    let obj = dir.join("add.o").display().to_string();
+    let out = smelt(&["compile", &wat, "-o", &obj]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = smelt(&["run", &obj, "--invoke", "add", "1", "2"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "3\n",
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn build_links_an_executable() {
+    let dir = scratch("cli_build");
+    let wat = write(&dir, "add.wat", ADD);
+    let exe = dir.join("add").display().to_string();
+    let out = smelt(&["build", &wat, "-o", &exe]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let run = Command::new(&exe).output().unwrap();
+    assert_eq!(run.status.code(), Some(134));
+    assert!(
+        stderr(&run).starts_with("error: wasm trap: integer divide by zero"),
+        "{}",
+        stderr(&run)
+    );
+
+    let ok = write(&dir, "ok.wat", "(module (func (export \"_start\")))");
+    let exe2 = dir.join("ok").display().to_string();
+    assert!(smelt(&["build", &ok, "-o", &exe2]).status.success());
+    assert_eq!(Command::new(&exe2).status().unwrap().code(), Some(0));
+}
+
+#[test]
+fn bad_inputs_give_one_error_line_and_exit_1() {
+    let dir = scratch("cli_bad");
+    let out_path = dir.join("out.o");
+    std::fs::write(&out_path, b"previous contents").unwrap();
+    let out_s = out_path.display().to_string();
+    let cases: Vec<(String, &str)> = vec![
+        (
+            dir.join("missing.wasm").display().to_string(),
+            "No such file",
+        ),
+        (
+            write(&dir, "garbage.wasm", b"\0asm\x01\0\0\0\x01\xff\xff"),
+            "offset 0x",
+        ),
+        (
+            write(
+                &dir,
+                "invalid.wat",
+                "(module (func (result i32) (i64.const 0)))",
+            ),
+            "type mismatch",
+        ),
+        (
+            write(&dir, "syntax.wat", "(module (func (i32.bogus)))"),
+            "syntax.wat:1:",
+        ),
+        (
+            write(&dir, "text.txt", [0xffu8, 0xfe, 0x00]),
+            "not a wasm module",
+        ),
+    ];
+    for (input, needle) in cases {
+        let out = smelt(&["compile", &input, "-o", &out_s]);
+        assert_eq!(out.status.code(), Some(1), "{input}");
+        let err = stderr(&out);
+        assert!(err.starts_with("error: "), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{input}: {err}");
+        assert_eq!(
+            std::fs::read(&out_path).unwrap(),
+            b"previous contents",
+            "{input}"
+        );
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("smelt-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn build_refuses_imports_it_cannot_satisfy() {
+    let dir = scratch("cli_imports");
+    let wat = write(
+        &dir,
+        "imp.wat",
+        r#"(module (import "env" "f" (func)) (import "env" "m" (memory 1)))"#,
+    );
+    let exe = dir.join("imp");
+    let out = smelt(&["build", &wat, "-o", &exe.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("env::f (func)") && err.contains("env::m (memory)"),
+        "{err}"
+    );
+    assert!(!exe.exists());
+}
+
+#[test]
+fn wast_summary_line() {
+    let dir = scratch("cli_wast");
+    let script = write(
+        &dir,
+        "t.wast",
+        r#"(module (func (export "f") (result i32) (i32.const 7)))
+           (assert_return (invoke "f") (i32.const 7))
+           (assert_return (invoke "f") (i32.const 8))
+           (assert_trap (module (func $s (unreachable)) (start $s)) "unreachable")"#,
+    );
+    let out = smelt(&["wast", &script]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("t.wast:3: result 0: expected"), "{stdout}");
+    assert!(stdout.ends_with("3 passed, 1 failed\n"), "{stdout}");
+}
