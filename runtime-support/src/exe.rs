@@ -146,7 +146,7 @@ pub unsafe extern "C" fn smelt_rt_main(
             unsafe { CStr::from_ptr(*argv.add(i)) }.to_bytes().to_vec()
         });
         match config.and_then(|c| c.wasi_ctx(args)) {
-            Ok(ctx) => wasi::add_to_linker(&mut linker, &mut store, ctx),
+            Ok(ctx) => wasi::add_to_linker_for(&mut linker, &mut store, ctx, &module),
             Err(e) => {
                 eprintln!("error: {e}");
                 return 1;

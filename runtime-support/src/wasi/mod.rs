@@ -139,10 +139,33 @@ fn all_defs() -> impl Iterator<Item = &'static HostDef> {
 /// Puts `ctx` in `store` and defines every `wasi_snapshot_preview1`
 /// function in `linker`. A store holds one WASI context; calling this again
 /// replaces it.
-pub fn add_to_linker(linker: &mut Linker, mut store: impl AsStoreMut, ctx: WasiCtx) {
+pub fn add_to_linker(linker: &mut Linker, store: impl AsStoreMut, ctx: WasiCtx) {
+    define(linker, store, ctx, |_| true);
+}
+
+/// Like [`add_to_linker`], but defines only the functions `module`
+/// imports: what an executable does, to start faster.
+pub fn add_to_linker_for(
+    linker: &mut Linker,
+    store: impl AsStoreMut,
+    ctx: WasiCtx,
+    module: &crate::Module,
+) {
+    let imports = module.imports();
+    define(linker, store, ctx, |name| {
+        imports.iter().any(|i| i.module == MODULE && i.name == name)
+    });
+}
+
+fn define(
+    linker: &mut Linker,
+    mut store: impl AsStoreMut,
+    ctx: WasiCtx,
+    wanted: impl Fn(&str) -> bool,
+) {
     let store = store.as_store_mut();
     store.wasi = Some(Box::new(ctx));
-    for def in all_defs() {
+    for def in all_defs().filter(|d| wanted(d.name)) {
         let results: &[ValType] = if def.returns_errno { &[I] } else { &[] };
         let ty = FuncType::new(def.params.iter().copied(), results.iter().copied());
         let f = Func::new_raw(&mut *store, ty, move |caller, vals| {
