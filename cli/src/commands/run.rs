@@ -184,7 +184,7 @@ impl RunCommand {
         let mut linker = Linker::new();
         if wasi::imports_wasi(&module) {
             let ctx = self.wasi_ctx(&input)?;
-            wasi::add_to_linker(&mut linker, &mut store, ctx);
+            wasi::add_to_linker_for(&mut linker, &mut store, ctx, &module);
         }
         let instance = match linker.instantiate(&mut store, &module) {
             Ok(i) => i,
