@@ -133,9 +133,73 @@ impl CodegenArgs {
     }
 }
 
-/// Compiles wasm bytes, naming the input file in errors.
+/// Compiles wasm bytes, naming the input file in errors. On a terminal, a
+/// compile that takes a while shows its progress on stderr.
 pub fn compile(path: &Path, wasm: &[u8], options: &Options) -> Result<smelt_compiler::Artifact> {
-    smelt_compiler::compile(wasm, options).map_err(|e| anyhow!("{}: {e}", path.display()))
+    let mut options = options.clone();
+    let progress =
+        std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| Progress::new(path));
+    if let Some(p) = &progress {
+        options.progress = Some(p.callback());
+    }
+    let result =
+        smelt_compiler::compile(wasm, &options).map_err(|e| anyhow!("{}: {e}", path.display()));
+    if let Some(p) = progress {
+        p.finish();
+    }
+    result
+}
+
+/// A one-line progress display on stderr (`\r`-updated), shown only once
+/// a compile has run for [`Progress::DELAY`], so small modules stay quiet.
+struct Progress {
+    state: std::sync::Arc<ProgressState>,
+}
+
+struct ProgressState {
+    name: String,
+    start: std::time::Instant,
+    /// Last percentage printed, plus one (0: nothing printed yet).
+    shown: std::sync::atomic::AtomicUsize,
+}
+
+impl Progress {
+    const DELAY: std::time::Duration = std::time::Duration::from_millis(300);
+
+    fn new(path: &Path) -> Progress {
+        Progress {
+            state: std::sync::Arc::new(ProgressState {
+                name: path.display().to_string(),
+                start: std::time::Instant::now(),
+                shown: std::sync::atomic::AtomicUsize::new(0),
+            }),
+        }
+    }
+
+    fn callback(&self) -> smelt_compiler::Progress {
+        let state = self.state.clone();
+        smelt_compiler::Progress(std::sync::Arc::new(move |done, total| {
+            if state.start.elapsed() < Progress::DELAY {
+                return;
+            }
+            let pct = done * 100 / total.max(1);
+            let prev = state
+                .shown
+                .swap(pct + 1, std::sync::atomic::Ordering::Relaxed);
+            if prev != pct + 1 {
+                eprint!(
+                    "\r\x1b[2Kcompiling {}: {done}/{total} functions ({pct}%)",
+                    state.name
+                );
+            }
+        }))
+    }
+
+    fn finish(self) {
+        if self.state.shown.load(std::sync::atomic::Ordering::Relaxed) != 0 {
+            eprint!("\r\x1b[2K");
+        }
+    }
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same

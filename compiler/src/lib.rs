@@ -75,6 +75,13 @@ pub struct Options {
     pub module_name: String,
     /// Also define a C `main` that runs the module (for executables).
     pub emit_main: bool,
+    /// Run-time settings baked into the executable's `main` and handed to
+    /// `smelt_rt_main` (for `smelt build`: the WASI sandbox, see
+    /// `smelt_runtime::exe`). Opaque to the compiler; empty means none.
+    pub exe_config: Vec<u8>,
+    /// Called with (items compiled, items in total) while functions
+    /// compile, for a progress display. Called from worker threads.
+    pub progress: Option<Progress>,
     /// Worker threads for compilation; `None` uses all cores.
     pub threads: Option<usize>,
     /// Poll the store's interrupt flag at function entries and loop
@@ -93,9 +100,21 @@ impl Default for Options {
             bounds_checks: BoundsChecks::Guard,
             module_name: "module".to_string(),
             emit_main: false,
+            exe_config: Vec::new(),
+            progress: None,
             threads: None,
             interruptible: false,
         }
+    }
+}
+
+/// A progress callback: `(items compiled, items in total)`.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(usize, usize) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
     }
 }
 

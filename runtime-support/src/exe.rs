@@ -1,28 +1,129 @@
 //! The entry point of executables built by `smelt build`: the compiler
-//! emits `main`, which calls [`smelt_rt_main`] with the module descriptor.
+//! emits `main`, which calls [`smelt_rt_main`] with the module descriptor
+//! and the run-time settings `smelt build` baked in.
+//!
+//! A built program behaves like a native tool: argv (with `argv[0]` as the
+//! program was invoked) and stdio are the process's own, `proc_exit`'s
+//! status is the exit status, and a trap prints a wasm backtrace and exits
+//! with [`TRAP_EXIT_STATUS`]. Nothing is parsed out of argv: the sandbox
+//! (preopened directories, environment) comes only from the baked-in
+//! [`ExeConfig`], so the guest sees exactly the arguments it was given.
 
 use crate::instance::InstantiationError;
-use crate::{Linker, Module, Store};
-use std::ffi::{c_char, c_int};
+use crate::wasi::{self, WasiCtx};
+use crate::{Linker, Module, Store, Trap};
+use std::ffi::{CStr, c_char, c_int};
 use std::io::Write;
 
 /// Exit status after a trap (like an abort).
 pub const TRAP_EXIT_STATUS: c_int = 134;
 
-/// Runs the module behind `descriptor` as a program: instantiate (running
-/// its start function), then call its `_start` export if it has one.
+/// The run-time settings of an executable, as `smelt build` bakes them in:
+/// one setting per line.
+///
+/// ```text
+/// dir HOST::GUEST   preopen HOST (relative paths: to the cwd at run time) as GUEST
+/// env KEY=VALUE     set a variable in the guest's environment
+/// inherit-env       pass the process's whole environment (before `env` lines)
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExeConfig {
+    pub dirs: Vec<(String, String)>,
+    pub env: Vec<(String, String)>,
+    pub inherit_env: bool,
+}
+
+impl ExeConfig {
+    /// A native tool's view: the current directory as `.`, and the whole
+    /// environment.
+    pub fn native() -> ExeConfig {
+        ExeConfig {
+            dirs: vec![(".".into(), ".".into())],
+            env: Vec::new(),
+            inherit_env: true,
+        }
+    }
+
+    /// The text form baked into the executable.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        if self.inherit_env {
+            s.push_str("inherit-env\n");
+        }
+        for (host, guest) in &self.dirs {
+            s.push_str(&format!("dir {host}::{guest}\n"));
+        }
+        for (k, v) in &self.env {
+            s.push_str(&format!("env {k}={v}\n"));
+        }
+        s
+    }
+
+    /// Parses [`to_text`](Self::to_text)'s output; the error names the
+    /// line and why.
+    pub fn parse(text: &str) -> Result<ExeConfig, String> {
+        let mut c = ExeConfig::default();
+        for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.is_empty()) {
+            let bad = || format!("run-time settings, line {}: cannot parse `{line}`", n + 1);
+            match line.split_once(' ') {
+                None if line == "inherit-env" => c.inherit_env = true,
+                Some(("dir", spec)) => {
+                    let (host, guest) = spec.split_once("::").ok_or_else(bad)?;
+                    c.dirs.push((host.into(), guest.into()));
+                }
+                Some(("env", kv)) => {
+                    let (k, v) = kv.split_once('=').ok_or_else(bad)?;
+                    c.env.push((k.into(), v.into()));
+                }
+                _ => return Err(bad()),
+            }
+        }
+        Ok(c)
+    }
+
+    /// The WASI context for a program run with `args`.
+    pub fn wasi_ctx(&self, args: impl IntoIterator<Item = Vec<u8>>) -> Result<WasiCtx, String> {
+        let mut b = WasiCtx::builder().args(args).inherit_stdio();
+        if self.inherit_env {
+            b = b.inherit_env();
+        }
+        for (k, v) in &self.env {
+            b = b.env(k, v);
+        }
+        for (host, guest) in &self.dirs {
+            b = b.preopen_dir(host, guest.clone());
+        }
+        b.build()
+    }
+}
+
+/// The exit status for a failed call: `proc_exit`'s, or
+/// [`TRAP_EXIT_STATUS`] after printing the trap and its backtrace.
+fn trap_status(trap: &Trap) -> c_int {
+    if let Some(code) = trap.exit_code() {
+        return code;
+    }
+    let _ = std::io::stdout().flush();
+    eprint!("{}", trap.report());
+    TRAP_EXIT_STATUS
+}
+
+/// Runs the module behind `descriptor` as a program: set up WASI if it
+/// imports it, instantiate (running its start function), then call its
+/// `_start` export if it has one.
 ///
 /// # Safety
 ///
-/// `argv` must hold `argc` C strings and `descriptor` must be a module
-/// descriptor linked into this program.
+/// `argv` must hold `argc` C strings, `descriptor` must be a module
+/// descriptor linked into this program, and `config` null or a
+/// NUL-terminated [`ExeConfig`] text.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smelt_rt_main(
     argc: c_int,
     argv: *const *const c_char,
     descriptor: *const u8,
+    config: *const c_char,
 ) -> c_int {
-    let _ = (argc, argv);
     // SAFETY: per this function's contract.
     let module = match unsafe { Module::from_descriptor(descriptor) } {
         Ok(m) => m,
@@ -32,16 +133,29 @@ pub unsafe extern "C" fn smelt_rt_main(
         }
     };
     let mut store = Store::new();
-    let linker = Linker::new();
+    let mut linker = Linker::new();
+    if wasi::imports_wasi(&module) {
+        let config = if config.is_null() {
+            Ok(ExeConfig::native())
+        } else {
+            // SAFETY: per this function's contract.
+            ExeConfig::parse(&unsafe { CStr::from_ptr(config) }.to_string_lossy())
+        };
+        let args = (0..argc.max(0) as usize).map(|i| {
+            // SAFETY: per this function's contract, argv[i] is a C string.
+            unsafe { CStr::from_ptr(*argv.add(i)) }.to_bytes().to_vec()
+        });
+        match config.and_then(|c| c.wasi_ctx(args)) {
+            Ok(ctx) => wasi::add_to_linker_for(&mut linker, &mut store, ctx, &module),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 1;
+            }
+        }
+    }
     let instance = match linker.instantiate(&mut store, &module) {
         Ok(i) => i,
-        Err(InstantiationError::Trap(trap)) => {
-            if let Some(code) = trap.exit_code() {
-                return code;
-            }
-            eprint!("{}", trap.report());
-            return TRAP_EXIT_STATUS;
-        }
+        Err(InstantiationError::Trap(trap)) => return trap_status(&trap),
         Err(e) => {
             eprintln!("error: {e}");
             return 1;
@@ -51,15 +165,25 @@ pub unsafe extern "C" fn smelt_rt_main(
         None => 0,
         Some(start) => match start.call(&mut store, &[]) {
             Ok(_) => 0,
-            Err(trap) => match trap.exit_code() {
-                Some(code) => code,
-                None => {
-                    eprint!("{}", trap.report());
-                    TRAP_EXIT_STATUS
-                }
-            },
+            Err(trap) => trap_status(&trap),
         },
     };
     let _ = std::io::stdout().flush();
     status
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_round_trips() {
+        let c = ExeConfig {
+            dirs: vec![("/data".into(), "data".into()), (".".into(), ".".into())],
+            env: vec![("A".into(), "b=c".into())],
+            inherit_env: true,
+        };
+        assert_eq!(ExeConfig::parse(&c.to_text()).unwrap(), c);
+        assert!(ExeConfig::parse("dir nope").unwrap_err().contains("line 1"));
+    }
 }

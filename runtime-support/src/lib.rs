@@ -59,6 +59,8 @@ mod types;
 #[cfg(feature = "runtime")]
 mod values;
 #[cfg(feature = "runtime")]
+pub mod wasi;
+#[cfg(feature = "runtime")]
 mod watchdog;
 
 #[cfg(feature = "runtime")]

@@ -75,6 +75,9 @@ pub struct StoreOpaque {
     pub(crate) timeout: Option<Duration>,
     /// Nesting depth of calls into wasm in progress.
     pub(crate) call_depth: u32,
+    /// The WASI program state, when the store runs a WASI program (see
+    /// `wasi/mod.rs` for why it lives here).
+    pub(crate) wasi: Option<Box<crate::wasi::WasiCtx>>,
 }
 
 /// Interrupts calls running in a store, from any thread. Only code
@@ -126,6 +129,7 @@ impl Store {
                 interrupt: Arc::new(AtomicU32::new(0)),
                 timeout: None,
                 call_depth: 0,
+                wasi: None,
             }),
         }
     }

@@ -3,6 +3,7 @@
 use crate::common::{CodegenArgs, compile, read_wasm};
 use crate::link;
 use anyhow::{Result, anyhow};
+use smelt_runtime::exe::ExeConfig;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -24,13 +25,74 @@ pub struct BuildCommand {
     cc: Option<String>,
     #[command(flatten)]
     codegen: CodegenArgs,
+    #[command(flatten)]
+    sandbox: SandboxArgs,
 }
 
-/// Imports an executable can satisfy: none yet beyond what the runtime
-/// provides itself.
+/// What a built WASI program may see at run time, fixed at build time.
+/// With none of these flags it sees what a native tool sees: the current
+/// directory (as `.`) and the whole environment.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub(crate) struct SandboxArgs {
+    /// Preopen HOST (a relative path is taken from the working directory at
+    /// run time) as GUEST (default: HOST as written); repeatable.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    pub(crate) dirs: Vec<String>,
+    /// Set a variable in the program's environment; repeatable.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub(crate) env: Vec<String>,
+    /// Pass the whole environment of the process through.
+    #[arg(long = "inherit-env")]
+    pub(crate) inherit_env: bool,
+    /// Start from an empty sandbox (no directories, no environment) even
+    /// if no --dir/--env/--inherit-env is given.
+    #[arg(long)]
+    pub(crate) isolate: bool,
+}
+
+impl SandboxArgs {
+    /// The settings baked into the executable.
+    pub(crate) fn exe_config(&self) -> Result<ExeConfig> {
+        if !self.isolate && self.dirs.is_empty() && self.env.is_empty() && !self.inherit_env {
+            return Ok(ExeConfig::native());
+        }
+        let no_newline = |s: &str| {
+            if s.contains('\n') || s.contains('\0') {
+                Err(anyhow!("`{s}`: line breaks and NUL bytes are not allowed"))
+            } else {
+                Ok(())
+            }
+        };
+        let mut c = ExeConfig {
+            inherit_env: self.inherit_env,
+            ..ExeConfig::default()
+        };
+        for spec in &self.dirs {
+            no_newline(spec)?;
+            let (host, guest) = smelt_runtime::wasi::parse_dir_spec(spec);
+            c.dirs.push((host.to_string_lossy().into_owned(), guest));
+        }
+        for kv in &self.env {
+            no_newline(kv)?;
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| anyhow!("--env {kv}: expected KEY=VALUE"))?;
+            c.env.push((k.into(), v.into()));
+        }
+        Ok(c)
+    }
+}
+
+/// Imports an executable cannot satisfy: everything but the WASI preview1
+/// functions the runtime provides.
 fn unsatisfiable(imports: &[smelt_compiler::ImportSummary]) -> Vec<String> {
     imports
         .iter()
+        .filter(|i| {
+            !(i.module == smelt_runtime::wasi::MODULE
+                && i.kind == "func"
+                && smelt_runtime::wasi::defines(&i.name))
+        })
         .map(|i| format!("{}::{} ({})", i.module, i.name, i.kind))
         .collect()
 }
@@ -40,6 +102,7 @@ impl BuildCommand {
         let wasm = read_wasm(&self.input)?;
         let mut options = self.codegen.options(&self.input)?;
         options.emit_main = true;
+        options.exe_config = self.sandbox.exe_config()?.to_text().into_bytes();
         let artifact = compile(&self.input, &wasm, &options)?;
         let missing = unsatisfiable(&artifact.imports);
         if !missing.is_empty() {

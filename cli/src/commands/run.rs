@@ -1,25 +1,56 @@
-//! `smelt run FILE [--invoke NAME] [ARGS...]`: compile (or load) a module
-//! and run it in this process — the same object code `smelt compile`
-//! writes, relocated in memory.
+//! `smelt run [OPTIONS] FILE [ARGS...]`: compile (or load) a module and
+//! run it in this process — the same object code `smelt compile` writes,
+//! relocated in memory.
+//!
+//! A module that imports WASI gets a sandbox like wasmtime's: only the
+//! `--dir`s and `--env`s given (nothing by default), the process's stdio,
+//! and `FILE ARGS...` (or `--argv0 NAME ARGS...`) as its argv. Options go
+//! before FILE; everything after it belongs to the program (except a
+//! `--invoke NAME` right after FILE, the older documented form).
 
 use crate::common::{CodegenArgs, Input, compile, read_input};
 use anyhow::{Result, anyhow};
+use smelt_runtime::wasi::{self, WasiCtx};
 use smelt_runtime::{InstantiationError, Linker, Module, Store, Trap, Val, ValType};
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct RunCommand {
-    /// Module to run (.wasm, .wat, or an object from `smelt compile`).
-    input: PathBuf,
     /// Call this exported function instead of `_start`.
     #[arg(long)]
     invoke: Option<String>,
     #[command(flatten)]
     codegen: CodegenArgs,
-    /// Arguments (for --invoke: the function's parameters).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
+    /// WASI: preopen host directory HOST as GUEST (default: HOST as
+    /// written); repeatable.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+    /// WASI: set KEY in the program's environment (KEY alone: copy the
+    /// host's value); repeatable.
+    #[arg(long = "env", value_name = "KEY[=VALUE]")]
+    env: Vec<String>,
+    /// WASI: pass the whole host environment.
+    #[arg(long = "inherit-env")]
+    inherit_env: bool,
+    /// WASI: the program's argv[0] (default: FILE as written).
+    #[arg(long)]
+    argv0: Option<String>,
+    /// WASI: listen on this TCP address and give the socket to the
+    /// program (after the preopened directories); repeatable.
+    #[arg(long = "tcplisten", value_name = "ADDR:PORT")]
+    tcplisten: Vec<String>,
+    /// Module to run (.wasm, .wat, or an object from `smelt compile`),
+    /// then its arguments (for --invoke: the function's parameters).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "FILE [ARGS]"
+    )]
+    module_and_args: Vec<OsString>,
 }
 
 /// Exit status after a trap, as for an abort.
@@ -84,40 +115,116 @@ fn trap_exit(trap: &Trap) -> ExitCode {
     if let Some(code) = trap.exit_code() {
         return ExitCode::from(code as u8);
     }
+    let _ = std::io::Write::flush(&mut std::io::stdout());
     eprint!("{}", trap.report());
     ExitCode::from(TRAP_STATUS)
 }
 
 impl RunCommand {
-    pub fn execute(self) -> Result<ExitCode> {
-        let module = load_module(&self.input, &self.codegen)?;
+    /// The WASI context for this run.
+    fn wasi_ctx(&self, input: &Path) -> Result<WasiCtx> {
+        let argv0 = match &self.argv0 {
+            Some(a) => a.as_bytes().to_vec(),
+            None => input.as_os_str().as_bytes().to_vec(),
+        };
+        let mut b = WasiCtx::builder()
+            .arg(argv0)
+            .args(self.module_and_args[1..].iter().map(|a| a.as_bytes()))
+            .inherit_stdio();
+        if self.inherit_env {
+            b = b.inherit_env();
+        }
+        for kv in &self.env {
+            b = match kv.split_once('=') {
+                Some((k, v)) => b.env(k, v),
+                None => match std::env::var_os(kv) {
+                    Some(v) => b.env(kv, v.as_bytes()),
+                    None => b,
+                },
+            };
+        }
+        for spec in &self.dirs {
+            let (host, guest) = wasi::parse_dir_spec(spec);
+            b = b.preopen_dir(host, guest);
+        }
+        for addr in &self.tcplisten {
+            let l = std::net::TcpListener::bind(addr)
+                .map_err(|e| anyhow!("--tcplisten {addr}: {e}"))?;
+            b = b.preopen_socket(l);
+        }
+        b.build().map_err(|e| anyhow!("{e}"))
+    }
+
+    /// `smelt run FILE --invoke NAME ARGS...` (the form older docs use)
+    /// means `smelt run --invoke NAME FILE ARGS...`: `--invoke` right after
+    /// FILE is taken as smelt's, every other argument belongs to the guest.
+    fn take_trailing_invoke(&mut self) {
+        if self.invoke.is_some() || self.module_and_args.len() < 2 {
+            return;
+        }
+        let first = self.module_and_args[1].to_string_lossy().into_owned();
+        if first == "--invoke" && self.module_and_args.len() >= 3 {
+            self.invoke = Some(self.module_and_args[2].to_string_lossy().into_owned());
+            self.module_and_args.drain(1..3);
+        } else if let Some(name) = first.strip_prefix("--invoke=") {
+            self.invoke = Some(name.to_string());
+            self.module_and_args.remove(1);
+        }
+    }
+
+    pub fn execute(mut self) -> Result<ExitCode> {
+        self.take_trailing_invoke();
+        let input = PathBuf::from(&self.module_and_args[0]);
+        let args: Vec<String> = self.module_and_args[1..]
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let module = load_module(&input, &self.codegen)?;
         let mut store = Store::new();
-        let linker = Linker::new();
+        let mut linker = Linker::new();
+        if wasi::imports_wasi(&module) {
+            let ctx = self.wasi_ctx(&input)?;
+            wasi::add_to_linker_for(&mut linker, &mut store, ctx, &module);
+        }
         let instance = match linker.instantiate(&mut store, &module) {
             Ok(i) => i,
             Err(InstantiationError::Trap(t)) => return Ok(trap_exit(&t)),
-            Err(e) => return Err(anyhow!("{}: {e}", self.input.display())),
+            Err(e) => return Err(anyhow!("{}: {e}", input.display())),
         };
+        // A WASI reactor initialises itself before its exports are used.
+        if self.invoke.is_some()
+            && let Some(init) = instance.get_func(&mut store, "_initialize")
+            && let Err(trap) = init.call(&mut store, &[])
+        {
+            return Ok(trap_exit(&trap));
+        }
         let name = self.invoke.as_deref().unwrap_or("_start");
         let Some(func) = instance.get_func(&mut store, name) else {
             if self.invoke.is_some() {
                 return Err(anyhow!(
                     "{}: no exported function `{name}`",
-                    self.input.display()
+                    input.display()
                 ));
             }
             return Ok(ExitCode::SUCCESS);
         };
         let ty = func.ty(&mut store);
-        if self.args.len() != ty.params().len() {
+        if self.invoke.is_none() && !ty.params().is_empty() {
+            return Err(anyhow!("{}: `_start` takes parameters", input.display()));
+        }
+        let args = if self.invoke.is_some() {
+            args
+        } else {
+            Vec::new()
+        };
+        if args.len() != ty.params().len() {
             return Err(anyhow!(
                 "`{name}` takes {} arguments, {} given",
                 ty.params().len(),
-                self.args.len()
+                args.len()
             ));
         }
-        let args = self
-            .args
+        let args = args
             .iter()
             .zip(ty.params())
             .map(|(a, t)| parse_arg(a, *t))

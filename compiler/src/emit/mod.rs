@@ -91,11 +91,20 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
         .collect();
 
     // Compile in parallel; results come back in item order.
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let report = |_: &crate::CompiledItem| {
+        if let Some(p) = &options.progress {
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            (p.0)(n, items.len());
+        }
+    };
     let compiled: Vec<Result<crate::CompiledItem>> = items
         .par_iter()
         .map_init(Worker::new, |worker, (kind, id)| {
             let run = std::panic::AssertUnwindSafe(|| {
-                worker.compile_item(&info, &*isa, &func_ids, options, *kind, *id)
+                worker
+                    .compile_item(&info, &*isa, &func_ids, options, *kind, *id)
+                    .inspect(report)
             });
             std::panic::catch_unwind(run).unwrap_or_else(|payload| {
                 *worker = Worker::new();
@@ -158,7 +167,7 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
         .map_err(|e| module_error(&descriptor_symbol, e))?;
 
     if options.emit_main {
-        define_main(&mut module, &*isa, data_id)?;
+        define_main(&mut module, &*isa, data_id, &options.exe_config)?;
     }
 
     let object = module.finish().emit().map_err(|e| CompileError::Codegen {
@@ -197,19 +206,32 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
     })
 }
 
-/// Defines `int main(int argc, char **argv)` that hands the descriptor to
-/// the runtime: `return smelt_rt_main(argc, argv, &descriptor);`.
+/// Defines `int main(int argc, char **argv)` that hands the descriptor and
+/// the baked-in run-time settings (a local NUL-terminated string) to the
+/// runtime: `return smelt_rt_main(argc, argv, &descriptor, config);`.
 fn define_main(
     module: &mut ObjectModule,
     isa: &dyn TargetIsa,
     descriptor: cranelift_module::DataId,
+    exe_config: &[u8],
 ) -> Result<()> {
+    let config = module
+        .declare_data("smelt_exe_config", Linkage::Local, false, false)
+        .map_err(|e| module_error("smelt_exe_config", e))?;
+    let mut data = DataDescription::new();
+    let mut bytes = exe_config.to_vec();
+    bytes.push(0);
+    data.define(bytes.into_boxed_slice());
+    module
+        .define_data(config, &data)
+        .map_err(|e| module_error("smelt_exe_config", e))?;
     let ptr = isa.pointer_type();
     let mut sig = Signature::new(isa.default_call_conv());
     sig.params.push(AbiParam::new(types::I32));
     sig.params.push(AbiParam::new(ptr));
     sig.returns.push(AbiParam::new(types::I32));
     let mut rt_sig = sig.clone();
+    rt_sig.params.push(AbiParam::new(ptr));
     rt_sig.params.push(AbiParam::new(ptr));
 
     let main = module
@@ -225,6 +247,7 @@ fn define_main(
     {
         let callee = module.declare_func_in_func(rt_main, &mut ctx.func);
         let gv = module.declare_data_in_func(descriptor, &mut ctx.func);
+        let config_gv = module.declare_data_in_func(config, &mut ctx.func);
         let mut builder = FunctionBuilder::new(&mut ctx.func, &mut fctx);
         let block = builder.create_block();
         builder.append_block_params_for_function_params(block);
@@ -232,7 +255,10 @@ fn define_main(
         builder.seal_block(block);
         let params = builder.block_params(block).to_vec();
         let desc = builder.ins().symbol_value(ptr, gv);
-        let call = builder.ins().call(callee, &[params[0], params[1], desc]);
+        let config = builder.ins().symbol_value(ptr, config_gv);
+        let call = builder
+            .ins()
+            .call(callee, &[params[0], params[1], desc, config]);
         let ret = builder.inst_results(call)[0];
         builder.ins().return_(&[ret]);
         builder.finalize(isa.frontend_config());
