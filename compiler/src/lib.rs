@@ -110,6 +110,8 @@ pub fn supported_features() -> WasmFeatures {
         | WasmFeatures::MEMORY64
         | WasmFeatures::CUSTOM_PAGE_SIZES
         | WasmFeatures::WIDE_ARITHMETIC
+        | WasmFeatures::EXCEPTIONS
+        | WasmFeatures::LEGACY_EXCEPTIONS
 }
 
 /// An import of the compiled module.
@@ -157,6 +159,8 @@ pub(crate) struct CompiledItem {
     pub(crate) relocs: Vec<cranelift_module::ModuleReloc>,
     pub(crate) traps: Vec<abi::TrapRec>,
     pub(crate) call_sites: Vec<abi::CallSiteRec>,
+    /// Exception handlers; `call_sites[i].handlers` index this item's list.
+    pub(crate) handlers: Vec<abi::HandlerRec>,
 }
 
 /// Compiles a binary wasm module into an object file.

@@ -23,6 +23,8 @@ pub mod abi;
 #[cfg(feature = "runtime")]
 pub mod c_api;
 #[cfg(feature = "runtime")]
+mod exceptions;
+#[cfg(feature = "runtime")]
 pub mod exe;
 #[cfg(feature = "runtime")]
 mod externals;
@@ -60,6 +62,7 @@ mod values;
 #[cfg(feature = "runtime")]
 pub use {
     abi::TrapKind,
+    exceptions::{ExnRef, Tag},
     externals::{Extern, Global, Memory, MemoryAccessError, Table},
     func::{Caller, Func},
     instance::{Instance, InstantiationError},

@@ -44,6 +44,17 @@ macro_rules! foreach_libcall {
             /// Whether canonical type `sub` is a subtype of `sup` (1) or not
             /// (0): the slow path of `call_indirect` to a non-final type.
             is_subtype(vmctx: vmctx, sub: i32, sup: i32) -> i32;
+            // ---- exceptions ----
+            /// A new exception object for tag `tag` of the caller's
+            /// instance, with room for the tag's payload (which compiled
+            /// code then writes): the `exnref` to throw.
+            exn_new(vmctx: vmctx, tag: i32) -> ptr;
+            /// Throws `exn`: searches the handlers of the frames above the
+            /// Cranelift frame `fp` (the throw stub's or a host adapter's)
+            /// and resumes in the first that catches it, or ends the
+            /// innermost host-to-wasm call with an uncaught-exception trap.
+            /// Never returns.
+            throw_ref(vmctx: vmctx, exn: ptr, fp: ptr);
         }
     };
 }
