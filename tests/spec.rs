@@ -27,6 +27,11 @@ fn suites() -> Vec<Suite> {
             spec(SpecVersion::V2).collect(),
             WasmFeatures::WASM2,
         ),
+        (
+            "wasm-v3".into(),
+            spec(SpecVersion::V3).collect(),
+            WasmFeatures::WASM3,
+        ),
     ];
     for (p, features) in [
         // The folder also holds tests of typed function references.
@@ -61,6 +66,11 @@ fn suites() -> Vec<Suite> {
         (
             Proposal::WideArithmetic,
             WasmFeatures::WASM2 | WasmFeatures::WIDE_ARITHMETIC,
+        ),
+        // `tag.wast` declares tag types in recursion groups (GC syntax).
+        (
+            Proposal::ExceptionHandling,
+            WasmFeatures::WASM3 | WasmFeatures::LEGACY_EXCEPTIONS,
         ),
         (
             Proposal::CustomPageSizes,

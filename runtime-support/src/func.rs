@@ -211,19 +211,23 @@ impl Func {
         for (i, (arg, pty)) in args.iter().zip(ty.params()).enumerate() {
             values[i] = val_to_raw(store, arg, *pty).map_err(Trap::host)?;
         }
-        if let FuncData::Host { host, .. } = &store.funcs[self.index] {
+        let outcome = if let FuncData::Host { host, .. } = &store.funcs[self.index] {
             let host = host.clone();
             let mut caller = Caller {
                 store,
                 instance: None,
             };
-            call_host(&host, &mut caller, &mut values)?;
+            call_host(&host, &mut caller, &mut values)
         } else {
             let funcref = self.vm_funcref(store).map_err(Trap::host)?;
             let type_id = self.type_id(store);
             // SAFETY: the funcref belongs to this store, which keeps its
             // instance alive, and `values` is sized for the type.
-            unsafe { call_wasm(store, funcref, type_id, &mut values)? };
+            unsafe { call_wasm(store, funcref, type_id, &mut values) }
+        };
+        if let Err(trap) = outcome {
+            // The store's trap handlers may recover (see handlers.rs).
+            return crate::handlers::decide(store, trap, &ty);
         }
         Ok(ty
             .results()

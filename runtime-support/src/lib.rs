@@ -31,6 +31,8 @@ mod externals;
 #[cfg(feature = "runtime")]
 mod func;
 #[cfg(feature = "runtime")]
+mod handlers;
+#[cfg(feature = "runtime")]
 mod instance;
 #[cfg(feature = "runtime")]
 mod libcalls;
@@ -65,6 +67,7 @@ pub use {
     exceptions::{ExnRef, Tag},
     externals::{Extern, Global, Memory, MemoryAccessError, Table},
     func::{Caller, Func},
+    handlers::{HandlerId, Recovery, TrapFilter},
     instance::{Instance, InstantiationError},
     linker::Linker,
     module::{ExportType, ImportType, LoadError, Module},

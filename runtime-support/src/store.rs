@@ -57,6 +57,9 @@ pub struct StoreOpaque {
     pub(crate) tables: Vec<TableData>,
     pub(crate) globals: Vec<GlobalData>,
     pub(crate) funcs: Vec<FuncData>,
+    /// Host trap handlers, innermost last (see handlers.rs).
+    pub(crate) trap_handlers: Vec<crate::handlers::HandlerEntry>,
+    pub(crate) next_handler_id: u64,
     /// Tags defined by instances or created by the host.
     pub(crate) tags: Vec<crate::exceptions::TagData>,
     /// Exception objects (what `exnref`s point to), see `exceptions.rs`.
@@ -98,6 +101,8 @@ impl Store {
                 tables: Vec::new(),
                 globals: Vec::new(),
                 funcs: Vec::new(),
+                trap_handlers: Vec::new(),
+                next_handler_id: 0,
                 tags: Vec::new(),
                 exceptions: Vec::new(),
                 funcref_index: HashMap::new(),
