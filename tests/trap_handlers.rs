@@ -57,6 +57,15 @@ fn propagate_is_the_default() {
     let (mut store, inst) = setup();
     let trap = call(&mut store, &inst, "div", &[Val::I32(1), Val::I32(0)]).unwrap_err();
     assert_eq!(trap.kind(), TrapKind::IntegerDivideByZero);
+    // A host function's trap (delivered without a signal) still has the
+    // calling wasm frame, at the offset of its `call`.
+    let trap = call(&mut store, &inst, "custom", &[Val::I32(3)]).unwrap_err();
+    assert_eq!((trap.kind(), trap.custom_code()), (TrapKind::Custom, 3));
+    let wasm = wat::parse_str(WAT).unwrap();
+    let call_op = wasm.windows(2).position(|w| w == [0x10, 0x00]).unwrap() as u32;
+    assert_eq!(trap.backtrace().len(), 1);
+    assert_eq!(trap.backtrace()[0].func_index, 3);
+    assert_eq!(trap.backtrace()[0].wasm_offset, Some(call_op));
     let count = Arc::new(AtomicUsize::new(0));
     let c = count.clone();
     store.push_trap_handler(TrapFilter::All, move |_, _| {

@@ -18,9 +18,10 @@
 //! Host adapter, placed in a `VMFuncRef` whose `vmctx` is a host function
 //! context: in the wasm convention `(hostctx, caller_vmctx, params...)`, it
 //! spills the params into a stack buffer, calls the context's array-call
-//! function, traps with `TRAP_RAISED` on `HOST_STATUS_TRAP`, throws the
-//! `exnref` the host left in the buffer on `HOST_STATUS_EXCEPTION`, and
-//! returns the results from the buffer.
+//! function, and returns the results from the buffer. A failure status
+//! goes to the runtime's throw entry: `HOST_STATUS_EXCEPTION` throws the
+//! `exnref` the host left in the buffer, `HOST_STATUS_TRAP` ends the call
+//! with the trap the host recorded.
 //!
 //! Throw stub, one per module, in the wasm convention `(vmctx, exnref) -> !`:
 //! compiled code calls it (as a `try_call` inside try scopes) to throw. It
@@ -28,7 +29,7 @@
 //! search starts exactly at the throwing call site: `[fp + 8]` is the
 //! return address into the thrower, `[fp]` the thrower's frame.
 
-use crate::func_env::{TRAP_RAISED, libcall_signature, readonly, trap, wasm_signature};
+use crate::func_env::{libcall_signature, readonly, trap, wasm_signature};
 use crate::module_info::FuncType;
 use crate::types::clif_type;
 use cranelift_codegen::ir::{
@@ -185,20 +186,25 @@ pub(crate) fn translate_host_adapter(
         .ins()
         .call_indirect(host_sig, fptr, &[hostctx, caller, buf, len]);
     let status = builder.inst_results(call)[0];
+    // ---- exceptions ----
+    // A non-zero status leaves through the runtime's throw entry, called
+    // with this frame's fp, so the handler search (or the trap's
+    // backtrace) starts at the wasm caller: `HOST_STATUS_EXCEPTION` throws
+    // the exnref the host left in values[0] (handlers of the caller's
+    // `try_call` see it); `HOST_STATUS_TRAP` passes a null exnref, meaning
+    // "end the call with the trap the host recorded". No signal is
+    // involved either way.
+    let fail = builder.create_block();
+    let ok = builder.create_block();
+    builder.ins().brif(status, fail, &[], ok, &[]);
+    builder.switch_to_block(fail);
+    builder.set_cold_block(fail);
     let is_trap = builder
         .ins()
         .icmp_imm_u(IntCC::Equal, status, i64::from(abi::HOST_STATUS_TRAP));
-    builder.ins().trapnz(is_trap, TRAP_RAISED);
-    // ---- exceptions ----
-    // Any other non-zero status: the host left an exnref to throw in
-    // values[0]. Throw it from this frame, so handlers of the wasm caller
-    // (a `try_call` of this adapter) see it.
-    let throw = builder.create_block();
-    let ok = builder.create_block();
-    builder.ins().brif(status, throw, &[], ok, &[]);
-    builder.switch_to_block(throw);
-    builder.set_cold_block(throw);
     let exn = builder.ins().load(ptr, flags, buf, value_offset(0));
+    let null = builder.ins().iconst(ptr, 0);
+    let exn = builder.ins().select(is_trap, null, exn);
     let fp = builder.ins().get_frame_pointer(ptr);
     let throw_fn = builder
         .ins()

@@ -181,7 +181,9 @@ struct Resume {
 }
 
 /// Libcall `throw_ref` (also the host adapters' `HOSTCTX_THROW`): throws
-/// `exn` from the Cranelift frame `fp`. Never returns.
+/// `exn` from the Cranelift frame `fp`. A null `exn` (host adapters only)
+/// ends the innermost activation with the trap the host function recorded
+/// ([`traphandlers::raise`]). Never returns.
 pub(crate) unsafe extern "C" fn throw_ref(_vmctx: *mut u8, exn: usize, fp: usize) {
     // SAFETY: called from a throw stub or host adapter, whose frame `fp`
     // is a Cranelift frame running under the innermost activation.
@@ -200,6 +202,19 @@ unsafe fn find_handler(exn: usize, start_fp: usize) -> Resume {
     let Some(entry_fp) = traphandlers::entry_fp() else {
         crate::sys::signals::abort_with("smelt: exception thrown outside of a wasm call\n");
     };
+    if exn == 0 {
+        // A host trap: no handler can catch it; collect the backtrace.
+        let frames = walk(start_fp, entry_fp);
+        let trap = traphandlers::take_raised()
+            .unwrap_or_else(|| Trap::host("a host function failed without a trap"));
+        let record = traphandlers::finish_with_trap(trap, &frames);
+        return Resume {
+            pc: record.handler,
+            sp: record.sp,
+            fp: record.fp,
+            payload: 0,
+        };
+    }
     // SAFETY: `exn` is a live exception object (non-null: checked by
     // compiled code or created by the runtime).
     let tag = unsafe { *(exn as *const usize) };
@@ -226,6 +241,21 @@ unsafe fn find_handler(exn: usize, start_fp: usize) -> Resume {
         sp: record.sp,
         fp: record.fp,
         payload: 0,
+    }
+}
+
+/// Return addresses of the frames above the Cranelift frame `fp` up to
+/// the entry frame, innermost first.
+fn walk(mut fp: usize, entry_fp: usize) -> Vec<usize> {
+    let mut frames = Vec::new();
+    loop {
+        // SAFETY: `fp` is a live Cranelift frame below the entry frame.
+        let (ret, caller_fp) = unsafe { arch::next_frame(fp) };
+        if caller_fp == entry_fp || caller_fp == 0 || caller_fp <= fp {
+            return frames;
+        }
+        frames.push(ret);
+        fp = caller_fp;
     }
 }
 

@@ -86,6 +86,17 @@ pub(crate) fn entry_fp() -> Option<usize> {
     (!act.is_null()).then(|| unsafe { (*act).record.fp })
 }
 
+/// Takes the trap [`raise`] recorded for the innermost activation.
+pub(crate) fn take_raised() -> Option<Trap> {
+    CURRENT.with(|c| {
+        let act = c.get();
+        // SAFETY: as in `raise`.
+        (!act.is_null())
+            .then(|| unsafe { (*act).raised.take() })
+            .flatten()
+    })
+}
+
 /// Ends the innermost activation with `trap` (backtrace `frames`, return
 /// addresses innermost first): records it, and returns where the entry
 /// trampoline resumes (its handler returns 0 to [`enter`]).

@@ -133,7 +133,10 @@ pub const VMEXN_VALUES: u32 = 16;
 /// ```
 ///
 /// (the same function as the `throw_ref` libcall, reached without a
-/// caller vmctx). The rest of the context is private to the runtime.
+/// caller vmctx). Host adapters call it for any failure status: with a
+/// null `exn` it ends the innermost host-to-wasm call with the trap the
+/// host recorded, without a signal. The rest of the context is private
+/// to the runtime.
 pub const HOSTCTX_FUNC: u32 = 0;
 pub const HOSTCTX_THROW: u32 = 8;
 /// Host call statuses (see [`HOSTCTX_FUNC`]).
