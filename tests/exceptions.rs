@@ -234,3 +234,39 @@ fn exnref_values_reach_the_host_and_go_back() {
     let trap = call(&mut store, &inst, "rethrow", &[Val::ExnRef(None)]).unwrap_err();
     assert_eq!(trap.kind(), TrapKind::NullReference);
 }
+
+#[test]
+fn clang_cxx_program_with_wasm_exceptions() {
+    // tests/exceptions/eh.cpp built by build-cxx.sh with clang-14
+    // -fwasm-exceptions (legacy try/catch/rethrow encoding): a throw three
+    // frames deep through a destructor's cleanup pad, a catch that
+    // rethrows, and a catch by type in the caller.
+    let wasm = include_bytes!("exceptions/eh.wasm");
+    let artifact = compile(
+        wasm,
+        &Options {
+            module_name: "eh".into(),
+            ..Options::default()
+        },
+    )
+    .expect("compiles");
+    let m = Module::from_object(&artifact.object).expect("loads");
+    let mut store = Store::new();
+    let inst = Linker::new().instantiate(&mut store, &m).unwrap();
+    let s = &mut store;
+    assert_eq!(i32_of(call(s, &inst, "run", &[Val::I32(0)])), 2);
+    assert_eq!(i32_of(call(s, &inst, "cleanup_count", &[])), 1);
+    for i in 1..50 {
+        assert_eq!(i32_of(call(s, &inst, "run", &[Val::I32(i)])), 1000 + i);
+        // The destructor ran during unwinding too.
+        assert_eq!(i32_of(call(s, &inst, "cleanup_count", &[])), 1 + i);
+    }
+    let trap = call(s, &inst, "uncaught", &[Val::I32(3)]).unwrap_err();
+    assert_eq!(trap.kind(), TrapKind::UncaughtException);
+    let names: Vec<_> = trap
+        .backtrace()
+        .iter()
+        .map(|f| f.func_name.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(names, ["__cxa_throw", "depth3(int)", "uncaught"]);
+}

@@ -225,7 +225,8 @@ impl Func {
             // instance alive, and `values` is sized for the type.
             unsafe { call_wasm(store, funcref, type_id, &mut values) }
         };
-        if let Err(trap) = outcome {
+        if let Err(mut trap) = outcome {
+            store.fill_exception_info(&mut trap);
             // The store's trap handlers may recover (see handlers.rs).
             return crate::handlers::decide(store, trap, &ty);
         }

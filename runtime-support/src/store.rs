@@ -206,12 +206,17 @@ impl StoreOpaque {
             trap.set_backtrace(self.symbolicate(&raw.frames));
             trap.set_omitted_frames(raw.omitted_frames);
         }
-        if let Some(exn) = trap.exnref() {
+        self.fill_exception_info(&mut trap);
+        trap
+    }
+
+    /// Decodes the tag and payload of a trap carrying an exception, once.
+    pub(crate) fn fill_exception_info(&mut self, trap: &mut Trap) {
+        if let (Some(exn), None) = (trap.exnref(), trap.exception_tag()) {
             let tag = exn.tag(&mut *self);
             let payload = exn.payload(&mut *self);
             trap.set_exception_info(tag, payload);
         }
-        trap
     }
 
     /// Wasm frames for a list of pcs (trap pc first, then return

@@ -275,6 +275,9 @@ mod tests {
         assert_eq!(size_of::<VMGlobal>() as u32, VMGLOBAL_SIZE);
         assert_eq!(align_of::<VMGlobal>(), 16);
         assert_eq!(size_of::<*const u8>() as u32, PTR_SIZE);
+        assert_eq!(size_of::<VMTagDefinition>(), 8);
+        assert_eq!(VMEXN_VALUES, super::super::VAL_RAW_SIZE);
+        assert!(VMEXN_NUM_VALUES + 4 <= VMEXN_VALUES);
         assert_eq!(offset_of!(VMEntryRecord, fp) as u32, ENTRY_RECORD_FP);
         assert_eq!(offset_of!(VMEntryRecord, sp) as u32, ENTRY_RECORD_SP);
         assert_eq!(
@@ -300,6 +303,7 @@ mod tests {
         assert!(o.imported_funcs >= o.type_ids + 12);
         assert_eq!(o.defined_globals % 16, 0);
         assert_eq!(o.func_refs, o.defined_globals + 48);
+        assert_eq!(o.tags, o.imported_globals + 8);
         assert_eq!(o.size, o.func_refs + 5 * 24 + 8);
         assert_eq!(o.size % 16, 0);
     }
