@@ -270,3 +270,38 @@ fn clang_cxx_program_with_wasm_exceptions() {
         .collect();
     assert_eq!(names, ["__cxa_throw", "depth3(int)", "uncaught"]);
 }
+
+#[test]
+fn threads_throw_and_catch_independently() {
+    let m = module_named(
+        r#"(module
+          (tag $e (param i32))
+          (func $thrower (param i32) (throw $e (local.get 0)))
+          (func (export "catch") (param i32) (result i32)
+            (block $h (result i32)
+              (try_table (catch $e $h) (call $thrower (local.get 0)))
+              (i32.const -1)))
+          (func (export "uncaught") (param i32) (call $thrower (local.get 0))))"#,
+        "threads",
+    );
+    let handles: Vec<_> = (0..8)
+        .map(|t| {
+            let m = m.clone();
+            std::thread::spawn(move || {
+                let mut store = Store::new();
+                let inst = Linker::new().instantiate(&mut store, &m).unwrap();
+                for i in 0..300 {
+                    let v = t * 1000 + i;
+                    assert_eq!(i32_of(call(&mut store, &inst, "catch", &[Val::I32(v)])), v);
+                    if i % 10 == 0 {
+                        let trap = call(&mut store, &inst, "uncaught", &[Val::I32(v)]).unwrap_err();
+                        assert!(matches!(trap.exception_payload(), [Val::I32(x)] if *x == v));
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("thread succeeded");
+    }
+}
