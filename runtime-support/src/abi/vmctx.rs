@@ -277,7 +277,7 @@ mod tests {
         assert_eq!(size_of::<*const u8>() as u32, PTR_SIZE);
         assert_eq!(size_of::<VMTagDefinition>(), 8);
         assert_eq!(VMEXN_VALUES, super::super::VAL_RAW_SIZE);
-        assert!(VMEXN_NUM_VALUES + 4 <= VMEXN_VALUES);
+        const { assert!(VMEXN_NUM_VALUES + 4 <= VMEXN_VALUES) };
         assert_eq!(offset_of!(VMEntryRecord, fp) as u32, ENTRY_RECORD_FP);
         assert_eq!(offset_of!(VMEntryRecord, sp) as u32, ENTRY_RECORD_SP);
         assert_eq!(
