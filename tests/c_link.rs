@@ -28,6 +28,19 @@ const DRIVER: &str = r#"
 
 extern const char smelt_mod_calc_descriptor[];
 
+static int seen = 0;
+static int recover_with_minus_one(const smelt_rt_trap *t, void *user, smelt_rt_val *r, size_t n) {
+  (void)user;
+  seen = smelt_rt_trap_kind(t);
+  if (n == 1) r[0] = SMELT_I32(-1);
+  return SMELT_RECOVER_RETURN;
+}
+static int propagate(const smelt_rt_trap *t, void *user, smelt_rt_val *r, size_t n) {
+  (void)t; (void)r; (void)n;
+  ++*(int *)user;
+  return SMELT_RECOVER_PROPAGATE;
+}
+
 int main(void) {
   smelt_rt_trap *trap = NULL;
   smelt_rt_instance *inst = smelt_rt_instantiate(smelt_mod_calc_descriptor, &trap);
@@ -52,7 +65,25 @@ int main(void) {
   if (!trap) { printf("divide did not trap\n"); return 1; }
   printf("trap kind %d: %s\n", smelt_rt_trap_kind(trap), smelt_rt_trap_message(trap));
   printf("%s", smelt_rt_trap_report(trap));
+  smelt_rt_frame frames[4];
+  size_t nframes = smelt_rt_trap_backtrace(trap, frames, 4);
+  printf("frames %zu: %s!%s @%u\n", nframes, frames[0].module, frames[0].func_name,
+         frames[0].wasm_offset);
   smelt_rt_trap_free(trap);
+
+  /* Handlers: the innermost matching one decides. */
+  int propagated = 0;
+  uint64_t all = smelt_rt_trap_handler_push(inst, 0, 0, propagate, &propagated);
+  smelt_rt_trap_handler_push(inst, SMELT_TRAP_INTEGER_DIVIDE_BY_ZERO, 0, recover_with_minus_one, NULL);
+  trap = smelt_rt_call(inst, "divide", div, 2, res, 1);
+  printf("recovered: %s %d (kind %d)\n", trap ? "no" : "yes", res[0].of.i32, seen);
+  smelt_rt_trap_handler_pop(inst);
+  trap = smelt_rt_call(inst, "divide", div, 2, res, 1);
+  printf("propagated: %s %d\n", trap ? "yes" : "no", propagated);
+  smelt_rt_trap_free(trap);
+  int first = smelt_rt_trap_handler_remove(inst, all);
+  int second = smelt_rt_trap_handler_remove(inst, all);
+  printf("removed: %d %d\n", first, second);
 
   /* The instance stays usable after a trap. */
   trap = smelt_rt_call(inst, "add", args, 2, res, 1);
@@ -116,6 +147,10 @@ fn c_program_calls_module_and_sees_trap() {
         .expect("local.get 1; i32.div_s in the binary")
         + 2;
     assert_eq!(lines[5], format!("  0: {div_offset:#x} - calc!divide"));
-    assert_eq!(lines[6], "after trap: add = 42");
-    assert_eq!(lines.len(), 7);
+    assert_eq!(lines[6], format!("frames 1: calc!divide @{div_offset}"));
+    assert_eq!(lines[7], "recovered: yes -1 (kind 3)");
+    assert_eq!(lines[8], "propagated: yes 1");
+    assert_eq!(lines[9], "removed: 1 0");
+    assert_eq!(lines[10], "after trap: add = 42");
+    assert_eq!(lines.len(), 11);
 }

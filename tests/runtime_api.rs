@@ -511,3 +511,61 @@ fn resource_limits() {
     });
     assert!(Linker::new().instantiate(&mut store, &big).is_err());
 }
+
+#[test]
+fn trap_kinds_from_libcalls_references_and_hosts() {
+    let m = module(
+        r#"(module
+          (import "host" "error" (func $error))
+          (import "host" "custom" (func $custom))
+          (type $t (func))
+          (table $tab 2 funcref)
+          (memory 1)
+          (func (export "table_get") (drop (table.get $tab (i32.const 7))))
+          (func (export "table_fill") (table.fill $tab (i32.const 1) (ref.null func) (i32.const 5)))
+          (func (export "memory_fill") (memory.fill (i32.const 65530) (i32.const 0) (i32.const 10)))
+          (func (export "memory_copy") (memory.copy (i32.const 0) (i32.const 65535) (i32.const 2)))
+          (func (export "as_non_null") (drop (ref.as_non_null (ref.null func))))
+          (func (export "call_ref_null") (call_ref $t (ref.null $t)))
+          (func (export "host_error") (call $error))
+          (func (export "custom") (call $custom)))"#,
+    );
+    let mut store = Store::new();
+    let error = Func::new(&mut store, FuncType::new([], []), |_, _, _| {
+        Err(Trap::host("the host failed"))
+    });
+    let custom = Func::new(&mut store, FuncType::new([], []), |_, _, _| {
+        Err(Trap::custom(42, "custom 42"))
+    });
+    let mut linker = Linker::new();
+    linker.define("host", "error", Extern::Func(error));
+    linker.define("host", "custom", Extern::Func(custom));
+    let instance = linker.instantiate(&mut store, &m).unwrap();
+    let cases = [
+        ("table_get", TrapKind::TableOutOfBounds),
+        ("table_fill", TrapKind::TableOutOfBounds),
+        ("memory_fill", TrapKind::MemoryOutOfBounds),
+        ("memory_copy", TrapKind::MemoryOutOfBounds),
+        ("as_non_null", TrapKind::NullReference),
+        ("call_ref_null", TrapKind::NullFunctionReference),
+        ("host_error", TrapKind::HostError),
+        ("custom", TrapKind::Custom),
+    ];
+    for _round in 0..3 {
+        for (name, kind) in cases {
+            let trap = call(&mut store, &instance, name, &[]).unwrap_err();
+            assert_eq!(trap.kind(), kind, "{name}");
+            // Every one names the wasm function it happened in.
+            assert_eq!(
+                trap.backtrace()[0].func_index,
+                2 + cases.iter().position(|c| c.0 == name).unwrap() as u32,
+                "{name}"
+            );
+            assert!(trap.backtrace()[0].wasm_offset.is_some(), "{name}");
+        }
+    }
+    let trap = call(&mut store, &instance, "custom", &[]).unwrap_err();
+    assert_eq!((trap.custom_code(), trap.message()), (42, "custom 42"));
+    let trap = call(&mut store, &instance, "host_error", &[]).unwrap_err();
+    assert_eq!(trap.message(), "the host failed");
+}

@@ -19,6 +19,7 @@ fn suites() -> Vec<Suite> {
     let mut suites: Vec<Suite> = vec![
         ("wasm-v1".into(), spec(SpecVersion::V1).collect(), F::WASM1),
         ("wasm-v2".into(), spec(SpecVersion::V2).collect(), F::WASM2),
+        ("wasm-v3".into(), spec(SpecVersion::V3).collect(), F::WASM3),
     ];
     for (p, features) in [
         // The folder also holds tests of typed function references.
@@ -46,6 +47,8 @@ fn suites() -> Vec<Suite> {
         (Proposal::Memory64, F::WASM2 | F::MEMORY64),
         (Proposal::WideArithmetic, F::WASM2 | F::WIDE_ARITHMETIC),
         (Proposal::CustomPageSizes, F::WASM3 | F::CUSTOM_PAGE_SIZES),
+        // `tag.wast` declares tag types in recursion groups (GC syntax).
+        (Proposal::ExceptionHandling, F::WASM3 | F::LEGACY_EXCEPTIONS),
         // Without reference types: imports.wast expects "multiple tables".
         (Proposal::Threads, F::WASM1 | F::THREADS),
     ] {

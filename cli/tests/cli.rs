@@ -182,3 +182,34 @@ fn wast_summary_line() {
     assert!(stdout.contains("t.wast:3: result 0: expected"), "{stdout}");
     assert!(stdout.ends_with("3 passed, 1 failed\n"), "{stdout}");
 }
+
+#[test]
+fn stack_overflow_in_an_executable_with_a_small_stack() {
+    let dir = scratch("cli_stack_overflow");
+    let wat = write(
+        &dir,
+        "so.wat",
+        r#"(module
+          (func $rec (param i32) (result i32) (i32.add (call $rec (local.get 0)) (i32.const 1)))
+          (func (export "_start") (drop (call $rec (i32.const 0)))))"#,
+    );
+    let exe = dir.join("so").display().to_string();
+    let out = smelt(&["build", &wat, "-o", &exe]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for kib in [256, 8192] {
+        let run = Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -s {kib}; exec '{exe}'"))
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(134), "ulimit -s {kib}: {run:?}");
+        let err = stderr(&run);
+        assert!(
+            err.starts_with("error: wasm trap: call stack exhausted\n  0: "),
+            "{err}"
+        );
+        // 128 frames are printed, then the count of the rest.
+        assert!(err.contains("  127: 0x"), "{err}");
+        assert!(err.trim_end().ends_with("more frames"), "{err}");
+    }
+}

@@ -10,7 +10,9 @@ use crate::{CompiledItem, trampolines};
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::{self, UserFuncName};
 use cranelift_codegen::isa::TargetIsa;
-use cranelift_codegen::{Context, Final, MachSrcLoc};
+use cranelift_codegen::{
+    Context, ExceptionContextLoc, Final, FinalizedMachExceptionHandler, MachSrcLoc,
+};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{FuncId, ModuleReloc};
 use smelt_runtime::abi;
@@ -24,6 +26,8 @@ pub(crate) enum ItemKind {
     Entry(u32),
     /// Host adapter for this type index.
     HostAdapter(u32),
+    /// The module's throw stub.
+    ThrowStub,
 }
 
 /// Per-thread reusable compilation state.
@@ -46,7 +50,7 @@ impl Worker {
         &mut self,
         info: &ModuleInfo<'_>,
         isa: &dyn TargetIsa,
-        func_ids: &[u32],
+        (func_ids, throw_stub): (&[u32], u32),
         options: &crate::Options,
         kind: ItemKind,
         id: FuncId,
@@ -60,6 +64,7 @@ impl Worker {
                 let body = &info.bodies[(index - info.num_imported_funcs) as usize];
                 let mut env = FuncEnv::new(info, isa, func_ids, options.bounds_checks);
                 env.interruptible = options.interruptible;
+                env.throw_stub_id = throw_stub;
                 self.translator.translate(&mut env, body, func)?;
             }
             ItemKind::Entry(ty) => trampolines::translate_entry_trampoline(
@@ -74,6 +79,7 @@ impl Worker {
                 func,
                 &mut self.fctx,
             ),
+            ItemKind::ThrowStub => trampolines::translate_throw_stub(isa, func, &mut self.fctx),
         }
         let what = || describe(info, kind);
         self.ctx
@@ -91,11 +97,21 @@ impl Worker {
                 kind: u32::from(trap_kind_byte(t.code)),
             })
             .collect();
+        let mut handlers = Vec::new();
         let call_sites = buffer
             .call_sites()
-            .map(|c| abi::CallSiteRec {
-                ret_offset: c.ret_addr,
-                wasm_offset: wasm_offset_at(srclocs, c.ret_addr.saturating_sub(1)),
+            .map(|c| {
+                let first = handlers.len() as u32;
+                handlers.extend(c.exception_handlers.iter().map(handler_rec));
+                abi::CallSiteRec {
+                    ret_offset: c.ret_addr,
+                    wasm_offset: wasm_offset_at(srclocs, c.ret_addr.saturating_sub(1)),
+                    frame_offset: c.frame_offset.unwrap_or(0),
+                    handlers: abi::Rel {
+                        offset: first,
+                        len: handlers.len() as u32 - first,
+                    },
+                }
             })
             .collect();
         let relocs = buffer
@@ -109,7 +125,36 @@ impl Worker {
             relocs,
             traps,
             call_sites,
+            handlers,
         })
+    }
+}
+
+/// A Cranelift exception-table entry as the descriptor stores it.
+fn handler_rec(h: &FinalizedMachExceptionHandler) -> abi::HandlerRec {
+    match *h {
+        FinalizedMachExceptionHandler::Tag(tag, offset) => abi::HandlerRec {
+            kind: abi::HANDLER_TAG,
+            tag: tag.as_u32(),
+            offset,
+        },
+        FinalizedMachExceptionHandler::Default(offset) => abi::HandlerRec {
+            kind: abi::HANDLER_DEFAULT,
+            tag: 0,
+            offset,
+        },
+        FinalizedMachExceptionHandler::Context(ExceptionContextLoc::SPOffset(offset)) => {
+            abi::HandlerRec {
+                kind: abi::HANDLER_CONTEXT,
+                tag: 0,
+                offset,
+            }
+        }
+        // Every register is clobbered across a `try_call` to a `tail`
+        // callee, so the context always lives in a spill slot.
+        FinalizedMachExceptionHandler::Context(ExceptionContextLoc::GPR(r)) => {
+            panic!("exception context in register {r}: wasm callees must use the tail convention")
+        }
     }
 }
 
@@ -131,6 +176,7 @@ pub(crate) fn describe(info: &ModuleInfo<'_>, kind: ItemKind) -> String {
         },
         ItemKind::Entry(t) => format!("entry trampoline for type {t}"),
         ItemKind::HostAdapter(t) => format!("host adapter for type {t}"),
+        ItemKind::ThrowStub => "throw stub".to_string(),
     }
 }
 

@@ -6,8 +6,9 @@
 use crate::module_info::{FuncType, ModuleInfo};
 use crate::types::clif_type;
 use cranelift_codegen::ir::{
-    self, AbiParam, ArgumentPurpose, ExtFuncData, ExternalName, FuncRef, InstBuilder, MemFlagsData,
-    SigRef, Signature, TrapCode, UserExternalName, Value, condcodes::IntCC, types,
+    self, AbiParam, ArgumentPurpose, Block, BlockArg, ExceptionTableData, ExceptionTableItem,
+    ExceptionTag, ExtFuncData, ExternalName, FuncRef, InstBuilder, MemFlagsData, SigRef, Signature,
+    TrapCode, UserExternalName, Value, condcodes::IntCC, types,
 };
 use cranelift_codegen::isa::{CallConv, TargetIsa};
 use cranelift_frontend::FunctionBuilder;
@@ -33,6 +34,11 @@ pub(crate) fn trap_kind_byte(code: TrapCode) -> u8 {
         TrapCode::BAD_CONVERSION_TO_INTEGER => TrapKind::InvalidConversionToInteger as u8,
         other => other.as_raw().get(),
     }
+}
+
+/// Offset of payload value `i` in an exception object.
+fn exn_value_offset(i: usize) -> i32 {
+    (abi::VMEXN_VALUES + i as u32 * abi::VAL_RAW_SIZE) as i32
 }
 
 /// Memory flags for vmctx fields that never change once the instance is
@@ -81,6 +87,21 @@ pub(crate) fn libcall_signature(isa: &dyn TargetIsa, libcall: Libcall) -> Signat
     sig
 }
 
+/// One exception handler that calls in the current try scopes must carry
+/// (innermost first): a landing block taking the `exnref`, reached for
+/// exceptions of tag `tag` (a module tag index) or, for `None`, all.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Handler {
+    pub(crate) tag: Option<u32>,
+    pub(crate) block: Block,
+}
+
+/// How a call is made (see [`FuncEnv::emit_call`]).
+enum CallKind {
+    Direct(FuncRef),
+    Indirect(SigRef, Value),
+}
+
 /// Per-function state plus the module-level layout knowledge.
 pub(crate) struct FuncEnv<'m, 'a> {
     pub(crate) info: &'m ModuleInfo<'a>,
@@ -93,6 +114,12 @@ pub(crate) struct FuncEnv<'m, 'a> {
     pub(crate) bounds_checks: crate::BoundsChecks,
     /// Whether to poll the interrupt flag (function entry, loop headers).
     pub(crate) interruptible: bool,
+    /// `FuncId` (as `u32`) of the module's throw stub.
+    pub(crate) throw_stub_id: u32,
+    /// The handlers of the try scopes around the operator being
+    /// translated, innermost first; the translator sets them before each
+    /// call. Non-empty turns calls into `try_call`s.
+    pub(crate) handlers: Vec<Handler>,
     vmctx: Option<Value>,
     func_refs: HashMap<u32, FuncRef>,
     sig_refs: HashMap<u32, SigRef>,
@@ -114,6 +141,8 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
             defined_func_ids,
             bounds_checks,
             interruptible: false,
+            throw_stub_id: u32::MAX,
+            handlers: Vec::new(),
             vmctx: None,
             func_refs: HashMap::new(),
             sig_refs: HashMap::new(),
@@ -127,6 +156,7 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
         self.func_refs.clear();
         self.sig_refs.clear();
         self.libcall_sigs.clear();
+        self.handlers.clear();
     }
 
     pub(crate) fn vmctx(&self) -> Value {
@@ -287,14 +317,14 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
 
     /// `call` / `return_call`: a direct call for defined functions, an
     /// indirect call through the import's `VMFuncRef` for imported ones.
-    /// Returns the call instruction, or `None` for a tail call.
+    /// Returns the call's results, or `None` for a tail call.
     pub(crate) fn translate_call(
         &mut self,
         builder: &mut FunctionBuilder,
         func: u32,
         args: &[Value],
         tail: bool,
-    ) -> Option<ir::Inst> {
+    ) -> Option<Vec<Value>> {
         let vmctx = self.vmctx();
         if func >= self.info.num_imported_funcs {
             let f = self.func_ref(builder, func);
@@ -305,7 +335,7 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
                 builder.ins().return_call(f, &all);
                 None
             } else {
-                Some(builder.ins().call(f, &all))
+                Some(self.emit_call(builder, CallKind::Direct(f), &all))
             }
         } else {
             let funcref =
@@ -325,7 +355,7 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
         args: &[Value],
         flags: MemFlagsData,
         tail: bool,
-    ) -> Option<ir::Inst> {
+    ) -> Option<Vec<Value>> {
         let vmctx = self.vmctx();
         let code = builder
             .ins()
@@ -343,7 +373,7 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
             builder.ins().return_call_indirect(sig, code, &all);
             None
         } else {
-            Some(builder.ins().call_indirect(sig, code, &all))
+            Some(self.emit_call(builder, CallKind::Indirect(sig, code), &all))
         }
     }
 
@@ -357,7 +387,7 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
         callee: Value,
         args: &[Value],
         tail: bool,
-    ) -> Option<ir::Inst> {
+    ) -> Option<Vec<Value>> {
         let funcref = self.table_element_addr_checked(
             builder,
             table,
@@ -424,12 +454,133 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
         funcref: Value,
         args: &[Value],
         tail: bool,
-    ) -> Option<ir::Inst> {
+    ) -> Option<Vec<Value>> {
         let sig = self.sig_ref(builder, type_index);
         let null_trap = MemFlagsData::trusted()
             .with_readonly()
             .with_trap_code(Some(trap(TrapKind::NullFunctionReference)));
         self.call_funcref(builder, sig, funcref, args, null_trap, tail)
+    }
+
+    // ---- exceptions ---------------------------------------------------------
+
+    /// A call to wasm code: a plain `call`, or inside try scopes a
+    /// `try_call` whose exception table lists [`Self::handlers`] after a
+    /// `Context(vmctx)` item, so the unwinder can resolve this module's
+    /// tag indices to tag identities. Returns the results.
+    fn emit_call(
+        &mut self,
+        builder: &mut FunctionBuilder,
+        kind: CallKind,
+        args: &[Value],
+    ) -> Vec<Value> {
+        if self.handlers.is_empty() {
+            let call = match kind {
+                CallKind::Direct(f) => builder.ins().call(f, args),
+                CallKind::Indirect(sig, code) => builder.ins().call_indirect(sig, code, args),
+            };
+            return builder.inst_results(call).to_vec();
+        }
+        let sig = match kind {
+            CallKind::Direct(f) => builder.func.dfg.ext_funcs[f].signature,
+            CallKind::Indirect(sig, _) => sig,
+        };
+        let returns: Vec<ir::Type> = builder.func.dfg.signatures[sig]
+            .returns
+            .iter()
+            .map(|r| r.value_type)
+            .collect();
+        let cont = builder.create_block();
+        for t in &returns {
+            builder.append_block_param(cont, *t);
+        }
+        let ret_args: Vec<BlockArg> = (0..returns.len() as u32)
+            .map(BlockArg::TryCallRet)
+            .collect();
+        let normal = builder.func.dfg.block_call(cont, &ret_args);
+        let mut items = vec![ExceptionTableItem::Context(self.vmctx())];
+        for h in &self.handlers {
+            let target = builder
+                .func
+                .dfg
+                .block_call(h.block, &[BlockArg::TryCallExn(0)]);
+            items.push(match h.tag {
+                Some(t) => ExceptionTableItem::Tag(ExceptionTag::from_u32(t), target),
+                None => ExceptionTableItem::Default(target),
+            });
+        }
+        let table = builder
+            .func
+            .dfg
+            .exception_tables
+            .push(ExceptionTableData::new(sig, normal, items));
+        match kind {
+            CallKind::Direct(f) => builder.ins().try_call(f, args, table),
+            CallKind::Indirect(_, code) => builder.ins().try_call_indirect(code, args, table),
+        };
+        builder.switch_to_block(cont);
+        builder.seal_block(cont);
+        builder.block_params(cont).to_vec()
+    }
+
+    /// `throw`'s allocation: a new exception object for `tag` holding
+    /// `payload`. Returns the `exnref`.
+    pub(crate) fn translate_exn_new(
+        &mut self,
+        builder: &mut FunctionBuilder,
+        tag: u32,
+        payload: &[Value],
+    ) -> Value {
+        let tag = builder.ins().iconst(types::I32, i64::from(tag));
+        let exn = self
+            .call_libcall(builder, Libcall::exn_new, &[tag])
+            .expect("exn_new returns the exception");
+        for (i, v) in payload.iter().enumerate() {
+            builder
+                .ins()
+                .store(MemFlagsData::trusted(), *v, exn, exn_value_offset(i));
+        }
+        exn
+    }
+
+    /// Loads the payload of a caught exception of tag `tag`.
+    pub(crate) fn exn_payload(
+        &self,
+        builder: &mut FunctionBuilder,
+        tag: u32,
+        exn: Value,
+    ) -> Vec<Value> {
+        self.info
+            .tag_params(tag)
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                builder.ins().load(
+                    clif_type(*t),
+                    MemFlagsData::trusted(),
+                    exn,
+                    exn_value_offset(i),
+                )
+            })
+            .collect()
+    }
+
+    /// Throws `exn` (non-null) through the throw stub. The current block
+    /// ends; the caller marks the code after it unreachable.
+    pub(crate) fn translate_throw_ref(&mut self, builder: &mut FunctionBuilder, exn: Value) {
+        let sig = builder.import_signature(crate::trampolines::throw_stub_signature(self.isa));
+        let name = builder
+            .func
+            .declare_imported_user_function(UserExternalName::new(0, self.throw_stub_id));
+        let stub = builder.import_function(ExtFuncData {
+            name: ExternalName::user(name),
+            signature: sig,
+            colocated: true,
+            patchable: false,
+        });
+        let vmctx = self.vmctx();
+        self.emit_call(builder, CallKind::Direct(stub), &[vmctx, exn]);
+        builder.ins().trap(trap(TrapKind::Unreachable));
     }
 
     // ---- tables -----------------------------------------------------------

@@ -136,6 +136,8 @@ pub fn supported_features() -> WasmFeatures {
         | WasmFeatures::THREADS
         | WasmFeatures::SIMD
         | WasmFeatures::RELAXED_SIMD
+        | WasmFeatures::EXCEPTIONS
+        | WasmFeatures::LEGACY_EXCEPTIONS
 }
 
 /// An import of the compiled module.
@@ -183,6 +185,8 @@ pub(crate) struct CompiledItem {
     pub(crate) relocs: Vec<cranelift_module::ModuleReloc>,
     pub(crate) traps: Vec<abi::TrapRec>,
     pub(crate) call_sites: Vec<abi::CallSiteRec>,
+    /// Exception handlers; `call_sites[i].handlers` index this item's list.
+    pub(crate) handlers: Vec<abi::HandlerRec>,
 }
 
 /// Compiles a binary wasm module into an object file.

@@ -103,6 +103,9 @@ pub(crate) struct ModuleInfo<'a> {
     pub(crate) num_imported_memories: u32,
     pub(crate) globals: Vec<Global>,
     pub(crate) num_imported_globals: u32,
+    /// Type index of every tag, imports first.
+    pub(crate) tags: Vec<u32>,
+    pub(crate) num_imported_tags: u32,
     pub(crate) exports: Vec<(&'a str, u32, u32)>,
     pub(crate) start: Option<u32>,
     pub(crate) elems: Vec<Elem>,
@@ -121,6 +124,11 @@ impl<'a> ModuleInfo<'a> {
         self.funcs.len() as u32 - self.num_imported_funcs
     }
 
+    /// The payload types of tag `tag`.
+    pub(crate) fn tag_params(&self, tag: u32) -> &[ValType] {
+        &self.types[self.tags[tag as usize] as usize].params
+    }
+
     pub(crate) fn func_type(&self, func: u32) -> &FuncType {
         &self.types[self.funcs[func as usize] as usize]
     }
@@ -135,6 +143,7 @@ impl<'a> ModuleInfo<'a> {
             num_imported_globals: self.num_imported_globals,
             num_defined_globals: self.globals.len() as u32 - self.num_imported_globals,
             num_escaped_funcs: self.escaped.len() as u32,
+            num_tags: self.tags.len() as u32,
         })
     }
 
@@ -202,7 +211,6 @@ impl<'a> ModuleInfo<'a> {
                     }
                 }
                 Payload::ImportSection(reader) => {
-                    let range_start = reader.range().start;
                     for import in reader.into_imports() {
                         let import = import?;
                         let (kind, index) = match import.ty {
@@ -226,8 +234,10 @@ impl<'a> ModuleInfo<'a> {
                                 info.num_imported_globals += 1;
                                 (abi::EXTERN_GLOBAL, info.globals.len() - 1)
                             }
-                            TypeRef::Tag(_) => {
-                                return Err(unsupported!(range_start, "tag imports"));
+                            TypeRef::Tag(tag) => {
+                                info.tags.push(tag.func_type_idx);
+                                info.num_imported_tags += 1;
+                                (abi::EXTERN_TAG, info.tags.len() - 1)
                             }
                         };
                         info.imports.push(Import {
@@ -261,7 +271,9 @@ impl<'a> ModuleInfo<'a> {
                     }
                 }
                 Payload::TagSection(reader) => {
-                    return Err(unsupported!(reader.range().start, "exception tags"));
+                    for tag in reader {
+                        info.tags.push(tag?.func_type_idx);
+                    }
                 }
                 Payload::GlobalSection(reader) => {
                     for global in reader {

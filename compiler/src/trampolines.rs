@@ -18,19 +18,28 @@
 //! Host adapter, placed in a `VMFuncRef` whose `vmctx` is a host function
 //! context: in the wasm convention `(hostctx, caller_vmctx, params...)`, it
 //! spills the params into a stack buffer, calls the context's array-call
-//! function, traps with `TRAP_RAISED` on a non-zero status, and returns the
-//! results from the buffer.
+//! function, and returns the results from the buffer. A failure status
+//! goes to the runtime's throw entry: `HOST_STATUS_EXCEPTION` throws the
+//! `exnref` the host left in the buffer, `HOST_STATUS_TRAP` ends the call
+//! with the trap the host recorded.
+//!
+//! Throw stub, one per module, in the wasm convention `(vmctx, exnref) -> !`:
+//! compiled code calls it (as a `try_call` inside try scopes) to throw. It
+//! hands its own frame pointer to the runtime's unwinder, so the handler
+//! search starts exactly at the throwing call site: `[fp + 8]` is the
+//! return address into the thrower, `[fp]` the thrower's frame.
 
-use crate::func_env::{TRAP_RAISED, readonly, wasm_signature};
+use crate::func_env::{libcall_signature, readonly, trap, wasm_signature};
 use crate::module_info::FuncType;
 use crate::types::clif_type;
 use cranelift_codegen::ir::{
-    self, AbiParam, BlockArg, ExceptionTableData, ExceptionTableItem, InstBuilder, MemFlagsData,
-    Signature, StackSlotData, StackSlotKind, types,
+    self, AbiParam, ArgumentPurpose, BlockArg, ExceptionTableData, ExceptionTableItem, InstBuilder,
+    MemFlagsData, Signature, StackSlotData, StackSlotKind, condcodes::IntCC, types,
 };
+use cranelift_codegen::isa::CallConv;
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use smelt_runtime::abi;
+use smelt_runtime::abi::{self, Libcall, TrapKind};
 
 fn value_offset(i: usize) -> i32 {
     (i as u32 * abi::VAL_RAW_SIZE) as i32
@@ -177,7 +186,35 @@ pub(crate) fn translate_host_adapter(
         .ins()
         .call_indirect(host_sig, fptr, &[hostctx, caller, buf, len]);
     let status = builder.inst_results(call)[0];
-    builder.ins().trapnz(status, TRAP_RAISED);
+    // ---- exceptions ----
+    // A non-zero status leaves through the runtime's throw entry, called
+    // with this frame's fp, so the handler search (or the trap's
+    // backtrace) starts at the wasm caller: `HOST_STATUS_EXCEPTION` throws
+    // the exnref the host left in values[0] (handlers of the caller's
+    // `try_call` see it); `HOST_STATUS_TRAP` passes a null exnref, meaning
+    // "end the call with the trap the host recorded". No signal is
+    // involved either way.
+    let fail = builder.create_block();
+    let ok = builder.create_block();
+    builder.ins().brif(status, fail, &[], ok, &[]);
+    builder.switch_to_block(fail);
+    builder.set_cold_block(fail);
+    let is_trap = builder
+        .ins()
+        .icmp_imm_u(IntCC::Equal, status, i64::from(abi::HOST_STATUS_TRAP));
+    let exn = builder.ins().load(ptr, flags, buf, value_offset(0));
+    let null = builder.ins().iconst(ptr, 0);
+    let exn = builder.ins().select(is_trap, null, exn);
+    let fp = builder.ins().get_frame_pointer(ptr);
+    let throw_fn = builder
+        .ins()
+        .load(ptr, readonly(), hostctx, abi::HOSTCTX_THROW as i32);
+    let throw_sig = builder.import_signature(libcall_signature(isa, Libcall::throw_ref));
+    builder
+        .ins()
+        .call_indirect(throw_sig, throw_fn, &[caller, exn, fp]);
+    builder.ins().trap(trap(TrapKind::Unreachable));
+    builder.switch_to_block(ok);
 
     let results: Vec<_> = ty
         .results
@@ -190,6 +227,51 @@ pub(crate) fn translate_host_adapter(
         })
         .collect();
     builder.ins().return_(&results);
+    builder.seal_all_blocks();
+    builder.finalize(isa.frontend_config());
+}
+
+/// The throw stub's signature: `tail`, `(vmctx, exnref)`, no results.
+pub(crate) fn throw_stub_signature(isa: &dyn TargetIsa) -> Signature {
+    let ptr = isa.pointer_type();
+    let mut sig = Signature::new(CallConv::Tail);
+    sig.params
+        .push(AbiParam::special(ptr, ArgumentPurpose::VMContext));
+    sig.params.push(AbiParam::new(ptr));
+    sig
+}
+
+pub(crate) fn translate_throw_stub(
+    isa: &dyn TargetIsa,
+    func: &mut ir::Function,
+    fctx: &mut FunctionBuilderContext,
+) {
+    let ptr = isa.pointer_type();
+    func.signature = throw_stub_signature(isa);
+    let mut builder = FunctionBuilder::new(func, fctx);
+    let entry = builder.create_block();
+    builder.append_block_params_for_function_params(entry);
+    builder.switch_to_block(entry);
+    let [vmctx, exn] = *builder.block_params(entry) else {
+        unreachable!("the throw stub has two params")
+    };
+    // `preserve_frame_pointers` gives this function a frame record, whose
+    // address is what the unwinder needs.
+    let fp = builder.ins().get_frame_pointer(ptr);
+    let table = builder
+        .ins()
+        .load(ptr, readonly(), vmctx, abi::VMCTX_LIBCALLS as i32);
+    let throw_fn = builder.ins().load(
+        ptr,
+        readonly(),
+        table,
+        Libcall::throw_ref.table_offset() as i32,
+    );
+    let sig = builder.import_signature(libcall_signature(isa, Libcall::throw_ref));
+    builder
+        .ins()
+        .call_indirect(sig, throw_fn, &[vmctx, exn, fp]);
+    builder.ins().trap(trap(TrapKind::Unreachable));
     builder.seal_all_blocks();
     builder.finalize(isa.frontend_config());
 }

@@ -106,8 +106,89 @@ const char *smelt_rt_trap_message(const smelt_rt_trap *trap);
  */
 const char *smelt_rt_trap_report(const smelt_rt_trap *trap);
 
+/**
+ * The code a host function gave a SMELT_TRAP_CUSTOM trap (0 otherwise).
+ *
+ *     if (smelt_rt_trap_kind(t) == SMELT_TRAP_CUSTOM && smelt_rt_trap_custom_code(t) == 7) ...
+ */
+uint32_t smelt_rt_trap_custom_code(const smelt_rt_trap *trap);
+
+/** One frame of a trap's wasm backtrace. */
+typedef struct smelt_rt_frame {
+  /** Name of the module (valid until the trap is freed). */
+  const char *module;
+  /** Function index in the module. */
+  uint32_t func_index;
+  /** Name from the name section, or NULL. */
+  const char *func_name;
+  /** Byte offset of the trapping (frame 0) or calling instruction, or UINT32_MAX. */
+  uint32_t wasm_offset;
+} smelt_rt_frame;
+
+/**
+ * Copies up to `max` backtrace frames, innermost first, into `out` (which
+ * may be NULL to only count) and returns the total number of frames.
+ *
+ *     smelt_rt_frame f[16];
+ *     size_t n = smelt_rt_trap_backtrace(t, f, 16);
+ *     for (size_t i = 0; i < n && i < 16; i++)
+ *       printf("%zu: 0x%x - %s!%s\n", i, f[i].wasm_offset, f[i].module,
+ *              f[i].func_name ? f[i].func_name : "?");
+ */
+size_t smelt_rt_trap_backtrace(const smelt_rt_trap *trap, smelt_rt_frame *out, size_t max);
+
 /** Frees a trap (NULL is ignored). */
 void smelt_rt_trap_free(smelt_rt_trap *trap);
+
+/** What a trap handler decides (its return value). */
+enum {
+  /** Return the trap from smelt_rt_call (the default without handlers). */
+  SMELT_RECOVER_PROPAGATE = 0,
+  /** Print the trap's report to stderr and abort the process. */
+  SMELT_RECOVER_ABORT = 1,
+  /** Make smelt_rt_call succeed with the values written to `results`. */
+  SMELT_RECOVER_RETURN = 2,
+};
+
+/**
+ * A trap handler. `results` has room for the trapping function's
+ * `nresults` results, pre-set to zero; write them before returning
+ * SMELT_RECOVER_RETURN. `trap` is only valid during the call.
+ */
+typedef int (*smelt_rt_trap_handler)(const smelt_rt_trap *trap, void *user,
+                                     smelt_rt_val *results, size_t nresults);
+
+/**
+ * Pushes a trap handler on the instance's handler stack; the innermost
+ * handler whose filter matches a trap decides. `kind` is a SMELT_TRAP_*
+ * kind or 0 for every trap; with SMELT_TRAP_CUSTOM, `custom_code` picks
+ * one code (UINT32_MAX: all). Returns an id for
+ * smelt_rt_trap_handler_remove.
+ *
+ *     static int zero_on_div(const smelt_rt_trap *t, void *u, smelt_rt_val *r, size_t n) {
+ *       if (n == 1) r[0] = SMELT_I32(0);
+ *       return SMELT_RECOVER_RETURN;
+ *     }
+ *     smelt_rt_trap_handler_push(inst, SMELT_TRAP_INTEGER_DIVIDE_BY_ZERO, 0, zero_on_div, NULL);
+ */
+uint64_t smelt_rt_trap_handler_push(smelt_rt_instance *instance, uint8_t kind,
+                                    uint32_t custom_code, smelt_rt_trap_handler handler,
+                                    void *user);
+
+/**
+ * Removes the innermost handler. Returns 1 if there was one.
+ *
+ *     smelt_rt_trap_handler_pop(inst);
+ */
+int smelt_rt_trap_handler_pop(smelt_rt_instance *instance);
+
+/**
+ * Removes the handler with id `id`. Returns 1 if it was registered.
+ *
+ *     uint64_t id = smelt_rt_trap_handler_push(inst, 0, 0, h, NULL);
+ *     smelt_rt_trap_handler_remove(inst, id);
+ */
+int smelt_rt_trap_handler_remove(smelt_rt_instance *instance, uint64_t id);
 
 #ifdef __cplusplus
 }

@@ -13,11 +13,28 @@ pub struct SmeltInstance {
     instance: Instance,
 }
 
-/// A trap (or instantiation failure) handed to C.
+/// A trap (or instantiation failure) handed to C: a snapshot of the
+/// [`Trap`] with C strings that live as long as it.
 pub struct SmeltTrap {
-    trap: Trap,
+    kind: u8,
+    custom_code: u32,
     message: CString,
     report: CString,
+    frames: Vec<SmeltFrame>,
+    /// Owns the strings `frames` point to.
+    _names: Vec<CString>,
+}
+
+/// One backtrace frame as C sees it (`smelt_rt_frame`).
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct SmeltFrame {
+    pub module: *const c_char,
+    pub func_index: u32,
+    /// NULL when the name section has no name for the function.
+    pub func_name: *const c_char,
+    /// `UINT32_MAX` when unknown.
+    pub wasm_offset: u32,
 }
 
 /// A value as C sees it (`smelt_rt_val`).
@@ -46,14 +63,46 @@ fn cstring(s: &str) -> CString {
     CString::new(s.replace('\0', "?")).expect("NULs were replaced")
 }
 
+fn trap_snapshot(trap: &Trap) -> SmeltTrap {
+    let mut names = Vec::new();
+    let mut frames = Vec::new();
+    for f in trap.backtrace() {
+        let module = cstring(&f.module);
+        let func_name = f.func_name.as_deref().map(cstring);
+        frames.push(SmeltFrame {
+            module: module.as_ptr(),
+            func_index: f.func_index,
+            func_name: func_name.as_ref().map_or(std::ptr::null(), |n| n.as_ptr()),
+            wasm_offset: f.wasm_offset.unwrap_or(u32::MAX),
+        });
+        // Moving a CString does not move its heap buffer.
+        names.push(module);
+        names.extend(func_name);
+    }
+    SmeltTrap {
+        kind: trap.kind() as u8,
+        custom_code: trap.custom_code(),
+        message: cstring(trap.message()),
+        report: cstring(&trap.report()),
+        frames,
+        _names: names,
+    }
+}
+
 fn boxed_trap(trap: Trap) -> *mut SmeltTrap {
-    let message = cstring(trap.message());
-    let report = cstring(&trap.report());
-    Box::into_raw(Box::new(SmeltTrap {
-        trap,
-        message,
-        report,
-    }))
+    Box::into_raw(Box::new(trap_snapshot(&trap)))
+}
+
+fn val_from_c(a: &SmeltVal) -> Val {
+    // SAFETY: the kind says which union field is initialized.
+    unsafe {
+        match a.kind {
+            KIND_I32 => Val::I32(a.of.i32),
+            KIND_I64 => Val::I64(a.of.i64),
+            KIND_F32 => Val::F32(a.of.f32.to_bits()),
+            _ => Val::F64(a.of.f64.to_bits()),
+        }
+    }
 }
 
 /// Instantiates the module behind `descriptor` (a `smelt_mod_<name>_descriptor`
@@ -127,18 +176,7 @@ pub unsafe extern "C" fn smelt_rt_call(
     };
     // SAFETY: per the contract.
     let args = unsafe { std::slice::from_raw_parts(args, nargs) };
-    let vals: Vec<Val> = args
-        .iter()
-        // SAFETY: the kind says which union field is initialized.
-        .map(|a| unsafe {
-            match a.kind {
-                KIND_I32 => Val::I32(a.of.i32),
-                KIND_I64 => Val::I64(a.of.i64),
-                KIND_F32 => Val::F32(a.of.f32.to_bits()),
-                _ => Val::F64(a.of.f64.to_bits()),
-            }
-        })
-        .collect();
+    let vals: Vec<Val> = args.iter().map(val_from_c).collect();
     match func.call(&mut inst.store, &vals) {
         Ok(out) => {
             // SAFETY: per the contract.
@@ -209,7 +247,141 @@ pub unsafe extern "C" fn smelt_rt_memory(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smelt_rt_trap_kind(trap: *const SmeltTrap) -> u8 {
     // SAFETY: per the contract.
-    unsafe { (*trap).trap.kind() as u8 }
+    unsafe { (*trap).kind }
+}
+
+/// The code of a `SMELT_TRAP_CUSTOM` trap (0 otherwise).
+///
+/// # Safety
+///
+/// `trap` must be a live trap.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn smelt_rt_trap_custom_code(trap: *const SmeltTrap) -> u32 {
+    // SAFETY: per the contract.
+    unsafe { (*trap).custom_code }
+}
+
+/// Copies up to `max` frames of the trap's wasm backtrace (innermost
+/// first) to `out` and returns how many frames there are in total. The
+/// strings stay valid until the trap is freed.
+///
+/// # Safety
+///
+/// `trap` must be a live trap; `out` NULL or writable for `max` frames.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn smelt_rt_trap_backtrace(
+    trap: *const SmeltTrap,
+    out: *mut SmeltFrame,
+    max: usize,
+) -> usize {
+    // SAFETY: per the contract.
+    let frames = unsafe { &(*trap).frames };
+    if !out.is_null() {
+        let n = frames.len().min(max);
+        // SAFETY: `out` has room for `max >= n` frames.
+        unsafe { out.copy_from_nonoverlapping(frames.as_ptr(), n) };
+    }
+    frames.len()
+}
+
+/// A C trap handler: returns one of `SMELT_RECOVER_*`; for
+/// `SMELT_RECOVER_RETURN` it writes the call's results to `results`.
+pub type SmeltTrapHandler = unsafe extern "C" fn(
+    trap: *const SmeltTrap,
+    user: *mut c_void,
+    results: *mut SmeltVal,
+    nresults: usize,
+) -> i32;
+
+const RECOVER_PROPAGATE: i32 = 0;
+const RECOVER_ABORT: i32 = 1;
+const RECOVER_RETURN: i32 = 2;
+
+struct UserData(*mut c_void);
+// SAFETY: the C caller promises the handler and its data may be used from
+// the thread that calls into the instance (the instance is not Sync
+// anyway; this only lets the store be moved between threads).
+unsafe impl Send for UserData {}
+
+/// Pushes a trap handler on the instance's store. `kind` is a
+/// `SMELT_TRAP_*` kind, or 0 for every trap; with `SMELT_TRAP_CUSTOM`,
+/// `custom_code` selects one code (`UINT32_MAX`: every custom code).
+/// Returns the handler's id (for `smelt_rt_trap_handler_remove`).
+///
+/// # Safety
+///
+/// `instance` valid; `handler` callable with `user` whenever a call on
+/// this instance traps, until the handler is removed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn smelt_rt_trap_handler_push(
+    instance: *mut SmeltInstance,
+    kind: u8,
+    custom_code: u32,
+    handler: SmeltTrapHandler,
+    user: *mut c_void,
+) -> u64 {
+    use crate::{Recovery, TrapFilter, TrapKind};
+    // SAFETY: per the contract.
+    let inst = unsafe { &mut *instance };
+    let filter = match TrapKind::try_from(kind) {
+        Ok(TrapKind::Custom) if custom_code != u32::MAX => TrapFilter::Custom(custom_code),
+        Ok(k) => TrapFilter::Kind(k),
+        Err(_) => TrapFilter::All,
+    };
+    let user = UserData(user);
+    let id = inst.store.push_trap_handler(filter, move |trap, ty| {
+        let user = &user;
+        let n = ty.results().len();
+        let snapshot = trap_snapshot(trap);
+        let mut results = vec![
+            SmeltVal {
+                kind: KIND_I32,
+                of: SmeltValUnion { i64: 0 },
+            };
+            n
+        ];
+        // SAFETY: per the contract of `smelt_rt_trap_handler_push`.
+        let decision = unsafe { handler(&snapshot, user.0, results.as_mut_ptr(), n) };
+        match decision {
+            RECOVER_ABORT => Recovery::Abort,
+            RECOVER_RETURN => Recovery::Return(results.iter().map(val_from_c).collect()),
+            _ => Recovery::Propagate,
+        }
+    });
+    let _ = RECOVER_PROPAGATE;
+    id.as_u64()
+}
+
+/// Removes the handler `id` from the instance's store; returns 1 if it was
+/// registered.
+///
+/// # Safety
+///
+/// `instance` valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn smelt_rt_trap_handler_remove(
+    instance: *mut SmeltInstance,
+    id: u64,
+) -> i32 {
+    // SAFETY: per the contract.
+    let inst = unsafe { &mut *instance };
+    i32::from(
+        inst.store
+            .remove_trap_handler(crate::HandlerId::from_u64(id)),
+    )
+}
+
+/// Removes the innermost trap handler of the instance's store; returns 1
+/// if there was one.
+///
+/// # Safety
+///
+/// `instance` valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn smelt_rt_trap_handler_pop(instance: *mut SmeltInstance) -> i32 {
+    // SAFETY: per the contract.
+    let inst = unsafe { &mut *instance };
+    i32::from(inst.store.pop_trap_handler())
 }
 
 /// The trap's message (valid until the trap is freed).

@@ -16,6 +16,7 @@ pub enum Extern {
     Table(Table),
     Memory(Memory),
     Global(Global),
+    Tag(crate::exceptions::Tag),
 }
 
 impl Extern {
@@ -40,6 +41,12 @@ impl Extern {
     pub fn into_global(self) -> Option<Global> {
         match self {
             Extern::Global(g) => Some(g),
+            _ => None,
+        }
+    }
+    pub fn into_tag(self) -> Option<crate::exceptions::Tag> {
+        match self {
+            Extern::Tag(t) => Some(t),
             _ => None,
         }
     }

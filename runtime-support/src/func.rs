@@ -1,7 +1,7 @@
 //! Functions: calling wasm from the host, and host functions that wasm
 //! calls.
 
-use crate::abi::{VMFuncRef, ValType};
+use crate::abi::{self, VMFuncRef, ValType};
 use crate::externals::Extern;
 use crate::instance::InstanceData;
 use crate::store::{AsStoreMut, StoreOpaque};
@@ -40,6 +40,9 @@ type HostCallFn = unsafe extern "C" fn(*mut HostCtx, *mut u8, *mut ValRaw, usize
 pub(crate) struct HostCtx {
     /// Must stay first: read by compiled host adapters at `HOSTCTX_FUNC`.
     func: HostCallFn,
+    /// Read by host adapters at `HOSTCTX_THROW` to throw an exception the
+    /// host function reported.
+    throw: unsafe extern "C" fn(*mut u8, usize, usize),
     store: *mut StoreOpaque,
     host: *const HostFunc,
 }
@@ -171,6 +174,7 @@ impl Func {
                     let mut b = Box::new(HostVm {
                         ctx: HostCtx {
                             func: host_call_shim,
+                            throw: crate::exceptions::throw_ref,
                             store: store_ptr,
                             host: Arc::as_ptr(host),
                         },
@@ -207,19 +211,24 @@ impl Func {
         for (i, (arg, pty)) in args.iter().zip(ty.params()).enumerate() {
             values[i] = val_to_raw(store, arg, *pty).map_err(Trap::host)?;
         }
-        if let FuncData::Host { host, .. } = &store.funcs[self.index] {
+        let outcome = if let FuncData::Host { host, .. } = &store.funcs[self.index] {
             let host = host.clone();
             let mut caller = Caller {
                 store,
                 instance: None,
             };
-            call_host(&host, &mut caller, &mut values)?;
+            call_host(&host, &mut caller, &mut values)
         } else {
             let funcref = self.vm_funcref(store).map_err(Trap::host)?;
             let type_id = self.type_id(store);
             // SAFETY: the funcref belongs to this store, which keeps its
             // instance alive, and `values` is sized for the type.
-            unsafe { call_wasm(store, funcref, type_id, &mut values)? };
+            unsafe { call_wasm(store, funcref, type_id, &mut values) }
+        };
+        if let Err(mut trap) = outcome {
+            store.fill_exception_info(&mut trap);
+            // The store's trap handlers may recover (see handlers.rs).
+            return crate::handlers::decide(store, trap, &ty);
         }
         Ok(ty
             .results()
@@ -330,6 +339,7 @@ unsafe extern "C" fn host_call_shim(
         Some(unsafe { InstanceData::from_vmctx(caller_vmctx) }.index)
     };
     let n = host.ty.params().len().max(host.ty.results().len());
+    let values_ptr = values;
     // SAFETY: the adapter allocated at least max(params, results) slots.
     let values = unsafe { std::slice::from_raw_parts_mut(values, n) };
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -337,14 +347,23 @@ unsafe extern "C" fn host_call_shim(
         call_host(host, &mut caller, values)
     }));
     match result {
-        Ok(Ok(())) => 0,
+        Ok(Ok(())) => abi::HOST_STATUS_OK,
+        // ---- exceptions ----
+        // A wasm exception (thrown by the host, or uncaught in a nested
+        // wasm call) keeps propagating as an exception in the caller.
+        Ok(Err(trap)) if crate::exceptions::trap_exception(&trap).is_some() => {
+            let exn = crate::exceptions::trap_exception(&trap).expect("checked");
+            // SAFETY: the adapter's buffer always has at least one slot.
+            unsafe { values_ptr.write(ValRaw::from_u64(exn.0 as u64)) };
+            abi::HOST_STATUS_EXCEPTION
+        }
         Ok(Err(trap)) => {
             traphandlers::raise(trap);
-            1
+            abi::HOST_STATUS_TRAP
         }
         Err(payload) => {
             traphandlers::raise(Trap::from_panic(payload));
-            1
+            abi::HOST_STATUS_TRAP
         }
     }
 }
@@ -373,12 +392,22 @@ pub(crate) fn val_to_raw(store: &mut StoreOpaque, v: &Val, ty: ValType) -> Resul
             None => return Err(mismatch()),
             Some(e) => ValRaw::from_u64(e.0 as u64),
         },
+        (Val::ExnRef(e), _) if is_exn_type(ty) => match e {
+            None if ty.is_nullable() => ValRaw::from_u64(0),
+            None => return Err(mismatch()),
+            Some(e) => ValRaw::from_u64(e.0 as u64),
+        },
         _ => return Err(mismatch()),
     })
 }
 
 pub(crate) fn is_extern_type(ty: ValType) -> bool {
     matches!(ty.code(), 0x6f | 0x72)
+}
+
+/// `exnref` and `nullexnref` (0x74).
+pub(crate) fn is_exn_type(ty: ValType) -> bool {
+    matches!(ty.code(), 0x69 | 0x74)
 }
 
 /// Converts a raw value of type `ty` to a host value.
@@ -392,6 +421,10 @@ pub(crate) fn raw_to_val(store: &mut StoreOpaque, v: &ValRaw, ty: ValType) -> Va
         _ if is_extern_type(ty) => Val::ExternRef(match v.u64() {
             0 => None,
             h => Some(ExternRef(h as usize)),
+        }),
+        _ if is_exn_type(ty) => Val::ExnRef(match v.u64() {
+            0 => None,
+            p => Some(crate::exceptions::ExnRef(p as usize)),
         }),
         _ => Val::FuncRef(match v.u64() {
             0 => None,

@@ -59,6 +59,7 @@ pub(crate) struct InstanceData {
     pub(crate) memories: Vec<usize>,
     pub(crate) tables: Vec<usize>,
     pub(crate) globals: Vec<usize>,
+    pub(crate) tags: Vec<usize>,
     pub(crate) dropped_elems: Vec<bool>,
     pub(crate) dropped_datas: Vec<bool>,
 }
@@ -98,6 +99,11 @@ impl InstanceData {
     fn read<T: Copy>(&self, offset: u32) -> T {
         // SAFETY: as in `write`.
         unsafe { *(self.vmctx().add(offset as usize) as *const T) }
+    }
+
+    /// The definition (identity) of tag `tag`, imported or defined.
+    pub(crate) fn tag_def(&self, tag: u32) -> *const abi::VMTagDefinition {
+        self.read::<*const abi::VMTagDefinition>(self.offsets.tag(tag))
     }
 
     pub(crate) fn set_stack_limit(&mut self, limit: usize) {
@@ -383,6 +389,10 @@ fn export(store: &mut StoreOpaque, instance: usize, e: &abi::ExportRec) -> Optio
             store: id,
             index: inst.globals[e.index as usize],
         }),
+        abi::EXTERN_TAG => Extern::Tag(crate::exceptions::Tag {
+            store: id,
+            index: inst.tags[e.index as usize],
+        }),
         _ => return None,
     })
 }
@@ -447,6 +457,14 @@ fn check_import(
                 return Err(incompatible());
             }
         }
+        (ExternType::Tag(_), Extern::Tag(t)) => {
+            store.check(t.store);
+            // Tag types must be equivalent, not merely compatible.
+            let want = m.type_ids[m.tag_type_index(rec.index) as usize];
+            if store.tags[t.index].def.type_id != want {
+                return Err(incompatible());
+            }
+        }
         _ => return Err(incompatible()),
     }
     Ok(())
@@ -505,15 +523,7 @@ fn instantiate(
     }
     store.add_module(module);
 
-    let offsets = VMOffsets::new(abi::VMCounts {
-        num_types: h.types.len,
-        num_imported_funcs: h.num_imported_funcs,
-        num_memories: h.memories.len,
-        num_tables: h.tables.len,
-        num_imported_globals: h.num_imported_globals,
-        num_defined_globals: h.globals.len - h.num_imported_globals,
-        num_escaped_funcs: h.num_escaped_funcs,
-    });
+    let offsets: VMOffsets = m.offsets;
     if offsets.size != h.vmctx_size {
         return Err(InstantiationError::Resource(
             "module's vmctx layout disagrees with this runtime".into(),
@@ -535,6 +545,7 @@ fn instantiate(
         memories: Vec::with_capacity(h.memories.len as usize),
         tables: Vec::with_capacity(h.tables.len as usize),
         globals: Vec::with_capacity(h.globals.len as usize),
+        tags: Vec::with_capacity(h.tags.len as usize),
         dropped_elems: vec![false; h.elems.len as usize],
         dropped_datas: vec![false; h.datas.len as usize],
     });
@@ -572,7 +583,18 @@ fn instantiate(
                 data.globals.push(g.index);
                 ng += 1;
             }
+            Extern::Tag(t) => data.tags.push(t.index),
         }
+    }
+    // Defined tags: a fresh identity per instance.
+    for tag in h.num_imported_tags..h.tags.len {
+        let type_id = m.type_ids[m.tag_type_index(tag) as usize];
+        let t = crate::exceptions::new_tag(store, type_id);
+        data.tags.push(t.index);
+    }
+    for (i, idx) in data.tags.iter().enumerate() {
+        let def: *const abi::VMTagDefinition = &*store.tags[*idx].def;
+        data.write(offsets.tag(i as u32), def);
     }
     debug_assert_eq!(
         (nf, nt, nm, ng),

@@ -23,11 +23,15 @@ pub mod abi;
 #[cfg(feature = "runtime")]
 pub mod c_api;
 #[cfg(feature = "runtime")]
+mod exceptions;
+#[cfg(feature = "runtime")]
 pub mod exe;
 #[cfg(feature = "runtime")]
 mod externals;
 #[cfg(feature = "runtime")]
 mod func;
+#[cfg(feature = "runtime")]
+mod handlers;
 #[cfg(feature = "runtime")]
 mod instance;
 #[cfg(feature = "runtime")]
@@ -66,8 +70,10 @@ mod watchdog;
 #[cfg(feature = "runtime")]
 pub use {
     abi::TrapKind,
+    exceptions::{ExnRef, Tag},
     externals::{Extern, Global, Memory, MemoryAccessError, Table},
     func::{Caller, Func},
+    handlers::{HandlerId, Recovery, TrapFilter},
     instance::{Instance, InstantiationError},
     linker::Linker,
     memory::SharedMemory,

@@ -5,6 +5,7 @@
 //! record a trap with [`raise`] and return 1; compiled code then traps.
 
 use crate::abi::TrapKind;
+use crate::exceptions::{exn_new, throw_ref};
 use crate::instance::{self, InstanceData, LibcallTable};
 use crate::parking;
 use crate::store::StoreOpaque;

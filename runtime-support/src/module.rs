@@ -58,6 +58,8 @@ pub(crate) struct ModuleInner {
     text_start: usize,
     /// Canonical id of each of the module's types.
     pub(crate) type_ids: Vec<u32>,
+    /// The vmctx layout of the module's instances.
+    pub(crate) offsets: abi::VMOffsets,
 }
 
 // SAFETY: the descriptor and code are immutable after loading.
@@ -199,8 +201,35 @@ impl ModuleInner {
             abi::EXTERN_GLOBAL => {
                 ExternType::Global(self.global_type(&self.slice(h.globals)[index as usize]))
             }
-            _ => ExternType::Tag(FuncType::new([], [])),
+            _ => ExternType::Tag(self.func_type(self.tag_type_index(index))),
         }
+    }
+
+    /// Type index of tag `tag`.
+    pub(crate) fn tag_type_index(&self, tag: u32) -> u32 {
+        self.slice::<abi::TagRec>(self.header().tags)[tag as usize].type_index
+    }
+
+    /// The call-site record whose return address is `pc`, in code item
+    /// `range`, with its exception handlers.
+    pub(crate) fn call_site(
+        &self,
+        range: CodeRange,
+        pc: usize,
+    ) -> Option<(abi::CallSiteRec, &[abi::HandlerRec])> {
+        let h = self.header();
+        let rec = self.slice::<abi::CodeRec>(h.code)[range.index as usize];
+        let sites = self.slice::<abi::CallSiteRec>(h.call_sites);
+        let sites = &sites
+            [rec.call_sites.offset as usize..(rec.call_sites.offset + rec.call_sites.len) as usize];
+        let off = (pc - range.start) as u32;
+        let i = sites.binary_search_by_key(&off, |c| c.ret_offset).ok()?;
+        let site = sites[i];
+        let all = self.slice::<abi::HandlerRec>(h.handlers);
+        let handlers = all.get(
+            site.handlers.offset as usize..(site.handlers.offset + site.handlers.len) as usize,
+        )?;
+        Some((site, handlers))
     }
 }
 
@@ -283,6 +312,7 @@ impl Module {
             traps: Box::new([]),
             text_start: 0,
             type_ids: Vec::new(),
+            offsets: abi::VMOffsets::new(abi::VMCounts::default()),
         };
         validate(&inner)?;
 
@@ -327,13 +357,30 @@ impl Module {
             .collect();
         let type_ids = types::canonicalize(&defs);
         inner.type_ids = type_ids;
-        if let (Some(first), Some(last)) = (inner.code.first(), inner.code.last()) {
-            inner.text_start = first.start;
-            registry::register(first.start, last.end, &inner.traps);
+        inner.offsets = abi::VMOffsets::new(abi::VMCounts {
+            num_types: h.types.len,
+            num_imported_funcs: h.num_imported_funcs,
+            num_memories: h.memories.len,
+            num_tables: h.tables.len,
+            num_imported_globals: h.num_imported_globals,
+            num_defined_globals: h.globals.len - h.num_imported_globals,
+            num_escaped_funcs: h.num_escaped_funcs,
+            num_tags: h.tags.len,
+        });
+        let range = match (inner.code.first(), inner.code.last()) {
+            (Some(first), Some(last)) => Some((first.start, last.end)),
+            _ => None,
+        };
+        if let Some((start, _)) = range {
+            inner.text_start = start;
         }
-        Ok(Module {
-            inner: Arc::new(inner),
-        })
+        let inner = Arc::new(inner);
+        if let Some((start, end)) = range {
+            // Registered at its final address, so the unwinder can find
+            // the module from a pc.
+            registry::register(start, end, &inner.traps, Arc::as_ptr(&inner));
+        }
+        Ok(Module { inner })
     }
 
     /// The module's name (given at compile time).
@@ -402,6 +449,8 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
         (h.code, "code"),
         (h.traps, "traps"),
         (h.call_sites, "call_sites"),
+        (h.handlers, "handlers"),
+        (h.tags, "tags"),
         (h.valtypes, "valtypes"),
         (h.types, "types"),
         (h.imports, "imports"),
@@ -420,7 +469,8 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
             "code" => std::mem::size_of::<abi::CodeRec>(),
             "traps" => std::mem::size_of::<abi::TrapRec>(),
             "call_sites" => std::mem::size_of::<abi::CallSiteRec>(),
-            "valtypes" | "elem_items" => 4,
+            "handlers" => std::mem::size_of::<abi::HandlerRec>(),
+            "valtypes" | "elem_items" | "tags" => 4,
             "types" => std::mem::size_of::<abi::TypeRec>(),
             "imports" => std::mem::size_of::<abi::ImportRec>(),
             "funcs" => std::mem::size_of::<abi::FuncRec>(),
@@ -442,6 +492,17 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
     for c in m.slice::<abi::CodeRec>(h.code) {
         range(c.traps, h.traps.len, "code traps")?;
         range(c.call_sites, h.call_sites.len, "code call sites")?;
+    }
+    for c in m.slice::<abi::CallSiteRec>(h.call_sites) {
+        range(c.handlers, h.handlers.len, "call site handlers")?;
+    }
+    for t in m.slice::<abi::TagRec>(h.tags) {
+        if t.type_index >= h.types.len {
+            return Err(err("descriptor tag type out of range"));
+        }
+    }
+    if h.num_imported_tags > h.tags.len || h.throw_stub >= h.code.len {
+        return Err(err("descriptor tag counts disagree"));
     }
     let n_types = h.types.len;
     let valtypes = m.slice::<abi::ValType>(h.valtypes);

@@ -31,6 +31,8 @@ struct Entry {
     end: usize,
     traps: *const TrapSite,
     num_traps: usize,
+    /// The module the range belongs to (for the exception unwinder).
+    module: *const crate::module::ModuleInner,
 }
 
 // SAFETY: entries point into trap tables that stay alive and unchanged for
@@ -63,7 +65,12 @@ fn publish(list: &[Entry]) {
 
 /// Registers the code range `[start, end)` with its trap sites, which must
 /// be sorted by pc and stay alive and unchanged until [`unregister`].
-pub(crate) fn register(start: usize, end: usize, traps: &[TrapSite]) {
+pub(crate) fn register(
+    start: usize,
+    end: usize,
+    traps: &[TrapSite],
+    module: *const crate::module::ModuleInner,
+) {
     let mut list = WRITER.lock().unwrap_or_else(|e| e.into_inner());
     let at = list.partition_point(|e| e.start < start);
     list.insert(
@@ -73,6 +80,7 @@ pub(crate) fn register(start: usize, end: usize, traps: &[TrapSite]) {
             end,
             traps: traps.as_ptr(),
             num_traps: traps.len(),
+            module,
         },
     );
     publish(&list);
@@ -113,6 +121,27 @@ pub(crate) fn lookup_trap(pc: usize) -> Option<u8> {
     result
 }
 
+/// The module whose code contains `pc`. The pointer stays valid while
+/// code of the module is running on this thread (its instances keep it
+/// alive). Lock-free like [`lookup_trap`].
+pub(crate) fn lookup_module(pc: usize) -> Option<*const crate::module::ModuleInner> {
+    READERS.fetch_add(1, SeqCst);
+    let snapshot = CURRENT.load(SeqCst);
+    let result = if snapshot.is_null() {
+        None
+    } else {
+        // SAFETY: a published snapshot stays alive while READERS > 0.
+        let entries = unsafe { &(*snapshot).entries };
+        let i = entries.partition_point(|e| e.start <= pc);
+        match i.checked_sub(1).map(|i| entries[i]) {
+            Some(e) if pc < e.end => Some(e.module),
+            _ => None,
+        }
+    };
+    READERS.fetch_sub(1, SeqCst);
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,7 +158,7 @@ mod tests {
                 kind: 5,
             },
         ];
-        register(0x1_0000, 0x1_1000, &traps);
+        register(0x1_0000, 0x1_1000, &traps, std::ptr::null());
         assert_eq!(lookup_trap(0x1_0010), Some(3));
         assert_eq!(lookup_trap(0x1_0020), Some(5));
         assert_eq!(lookup_trap(0x1_0011), None);

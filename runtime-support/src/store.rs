@@ -59,6 +59,14 @@ pub struct StoreOpaque {
     pub(crate) tables: Vec<TableData>,
     pub(crate) globals: Vec<GlobalData>,
     pub(crate) funcs: Vec<FuncData>,
+    /// Host trap handlers, innermost last (see handlers.rs).
+    pub(crate) trap_handlers: Vec<crate::handlers::HandlerEntry>,
+    pub(crate) next_handler_id: u64,
+    /// Tags defined by instances or created by the host.
+    pub(crate) tags: Vec<crate::exceptions::TagData>,
+    /// Exception objects (what `exnref`s point to), see `exceptions.rs`.
+    #[allow(clippy::vec_box, reason = "exception objects must not move")]
+    pub(crate) exceptions: Vec<Box<[crate::values::ValRaw]>>,
     /// `VMFuncRef` address -> index in `funcs`.
     pub(crate) funcref_index: HashMap<usize, usize>,
     /// Payloads of `externref`s; the wasm value is index + 1.
@@ -120,6 +128,10 @@ impl Store {
                 tables: Vec::new(),
                 globals: Vec::new(),
                 funcs: Vec::new(),
+                trap_handlers: Vec::new(),
+                next_handler_id: 0,
+                tags: Vec::new(),
+                exceptions: Vec::new(),
                 funcref_index: HashMap::new(),
                 externrefs: Vec::new(),
                 entry_trampolines: HashMap::new(),
@@ -227,7 +239,7 @@ impl StoreOpaque {
     }
 
     /// Turns what the signal handler recorded into a [`Trap`].
-    pub(crate) fn make_trap(&self, raw: RawTrap) -> Trap {
+    pub(crate) fn make_trap(&mut self, raw: RawTrap) -> Trap {
         let mut trap = match raw.raised {
             Some(t) if raw.kind == abi::TRAP_RAISED => t,
             _ => match TrapKind::try_from(raw.kind) {
@@ -238,8 +250,19 @@ impl StoreOpaque {
         let _ = raw.fault_addr;
         if trap.backtrace().is_empty() {
             trap.set_backtrace(self.symbolicate(&raw.frames));
+            trap.set_omitted_frames(raw.omitted_frames);
         }
+        self.fill_exception_info(&mut trap);
         trap
+    }
+
+    /// Decodes the tag and payload of a trap carrying an exception, once.
+    pub(crate) fn fill_exception_info(&mut self, trap: &mut Trap) {
+        if let (Some(exn), None) = (trap.exnref(), trap.exception_tag()) {
+            let tag = exn.tag(&mut *self);
+            let payload = exn.payload(&mut *self);
+            trap.set_exception_info(tag, payload);
+        }
     }
 
     /// Wasm frames for a list of pcs (trap pc first, then return
@@ -261,12 +284,18 @@ impl StoreOpaque {
                 continue;
             }
             let off = (pc - range.start) as u32;
-            let wasm_offset = if i == 0 {
+            let trap_site = if i == 0 {
                 let traps = m.slice::<abi::TrapRec>(h.traps);
                 traps[rec.traps.offset as usize..(rec.traps.offset + rec.traps.len) as usize]
                     .iter()
                     .find(|t| t.offset == off)
                     .map(|t| t.wasm_offset)
+            } else {
+                None
+            };
+            // Frame 0 of a thrown exception is a return address too.
+            let wasm_offset = if trap_site.is_some() {
+                trap_site
             } else {
                 let sites = m.slice::<abi::CallSiteRec>(h.call_sites);
                 sites[rec.call_sites.offset as usize

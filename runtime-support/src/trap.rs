@@ -44,6 +44,15 @@ struct TrapInner {
     panic: Option<Box<dyn std::any::Any + Send>>,
     /// `proc_exit` and friends: the process exit status requested.
     exit_code: Option<i32>,
+    /// Frames of the stack that the backtrace leaves out (it keeps the
+    /// innermost `MAX_FRAMES`).
+    omitted_frames: usize,
+    /// The exception, for [`TrapKind::UncaughtException`] (and for a
+    /// host function that throws one with [`Trap::throw`]).
+    exception: Option<crate::exceptions::ExnRef>,
+    /// The exception's tag and payload, filled in when the trap reaches
+    /// the host.
+    exception_info: Option<(crate::exceptions::Tag, Vec<crate::values::Val>)>,
 }
 
 impl Trap {
@@ -62,6 +71,9 @@ impl Trap {
                 backtrace: Vec::new(),
                 panic: None,
                 exit_code: None,
+                omitted_frames: 0,
+                exception: None,
+                exception_info: None,
             }),
         }
     }
@@ -83,6 +95,58 @@ impl Trap {
         let mut t = Trap::with_message(TrapKind::HostError, format!("exit with status {code}"));
         t.inner.exit_code = Some(code);
         t
+    }
+
+    /// Throws the wasm exception `exn` (from [`ExnRef::new`], or one that
+    /// a wasm call reported as uncaught): returned as a host function's
+    /// error, the exception propagates into the calling wasm code, where a
+    /// `try_table` or legacy `try` can catch it.
+    ///
+    /// [`ExnRef::new`]: crate::ExnRef::new
+    pub fn throw(exn: crate::exceptions::ExnRef) -> Trap {
+        Trap::uncaught(exn)
+    }
+
+    pub(crate) fn uncaught(exn: crate::exceptions::ExnRef) -> Trap {
+        let mut t = Trap::new(TrapKind::UncaughtException);
+        t.inner.exception = Some(exn);
+        t
+    }
+
+    /// The exception of an uncaught-exception trap.
+    pub fn exnref(&self) -> Option<crate::exceptions::ExnRef> {
+        self.inner.exception
+    }
+
+    /// The tag of an uncaught exception.
+    pub fn exception_tag(&self) -> Option<crate::exceptions::Tag> {
+        self.inner.exception_info.as_ref().map(|(t, _)| *t)
+    }
+
+    /// The payload of an uncaught exception (empty otherwise).
+    pub fn exception_payload(&self) -> &[crate::values::Val] {
+        self.inner
+            .exception_info
+            .as_ref()
+            .map(|(_, p)| p.as_slice())
+            .unwrap_or(&[])
+    }
+
+    pub(crate) fn set_exception_info(
+        &mut self,
+        tag: crate::exceptions::Tag,
+        payload: Vec<crate::values::Val>,
+    ) {
+        self.inner.exception_info = Some((tag, payload));
+    }
+
+    /// How many outer frames the backtrace leaves out.
+    pub fn omitted_frames(&self) -> usize {
+        self.inner.omitted_frames
+    }
+
+    pub(crate) fn set_omitted_frames(&mut self, n: usize) {
+        self.inner.omitted_frames = n;
     }
 
     pub(crate) fn from_panic(payload: Box<dyn std::any::Any + Send>) -> Trap {
@@ -126,6 +190,9 @@ impl Trap {
         let mut s = format!("error: wasm trap: {}\n", self.message());
         for (i, frame) in self.backtrace().iter().enumerate() {
             s.push_str(&format!("  {i}: {frame}\n"));
+        }
+        if self.omitted_frames() > 0 {
+            s.push_str(&format!("  ... {} more frames\n", self.omitted_frames()));
         }
         s
     }

@@ -42,6 +42,8 @@ pub(crate) struct Activation {
     fault_addr: usize,
     frames: [usize; MAX_FRAMES],
     num_frames: usize,
+    /// Frames past `MAX_FRAMES` that the walk counted but did not keep.
+    omitted_frames: usize,
     /// Set by [`raise`].
     raised: Option<Trap>,
 }
@@ -58,6 +60,8 @@ pub(crate) struct RawTrap {
     pub(crate) fault_addr: usize,
     /// Frame 0 is the trapping pc, then return addresses, innermost first.
     pub(crate) frames: Vec<usize>,
+    /// How many more frames the stack had (beyond `MAX_FRAMES`).
+    pub(crate) omitted_frames: usize,
     /// The trap a host function or libcall raised, if any.
     pub(crate) raised: Option<Trap>,
 }
@@ -72,6 +76,47 @@ pub(crate) fn raise(trap: Trap) {
         // further down this thread's stack, and nothing else borrows it now.
         unsafe { (*act).raised = Some(trap) };
     });
+}
+
+/// The innermost activation's entry frame pointer (where a frame walk
+/// stops), if wasm is running on this thread.
+pub(crate) fn entry_fp() -> Option<usize> {
+    let act = CURRENT.with(|c| c.get());
+    // SAFETY: a non-null CURRENT is the live activation of an `enter` below.
+    (!act.is_null()).then(|| unsafe { (*act).record.fp })
+}
+
+/// Takes the trap [`raise`] recorded for the innermost activation.
+pub(crate) fn take_raised() -> Option<Trap> {
+    CURRENT.with(|c| {
+        let act = c.get();
+        // SAFETY: as in `raise`.
+        (!act.is_null())
+            .then(|| unsafe { (*act).raised.take() })
+            .flatten()
+    })
+}
+
+/// Ends the innermost activation with `trap` (backtrace `frames`, return
+/// addresses innermost first): records it, and returns where the entry
+/// trampoline resumes (its handler returns 0 to [`enter`]).
+pub(crate) fn finish_with_trap(trap: Trap, frames: &[usize]) -> VMEntryRecord {
+    CURRENT.with(|c| {
+        let act = c.get();
+        assert!(!act.is_null(), "smelt: trap outside of a wasm call");
+        // SAFETY: the innermost activation lives on the stack of an `enter`
+        // further down this thread's stack, and nothing else borrows it now.
+        let act = unsafe { &mut *act };
+        act.trapped = true;
+        act.kind = crate::abi::TRAP_RAISED;
+        act.fault_addr = 0;
+        let n = frames.len().min(MAX_FRAMES);
+        act.frames[..n].copy_from_slice(&frames[..n]);
+        act.num_frames = n;
+        act.omitted_frames = frames.len() - n;
+        act.raised = Some(trap);
+        act.record
+    })
 }
 
 /// Calls `callee` through `entry` with arguments/results in `values`.
@@ -96,6 +141,7 @@ pub(crate) unsafe fn enter(
         fault_addr: 0,
         frames: [0; MAX_FRAMES],
         num_frames: 0,
+        omitted_frames: 0,
         raised: None,
     };
     let act_ptr: *mut Activation = &mut act;
@@ -117,6 +163,7 @@ pub(crate) unsafe fn enter(
         kind: act.kind,
         fault_addr: act.fault_addr,
         frames: act.frames[..act.num_frames].to_vec(),
+        omitted_frames: act.omitted_frames,
         raised: act.raised.take(),
     })
 }
@@ -157,23 +204,30 @@ pub(crate) unsafe fn handle_trap(
     // grow towards the entry frame; anything else ends the walk.
     act.frames[0] = pc;
     let mut n = 1;
+    let mut omitted = 0;
     let mut fp = regs.fp;
     let entry_fp = act.record.fp;
-    while n < MAX_FRAMES && fp != 0 && fp.is_multiple_of(8) && fp < entry_fp {
+    while fp != 0 && fp.is_multiple_of(8) && fp < entry_fp {
         // SAFETY: fp lies between the faulting frame and the entry
         // trampoline's frame on this thread's stack: a live frame record.
         let (ret, next) = unsafe { arch::next_frame(fp) };
         if next == entry_fp {
             break;
         }
-        act.frames[n] = ret;
-        n += 1;
+        // Past the buffer, keep walking only to count what is left out.
+        if n < MAX_FRAMES {
+            act.frames[n] = ret;
+            n += 1;
+        } else {
+            omitted += 1;
+        }
         if next <= fp {
             break;
         }
         fp = next;
     }
     act.num_frames = n;
+    act.omitted_frames = omitted;
     // SAFETY: the record was written by the trampoline of this activation,
     // whose frame is still live below us on the interrupted stack.
     unsafe { arch::resume_at(ucontext, act.record.handler, act.record.sp, act.record.fp) };

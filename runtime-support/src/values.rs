@@ -60,6 +60,8 @@ pub enum Val {
     V128(u128),
     FuncRef(Option<Func>),
     ExternRef(Option<ExternRef>),
+    /// An exception reference (`exnref`).
+    ExnRef(Option<crate::exceptions::ExnRef>),
 }
 
 impl Val {
@@ -72,6 +74,7 @@ impl Val {
             ValType::F64 => Val::F64(0),
             ValType::V128 => Val::V128(0),
             t if t.code() == 0x6f || t.code() == 0x72 => Val::ExternRef(None),
+            t if crate::func::is_exn_type(t) => Val::ExnRef(None),
             _ => Val::FuncRef(None),
         }
     }

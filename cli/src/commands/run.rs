@@ -108,6 +108,7 @@ fn print_val(v: &Val) {
         Val::V128(x) => println!("{x:#034x}"),
         Val::FuncRef(f) => println!("{}", if f.is_some() { "<funcref>" } else { "null" }),
         Val::ExternRef(e) => println!("{}", if e.is_some() { "<externref>" } else { "null" }),
+        Val::ExnRef(e) => println!("{}", if e.is_some() { "<exnref>" } else { "null" }),
     }
 }
 

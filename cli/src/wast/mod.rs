@@ -404,8 +404,35 @@ impl<'o> Runner<'o> {
                     Err(e) => Err(format!("expected link failure (`{message}`), got {e}")),
                 }
             }
-            WastDirective::AssertException { .. } => {
-                Err("assert_exception: exception handling is not implemented".into())
+            WastDirective::AssertException { exec, .. } => {
+                let trap = match exec {
+                    WastExecute::Invoke(invoke) => match self.invoke(&invoke) {
+                        Ok(v) => return Err(format!("expected an exception, got {v:?}")),
+                        Err(t) => t,
+                    },
+                    WastExecute::Wat(mut wat) => {
+                        let wasm = wat.encode().map_err(|e| e.to_string())?;
+                        let m = self.compile(&wasm, None).map_err(failure_text)?;
+                        match self.instantiate(&m) {
+                            Ok(_) => {
+                                return Err("expected an exception, instantiation succeeded".into());
+                            }
+                            Err(InstantiationError::Trap(t)) => t,
+                            Err(e) => return Err(format!("expected an exception, got {e}")),
+                        }
+                    }
+                    WastExecute::Get { .. } => {
+                        return Err("assert_exception on a global get".into());
+                    }
+                };
+                if trap.kind() == TrapKind::UncaughtException {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "expected an exception, got trap `{}`",
+                        trap.message()
+                    ))
+                }
             }
             WastDirective::AssertSuspension { .. } => {
                 Err("assert_suspension: stack switching is not implemented".into())

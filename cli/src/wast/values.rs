@@ -12,6 +12,10 @@ pub(crate) fn null_of(ht: &HeapType<'_>) -> Val {
             ty: A::Extern | A::NoExtern,
             ..
         } => Val::ExternRef(None),
+        HeapType::Abstract {
+            ty: A::Exn | A::NoExn,
+            ..
+        } => Val::ExnRef(None),
         _ => Val::FuncRef(None),
     }
 }
@@ -69,7 +73,10 @@ pub(crate) fn matches(store: &mut Store, actual: &Val, expected: &WastRetCore<'_
         (WastRetCore::F32(p), Val::F32(a)) => f32_matches(*a, p),
         (WastRetCore::F64(p), Val::F64(a)) => f64_matches(*a, p),
         (WastRetCore::V128(p), Val::V128(a)) => v128_matches(*a, p),
-        (WastRetCore::RefNull(_), Val::FuncRef(None) | Val::ExternRef(None)) => true,
+        (
+            WastRetCore::RefNull(_),
+            Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None),
+        ) => true,
         (WastRetCore::RefExtern(None), Val::ExternRef(Some(_))) => true,
         (WastRetCore::RefExtern(Some(n)), Val::ExternRef(Some(e))) => {
             e.payload(store) == u64::from(*n)

@@ -134,6 +134,8 @@ pub(crate) struct DescriptorInput<'a> {
     pub(crate) item_kinds: &'a [(u32, u32)],
     /// Code index of each type's entry trampoline and host adapter.
     pub(crate) trampolines: &'a [(u32, u32)],
+    /// Code index of the throw stub.
+    pub(crate) throw_stub: u32,
 }
 
 pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descriptor {
@@ -149,6 +151,8 @@ pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descr
         num_imported_tables: info.num_imported_tables,
         num_imported_memories: info.num_imported_memories,
         num_imported_globals: info.num_imported_globals,
+        num_imported_tags: info.num_imported_tags,
+        throw_stub: input.throw_stub,
         num_escaped_funcs: info.escaped.len() as u32,
         vmctx_size: info.vm_offsets().size,
         ..Default::default()
@@ -160,6 +164,7 @@ pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descr
     let mut code = Vec::with_capacity(input.items.len());
     let mut traps = Vec::new();
     let mut call_sites = Vec::new();
+    let mut handlers = Vec::new();
     for (item, (kind, index)) in input.items.iter().zip(input.item_kinds) {
         code.push(abi::CodeRec {
             code_len: item.bytes.len() as u32,
@@ -176,11 +181,21 @@ pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descr
             },
         });
         traps.extend_from_slice(&item.traps);
-        call_sites.extend_from_slice(&item.call_sites);
+        // Handler ranges are per item in `CompiledItem`; rebase them.
+        let base = handlers.len() as u32;
+        call_sites.extend(item.call_sites.iter().map(|c| abi::CallSiteRec {
+            handlers: Rel {
+                offset: c.handlers.offset + base,
+                len: c.handlers.len,
+            },
+            ..*c
+        }));
+        handlers.extend_from_slice(&item.handlers);
     }
     d.code = blob.push(&code);
     d.traps = blob.push(&traps);
     d.call_sites = blob.push(&call_sites);
+    d.handlers = blob.push(&handlers);
 
     // Types.
     let mut valtypes = Vec::new();
@@ -301,6 +316,13 @@ pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descr
         })
         .collect();
     d.globals = blob.push(&globals);
+
+    let tags: Vec<abi::TagRec> = info
+        .tags
+        .iter()
+        .map(|t| abi::TagRec { type_index: *t })
+        .collect();
+    d.tags = blob.push(&tags);
 
     let exports: Vec<abi::ExportRec> = info
         .exports

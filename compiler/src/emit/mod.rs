@@ -84,6 +84,18 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
         items.push((ItemKind::Entry(t), entry));
         items.push((ItemKind::HostAdapter(t), adapter));
     }
+    // ---- exceptions ----
+    // The throw stub: every `throw` calls it (see trampolines.rs).
+    let stub_name = names::trampoline_symbol(module_name, "throw_stub", 0);
+    let stub = module
+        .declare_function(
+            &stub_name,
+            Linkage::Local,
+            &trampolines::throw_stub_signature(&*isa),
+        )
+        .map_err(|e| module_error(&stub_name, e))?;
+    let throw_stub = items.len() as u32;
+    items.push((ItemKind::ThrowStub, stub));
     let func_ids: Vec<u32> = items
         .iter()
         .take(info.num_defined_funcs() as usize)
@@ -103,7 +115,14 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
         .map_init(Worker::new, |worker, (kind, id)| {
             let run = std::panic::AssertUnwindSafe(|| {
                 worker
-                    .compile_item(&info, &*isa, &func_ids, options, *kind, *id)
+                    .compile_item(
+                        &info,
+                        &*isa,
+                        (&func_ids, stub.as_u32()),
+                        options,
+                        *kind,
+                        *id,
+                    )
                     .inspect(report)
             });
             std::panic::catch_unwind(run).unwrap_or_else(|payload| {
@@ -130,6 +149,7 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
             ItemKind::Function(i) => (abi::CODE_KIND_FUNCTION, *i),
             ItemKind::Entry(t) => (abi::CODE_KIND_ENTRY, *t),
             ItemKind::HostAdapter(t) => (abi::CODE_KIND_HOST_ADAPTER, *t),
+            ItemKind::ThrowStub => (abi::CODE_KIND_THROW_STUB, 0),
         })
         .collect();
     let mut flags = 0;
@@ -148,6 +168,7 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
             items: &compiled,
             item_kinds: &item_kinds,
             trampolines: &trampolines,
+            throw_stub,
         },
     );
     let descriptor_symbol = names::descriptor_symbol(module_name);

@@ -2,20 +2,25 @@
 //! (`return_call*`), which reuse the caller's frame: every wasm function
 //! uses Cranelift's `tail` convention, so any call can be a tail call.
 
-use super::control::push_results;
 use super::stack::Stacks;
 use crate::func_env::FuncEnv;
 use cranelift_frontend::FunctionBuilder;
 
 /// Pushes a call's results, or ends the block after a tail call.
-fn finish(
-    builder: &FunctionBuilder,
-    stacks: &mut Stacks,
-    inst: Option<cranelift_codegen::ir::Inst>,
-) {
-    match inst {
-        Some(inst) => push_results(builder, stacks, inst),
+fn finish(stacks: &mut Stacks, results: Option<Vec<cranelift_codegen::ir::Value>>) {
+    match results {
+        Some(results) => stacks.values.extend(results),
         None => stacks.reachable = false,
+    }
+}
+
+/// Sets the exception handlers for the call (a tail call leaves the frame
+/// and its try scopes behind, so it has none).
+fn prepare(stacks: &mut Stacks, env: &mut FuncEnv, tail: bool) {
+    if tail {
+        env.handlers.clear();
+    } else {
+        super::exceptions::prepare_call(stacks, env);
     }
 }
 
@@ -28,8 +33,9 @@ pub(crate) fn translate_call(
 ) {
     let n = env.info.func_type(func).params.len();
     let args = stacks.popn(n);
+    prepare(stacks, env, tail);
     let inst = env.translate_call(builder, func, &args, tail);
-    finish(builder, stacks, inst);
+    finish(stacks, inst);
 }
 
 pub(crate) fn translate_call_indirect(
@@ -43,8 +49,9 @@ pub(crate) fn translate_call_indirect(
     let callee = stacks.pop();
     let n = env.info.types[type_index as usize].params.len();
     let args = stacks.popn(n);
+    prepare(stacks, env, tail);
     let inst = env.translate_call_indirect(builder, table, type_index, callee, &args, tail);
-    finish(builder, stacks, inst);
+    finish(stacks, inst);
 }
 
 pub(crate) fn translate_call_ref(
@@ -57,6 +64,7 @@ pub(crate) fn translate_call_ref(
     let funcref = stacks.pop();
     let n = env.info.types[type_index as usize].params.len();
     let args = stacks.popn(n);
+    prepare(stacks, env, tail);
     let inst = env.translate_call_ref(builder, type_index, funcref, &args, tail);
-    finish(builder, stacks, inst);
+    finish(stacks, inst);
 }

@@ -3,7 +3,7 @@
 
 use super::stack::{ControlFrame, FrameKind, Stacks};
 use crate::func_env::{FuncEnv, trap};
-use cranelift_codegen::ir::{self, Block, BlockArg, InstBuilder, JumpTableData, Value};
+use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, JumpTableData, Value};
 use cranelift_frontend::FunctionBuilder;
 use smelt_runtime::abi::TrapKind;
 use wasmparser::{BlockType, ValType};
@@ -315,7 +315,11 @@ pub(crate) fn translate_unreachable_operator(
 ) {
     use wasmparser::Operator;
     match op {
-        Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+        Operator::Block { .. }
+        | Operator::Loop { .. }
+        | Operator::If { .. }
+        | Operator::TryTable { .. }
+        | Operator::Try { .. } => {
             // A placeholder frame: nothing inside can become reachable
             // except through its own branches, which are unreachable too.
             let destination = builder.create_block();
@@ -334,13 +338,12 @@ pub(crate) fn translate_unreachable_operator(
                 exit_is_branched_to: false,
             });
         }
-        Operator::Else => translate_else(builder, stacks),
-        Operator::End => translate_end(builder, stacks),
+        // A placeholder frame's legacy `catch` arms stay unreachable like
+        // an `else`; `delegate` closes it like `end`.
+        Operator::Else | Operator::Catch { .. } | Operator::CatchAll => {
+            translate_else(builder, stacks)
+        }
+        Operator::End | Operator::Delegate { .. } => translate_end(builder, stacks),
         _ => {}
     }
-}
-
-/// Pushes the results of a call instruction.
-pub(crate) fn push_results(builder: &FunctionBuilder, stacks: &mut Stacks, inst: ir::Inst) {
-    stacks.values.extend_from_slice(builder.inst_results(inst));
 }

@@ -10,6 +10,7 @@ mod bulk;
 mod calls;
 mod control;
 mod conversions;
+mod exceptions;
 mod memory;
 mod numeric;
 mod relaxed_simd;
@@ -111,7 +112,12 @@ impl FuncTranslator {
             let op = reader.read()?;
             validator.op(offset, &op)?;
             builder.set_srcloc(SourceLoc::new(offset as u32));
-            if self.stacks.reachable {
+            if let Operator::Try { .. } = op {
+                self.stacks.legacy_try = Some(exceptions::prescan_legacy_try(reader.clone()));
+            }
+            if exceptions::is_scope_operator(&self.stacks, &op) {
+                exceptions::translate_scope_operator(&mut builder, &mut self.stacks, env, &op);
+            } else if self.stacks.reachable {
                 translate_operator(&mut builder, &mut self.stacks, env, &op, offset as usize)?;
             } else {
                 control::translate_unreachable_operator(&mut builder, &mut self.stacks, &op);
@@ -220,6 +226,19 @@ fn translate_operator(
         } => calls::translate_call_indirect(builder, stacks, env, *table_index, *type_index, true),
         Operator::ReturnCallRef { type_index } => {
             calls::translate_call_ref(builder, stacks, env, *type_index, true)
+        }
+
+        // ---- exceptions -----------------------------------------------------
+        Operator::TryTable { try_table } => {
+            exceptions::translate_try_table(builder, stacks, env, try_table)
+        }
+        Operator::Throw { tag_index } => {
+            exceptions::translate_throw(builder, stacks, env, *tag_index)
+        }
+        Operator::ThrowRef => exceptions::translate_throw_ref(builder, stacks, env),
+        Operator::Try { blockty } => exceptions::translate_try(builder, stacks, env, *blockty),
+        Operator::Rethrow { relative_depth } => {
+            exceptions::translate_rethrow(builder, stacks, env, *relative_depth)
         }
 
         // ---- parametric and variables -------------------------------------

@@ -25,6 +25,10 @@ pub(crate) enum FrameKind {
         /// Whether the code before the `if` was reachable.
         head_is_reachable: bool,
     },
+    // ---- exceptions ----
+    /// `try_table` or legacy `try`: the frame owns the innermost entry of
+    /// [`Stacks::try_scopes`] (see `exceptions.rs`).
+    Try,
 }
 
 /// An open `block`, `loop`, `if`, or the function body.
@@ -70,6 +74,11 @@ pub(crate) struct Stacks {
     pub(crate) control: Vec<ControlFrame>,
     /// False after an unconditional branch until the next reachable point.
     pub(crate) reachable: bool,
+    /// Handler scopes of the open `try_table`/`try` frames, outermost first.
+    pub(crate) try_scopes: Vec<super::exceptions::TryScope>,
+    /// The catch clauses (or delegate) of the legacy `try` about to be
+    /// translated, found by looking ahead in the operator stream.
+    pub(crate) legacy_try: Option<super::exceptions::LegacyShape>,
 }
 
 impl Stacks {
@@ -77,6 +86,8 @@ impl Stacks {
         self.values.clear();
         self.control.clear();
         self.reachable = true;
+        self.try_scopes.clear();
+        self.legacy_try = None;
     }
 
     pub(crate) fn push(&mut self, v: Value) {

@@ -14,10 +14,11 @@
 //! | code_ptrs  [u64]         |   relocated: one per compiled function/trampoline
 //! | code       [CodeRec]     |   length, trap and call-site ranges per code_ptr
 //! | traps      [TrapRec]     |   code offset -> (trap kind, wasm offset)
-//! | call_sites [CallSiteRec] |   return address offset -> wasm offset
+//! | call_sites [CallSiteRec] |   return address offset -> wasm offset, handlers
+//! | handlers   [HandlerRec]  |   exception handlers of `try_call` sites
 //! | types, valtypes          |   function signatures
 //! | imports, funcs, tables,  |
-//! | memories, globals,       |   the module's entities
+//! | memories, globals, tags, |   the module's entities
 //! | exports, elems, datas    |
 //! | const_ops                |   initializer expressions
 //! | names, strings, bytes    |   function names, data segment contents
@@ -81,6 +82,8 @@ pub struct ModuleDescriptor {
     pub traps: Rel,
     /// `[CallSiteRec]`, grouped per code item.
     pub call_sites: Rel,
+    /// `[HandlerRec]`: exception handlers, grouped per call site.
+    pub handlers: Rel,
     /// `[ValType]`: pool for the types' params and results.
     pub valtypes: Rel,
     /// `[TypeRec]`, indexed by type index.
@@ -95,6 +98,8 @@ pub struct ModuleDescriptor {
     pub memories: Rel,
     /// `[GlobalRec]`, indexed by global index (imports first).
     pub globals: Rel,
+    /// `[TagRec]`, indexed by tag index (imports first).
+    pub tags: Rel,
     /// `[ExportRec]`.
     pub exports: Rel,
     /// `[ElemRec]`, indexed by element segment index.
@@ -114,11 +119,13 @@ pub struct ModuleDescriptor {
     pub num_imported_tables: u32,
     pub num_imported_memories: u32,
     pub num_imported_globals: u32,
+    pub num_imported_tags: u32,
+    /// Code index of the throw stub (see [`CODE_KIND_THROW_STUB`]).
+    pub throw_stub: u32,
     /// Number of `VMFuncRef` slots in the vmctx.
     pub num_escaped_funcs: u32,
     /// Size of the vmctx, as the compiler laid it out (checked by the runtime).
     pub vmctx_size: u32,
-    pub _reserved: u32,
 }
 
 /// What a code item is.
@@ -127,6 +134,10 @@ pub const CODE_KIND_FUNCTION: u32 = 0;
 pub const CODE_KIND_ENTRY: u32 = 1;
 /// Wasm-to-host adapter (wasm ABI), one per function type.
 pub const CODE_KIND_HOST_ADAPTER: u32 = 2;
+/// The module's throw stub (wasm ABI, `(vmctx, _, exnref) -> !`): compiled
+/// code calls it to throw; it passes its own frame pointer to the
+/// runtime's unwinder, which starts the handler search at its caller.
+pub const CODE_KIND_THROW_STUB: u32 = 3;
 
 /// One compiled code item (function or trampoline).
 #[repr(C)]
@@ -157,7 +168,8 @@ pub struct TrapRec {
     pub kind: u32,
 }
 
-/// A call site, to map return addresses in a backtrace to wasm offsets.
+/// A call site, to map return addresses in a backtrace to wasm offsets
+/// and, for `try_call`s, to find exception handlers.
 #[repr(C)]
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct CallSiteRec {
@@ -165,6 +177,44 @@ pub struct CallSiteRec {
     pub ret_offset: u32,
     /// Byte offset in the wasm module of the call operator.
     pub wasm_offset: u32,
+    /// Distance from the frame pointer down to the stack pointer at the
+    /// call (Cranelift's `frame_offset`): a handler resumes with
+    /// `sp = fp - frame_offset`. Zero for calls without handlers.
+    pub frame_offset: u32,
+    /// Index range into `handlers` (offset = first index); empty for
+    /// plain calls.
+    pub handlers: Rel,
+}
+
+/// `HandlerRec::kind`: catch exceptions whose tag is `vmctx.tags[tag]`,
+/// with the vmctx taken from the last `HANDLER_CONTEXT` record.
+pub const HANDLER_TAG: u32 = 0;
+/// Catch every exception.
+pub const HANDLER_DEFAULT: u32 = 1;
+/// The frame's vmctx is stored at `sp + sp_offset` (`handler_offset` holds
+/// the stack offset; `tag` is unused).
+pub const HANDLER_CONTEXT: u32 = 2;
+
+/// One item of a call site's exception table, tried in order; the first
+/// match wins (Cranelift's `FinalizedMachExceptionHandler`).
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct HandlerRec {
+    /// `HANDLER_*`.
+    pub kind: u32,
+    /// Module tag index (for `HANDLER_TAG`).
+    pub tag: u32,
+    /// Offset of the handler block from the start of the code item, or
+    /// the stack offset of the context (for `HANDLER_CONTEXT`).
+    pub offset: u32,
+}
+
+/// An exception tag (imported or defined).
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct TagRec {
+    /// Index of the tag's function type (params = payload, no results).
+    pub type_index: u32,
 }
 
 /// Type kinds.
@@ -404,6 +454,8 @@ word_records!(
     CodeRec,
     TrapRec,
     CallSiteRec,
+    HandlerRec,
+    TagRec,
     TypeRec,
     ImportRec,
     FuncRec,

@@ -52,6 +52,17 @@ macro_rules! foreach_libcall {
             memory_atomic_wait32(vmctx: vmctx, memory: i32, addr: i64, expected: i32, timeout: i64) -> i32;
             /// `memory.atomic.wait64`, as `memory_atomic_wait32`.
             memory_atomic_wait64(vmctx: vmctx, memory: i32, addr: i64, expected: i64, timeout: i64) -> i32;
+            // ---- exceptions ----
+            /// A new exception object for tag `tag` of the caller's
+            /// instance, with room for the tag's payload (which compiled
+            /// code then writes): the `exnref` to throw.
+            exn_new(vmctx: vmctx, tag: i32) -> ptr;
+            /// Throws `exn`: searches the handlers of the frames above the
+            /// Cranelift frame `fp` (the throw stub's or a host adapter's)
+            /// and resumes in the first that catches it, or ends the
+            /// innermost host-to-wasm call with an uncaught-exception trap.
+            /// Never returns.
+            throw_ref(vmctx: vmctx, exn: ptr, fp: ptr);
         }
     };
 }

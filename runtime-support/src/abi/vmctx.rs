@@ -21,6 +21,7 @@
 //!       memories           [*mut VMMemoryDefinition; num_memories]
 //!       tables             [*mut VMTableDefinition; num_tables]
 //!       imported_globals   [*mut VMGlobal; num_imported_globals]
+//!       tags               [*const VMTagDefinition; num_tags]  (imported and defined)
 //!       ..align 16
 //!       defined_globals    [VMGlobal; num_defined_globals]      16 bytes each
 //!       func_refs          [VMFuncRef; num_escaped_funcs]       24 bytes each
@@ -90,6 +91,33 @@ pub const ENTRY_RECORD_FP: u32 = 0;
 pub const ENTRY_RECORD_SP: u32 = 8;
 pub const ENTRY_RECORD_HANDLER: u32 = 16;
 
+/// A tag instance. Its *address* is the tag's identity: an instance's
+/// defined tags get fresh definitions, an imported tag is the exporter's
+/// pointer, so two imports of one tag compare equal. The runtime owns the
+/// storage; compiled code only compares the pointers.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct VMTagDefinition {
+    /// Canonical type id of the tag's function type (checked on import).
+    pub type_id: u32,
+    pub _pad: u32,
+}
+
+/// A thrown (or caught) exception, what an `exnref` points to:
+///
+/// ```text
+/// +0    tag        *const VMTagDefinition   identity of the tag it was thrown with
+/// +8    num_values u32                      number of payload values
+/// +12   reserved   u32
+/// +16   values     [ValRaw; num_values]     16 bytes each, the tag's params in order
+/// ```
+///
+/// Allocated by the runtime (`exn_new`), written by compiled code (the
+/// payload) and never moved while its store lives.
+pub const VMEXN_TAG: u32 = 0;
+pub const VMEXN_NUM_VALUES: u32 = 8;
+pub const VMEXN_VALUES: u32 = 16;
+
 /// The first field of a host function's context (what its `VMFuncRef`'s
 /// `vmctx` points to): the array-call function the host adapter calls,
 ///
@@ -97,9 +125,25 @@ pub const ENTRY_RECORD_HANDLER: u32 = 16;
 /// extern "C" fn(hostctx, caller_vmctx, values: *mut ValRaw, len: usize) -> u32
 /// ```
 ///
-/// returning 0 on success and non-zero after recording a trap. The rest
-/// of the context is private to the runtime.
+/// returning 0 on success, [`HOST_STATUS_TRAP`] after recording a trap,
+/// or [`HOST_STATUS_EXCEPTION`] after storing an `exnref` to throw into
+/// `values[0]`. The second field is the runtime's throw entry,
+///
+/// ```text
+/// extern "C" fn(vmctx, exn, fp) -> !
+/// ```
+///
+/// (the same function as the `throw_ref` libcall, reached without a
+/// caller vmctx). Host adapters call it for any failure status: with a
+/// null `exn` it ends the innermost host-to-wasm call with the trap the
+/// host recorded, without a signal. The rest of the context is private
+/// to the runtime.
 pub const HOSTCTX_FUNC: u32 = 0;
+pub const HOSTCTX_THROW: u32 = 8;
+/// Host call statuses (see [`HOSTCTX_FUNC`]).
+pub const HOST_STATUS_OK: u32 = 0;
+pub const HOST_STATUS_TRAP: u32 = 1;
+pub const HOST_STATUS_EXCEPTION: u32 = 2;
 
 /// Counts that determine a module's vmctx layout.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -111,6 +155,8 @@ pub struct VMCounts {
     pub num_imported_globals: u32,
     pub num_defined_globals: u32,
     pub num_escaped_funcs: u32,
+    /// Imported and defined tags.
+    pub num_tags: u32,
 }
 
 /// Byte offsets of every vmctx field for one module.
@@ -122,6 +168,7 @@ pub struct VMOffsets {
     pub memories: u32,
     pub tables: u32,
     pub imported_globals: u32,
+    pub tags: u32,
     pub defined_globals: u32,
     pub func_refs: u32,
     pub size: u32,
@@ -164,10 +211,8 @@ impl VMOffsets {
         let memories = imported_funcs + PTR_SIZE * counts.num_imported_funcs;
         let tables = memories + PTR_SIZE * counts.num_memories;
         let imported_globals = tables + PTR_SIZE * counts.num_tables;
-        let defined_globals = align(
-            imported_globals + PTR_SIZE * counts.num_imported_globals,
-            16,
-        );
+        let tags = imported_globals + PTR_SIZE * counts.num_imported_globals;
+        let defined_globals = align(tags + PTR_SIZE * counts.num_tags, 16);
         let func_refs = defined_globals + VMGLOBAL_SIZE * counts.num_defined_globals;
         let size = align(func_refs + VMFUNCREF_SIZE * counts.num_escaped_funcs, 16);
         VMOffsets {
@@ -177,6 +222,7 @@ impl VMOffsets {
             memories,
             tables,
             imported_globals,
+            tags,
             defined_globals,
             func_refs,
             size,
@@ -197,6 +243,9 @@ impl VMOffsets {
     }
     pub const fn imported_global(&self, i: u32) -> u32 {
         self.imported_globals + PTR_SIZE * i
+    }
+    pub const fn tag(&self, i: u32) -> u32 {
+        self.tags + PTR_SIZE * i
     }
     pub const fn defined_global(&self, i: u32) -> u32 {
         self.defined_globals + VMGLOBAL_SIZE * i
@@ -227,6 +276,9 @@ mod tests {
         assert_eq!(size_of::<VMGlobal>() as u32, VMGLOBAL_SIZE);
         assert_eq!(align_of::<VMGlobal>(), 16);
         assert_eq!(size_of::<*const u8>() as u32, PTR_SIZE);
+        assert_eq!(size_of::<VMTagDefinition>(), 8);
+        assert_eq!(VMEXN_VALUES, super::super::VAL_RAW_SIZE);
+        const { assert!(VMEXN_NUM_VALUES + 4 <= VMEXN_VALUES) };
         assert_eq!(offset_of!(VMEntryRecord, fp) as u32, ENTRY_RECORD_FP);
         assert_eq!(offset_of!(VMEntryRecord, sp) as u32, ENTRY_RECORD_SP);
         assert_eq!(
@@ -245,12 +297,14 @@ mod tests {
             num_imported_globals: 1,
             num_defined_globals: 3,
             num_escaped_funcs: 5,
+            num_tags: 0,
         });
         assert_eq!(o.type_ids, VMCTX_HEADER_SIZE);
         assert_eq!(o.imported_funcs % 8, 0);
         assert!(o.imported_funcs >= o.type_ids + 12);
         assert_eq!(o.defined_globals % 16, 0);
         assert_eq!(o.func_refs, o.defined_globals + 48);
+        assert_eq!(o.tags, o.imported_globals + 8);
         assert_eq!(o.size, o.func_refs + 5 * 24 + 8);
         assert_eq!(o.size % 16, 0);
     }

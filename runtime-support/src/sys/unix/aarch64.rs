@@ -52,3 +52,32 @@ pub(crate) unsafe fn next_frame(fp: usize) -> (usize, usize) {
     // SAFETY: per the contract, [fp] and [fp + 8] are readable.
     unsafe { (*((fp + 8) as *const usize), *(fp as *const usize)) }
 }
+
+/// Transfers control to an exception handler block of a Cranelift frame:
+/// sets sp and fp (x29), puts the `exnref` in the first exception payload
+/// register (x0; x1 is zeroed) and branches. Cranelift treats every
+/// register as clobbered on the exceptional edge.
+///
+/// # Safety
+///
+/// `pc`/`sp`/`fp` must be a handler found in the exception tables of a
+/// frame live on this thread's stack, above every Rust frame that is
+/// still running: those frames are abandoned (they must own nothing that
+/// needs dropping).
+pub(crate) unsafe fn resume_to_handler(pc: usize, sp: usize, fp: usize, payload: usize) -> ! {
+    // SAFETY: per the contract; the inputs are in registers other than
+    // x0/x1/x29.
+    unsafe {
+        std::arch::asm!(
+            "mov x29, {fp}",
+            "mov sp, {sp}",
+            "br {pc}",
+            fp = in(reg) fp,
+            sp = in(reg) sp,
+            pc = in(reg) pc,
+            in("x0") payload,
+            in("x1") 0usize,
+            options(noreturn),
+        )
+    }
+}

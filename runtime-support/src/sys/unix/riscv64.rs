@@ -58,3 +58,27 @@ pub(crate) unsafe fn next_frame(fp: usize) -> (usize, usize) {
     // SAFETY: per the contract, [fp] and [fp + 8] are readable.
     unsafe { (*((fp + 8) as *const usize), *(fp as *const usize)) }
 }
+
+/// Transfers control to an exception handler block of a Cranelift frame
+/// (sp, fp = s0, payload in a0, a1 zeroed).
+///
+/// # Safety
+///
+/// As for the x86_64 version: a live handler above every running Rust
+/// frame, which is abandoned.
+pub(crate) unsafe fn resume_to_handler(pc: usize, sp: usize, fp: usize, payload: usize) -> ! {
+    // SAFETY: per the contract.
+    unsafe {
+        std::arch::asm!(
+            "mv s0, {fp}",
+            "mv sp, {sp}",
+            "jr {pc}",
+            fp = in(reg) fp,
+            sp = in(reg) sp,
+            pc = in(reg) pc,
+            in("a0") payload,
+            in("a1") 0usize,
+            options(noreturn),
+        )
+    }
+}

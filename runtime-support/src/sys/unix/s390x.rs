@@ -56,3 +56,13 @@ pub(crate) unsafe fn next_frame(fp: usize) -> (usize, usize) {
     // SAFETY: per the contract, the backchain and r14 save slot are readable.
     unsafe { (*((fp + 14 * 8) as *const usize), *(fp as *const usize)) }
 }
+
+/// Exception resumption is not implemented on s390x (its frames have no
+/// frame pointer chain like the other targets); throwing aborts.
+///
+/// # Safety
+///
+/// Never returns; always safe to call.
+pub(crate) unsafe fn resume_to_handler(_pc: usize, _sp: usize, _fp: usize, _payload: usize) -> ! {
+    super::signals::abort_with("smelt: wasm exceptions are not supported on s390x yet\n")
+}

@@ -63,3 +63,33 @@ pub(crate) unsafe fn next_frame(fp: usize) -> (usize, usize) {
     // SAFETY: per the contract, [fp] and [fp + 8] are readable.
     unsafe { (*((fp + 8) as *const usize), *(fp as *const usize)) }
 }
+
+/// Transfers control to an exception handler block of a Cranelift frame:
+/// sets rsp and rbp, puts the `exnref` in the first exception payload
+/// register (rax; rdx is zeroed) and jumps. Cranelift treats every
+/// register as clobbered on the exceptional edge, so nothing else needs
+/// restoring.
+///
+/// # Safety
+///
+/// `pc`/`sp`/`fp` must be a handler found in the exception tables of a
+/// frame live on this thread's stack, above every Rust frame that is
+/// still running: those frames are abandoned (they must own nothing that
+/// needs dropping).
+pub(crate) unsafe fn resume_to_handler(pc: usize, sp: usize, fp: usize, payload: usize) -> ! {
+    // SAFETY: per the contract; the three inputs are in registers distinct
+    // from rax/rdx, and rsp is set last-but-one, just before the jump.
+    unsafe {
+        std::arch::asm!(
+            "mov rbp, {fp}",
+            "mov rsp, {sp}",
+            "jmp {pc}",
+            fp = in(reg) fp,
+            sp = in(reg) sp,
+            pc = in(reg) pc,
+            in("rax") payload,
+            in("rdx") 0usize,
+            options(noreturn),
+        )
+    }
+}
