@@ -70,6 +70,19 @@ pub fn c_compiler(target: &str, cc_override: Option<&str>) -> Result<Command> {
     Ok(tool.to_command())
 }
 
+/// Whether the C compiler for `target` has a static libc to link with.
+fn can_link_static(target: &str, cc_override: Option<&str>) -> bool {
+    let Ok(mut cmd) = c_compiler(target, cc_override) else {
+        return false;
+    };
+    cmd.arg("-print-file-name=libc.a")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .is_some_and(|p| p.is_absolute() && p.exists())
+}
+
 /// Links `inputs` (objects, C sources, archives) with the runtime library
 /// into an executable at `output`. Nothing is left at `output` on failure.
 pub fn link_executable(
@@ -78,9 +91,19 @@ pub fn link_executable(
     output: &Path,
     target: &str,
     cc_override: Option<&str>,
+    static_link: bool,
 ) -> Result<()> {
     let mut cmd = c_compiler(target, cc_override)?;
     let tmp = crate::common::temp_sibling(output);
+    if target.contains("linux") {
+        // Unused sections of the runtime (and libc, when static) are dropped.
+        cmd.arg("-Wl,--gc-sections");
+        // A static executable starts without the dynamic loader resolving
+        // hundreds of libc symbols: about half of a small tool's start-up.
+        if static_link && can_link_static(target, cc_override) {
+            cmd.arg("-static");
+        }
+    }
     cmd.args(inputs)
         .arg(runtime_lib)
         .args(SYSTEM_LIBS)

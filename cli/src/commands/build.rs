@@ -20,6 +20,11 @@ pub struct BuildCommand {
     /// runtime embedded in smelt, for the host).
     #[arg(long = "runtime-lib")]
     runtime_lib: Option<PathBuf>,
+    /// Link against the shared C library instead of statically (the default
+    /// on Linux when a static libc is installed: faster start-up, no
+    /// dependency on the system's libc version).
+    #[arg(long)]
+    dynamic: bool,
     /// C compiler used to link (default: detected like the `cc` crate does).
     #[arg(long)]
     cc: Option<String>,
@@ -143,6 +148,7 @@ impl BuildCommand {
             &self.output,
             &target,
             self.cc.as_deref(),
+            !self.dynamic,
         )?;
         Ok(ExitCode::SUCCESS)
     }
