@@ -91,12 +91,19 @@ impl SandboxArgs {
 /// Imports an executable cannot satisfy: everything but the WASI preview1
 /// functions the runtime provides.
 fn unsatisfiable(imports: &[smelt_compiler::ImportSummary]) -> Vec<String> {
+    use smelt_runtime::wasi::{self, threads};
+    // A wasi-threads program also imports `wasi::thread-spawn` and a
+    // shared memory, which the executable creates.
+    let threads = imports
+        .iter()
+        .any(|i| i.module == threads::MODULE && i.name == threads::NAME);
     imports
         .iter()
         .filter(|i| {
-            !(i.module == smelt_runtime::wasi::MODULE
-                && i.kind == "func"
-                && smelt_runtime::wasi::defines(&i.name))
+            let wasi_func = i.module == wasi::MODULE && i.kind == "func" && wasi::defines(&i.name);
+            let spawn = i.module == threads::MODULE && i.name == threads::NAME;
+            let shared_memory = threads && i.kind == "memory";
+            !(wasi_func || spawn || shared_memory)
         })
         .map(|i| format!("{}::{} ({})", i.module, i.name, i.kind))
         .collect()
