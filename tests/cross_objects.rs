@@ -187,11 +187,18 @@ fn check(triple: &str, emit_main: bool) {
         .symbols()
         .find(|s| s.name() == Ok(name.as_str()))
         .unwrap_or_else(|| panic!("{triple}: no symbol {name}"));
-    assert!(descriptor.is_definition() && descriptor.is_global(), "{triple}: descriptor symbol");
+    assert!(
+        descriptor.is_definition() && descriptor.is_global(),
+        "{triple}: descriptor symbol"
+    );
     let desc_section = file
         .section_by_index(descriptor.section_index().expect("in a section"))
         .expect("section exists");
-    assert_ne!(desc_section.kind(), SectionKind::Text, "{triple}: descriptor in data");
+    assert_ne!(
+        desc_section.kind(),
+        SectionKind::Text,
+        "{triple}: descriptor in data"
+    );
     // The descriptor starts with the magic, in the target's byte order.
     let data = desc_section.data().expect("descriptor bytes");
     let at = (descriptor.address() - desc_section.address()) as usize;
@@ -199,7 +206,11 @@ fn check(triple: &str, emit_main: bool) {
         Endianness::Little => u32::from_le_bytes(data[at..at + 4].try_into().unwrap()),
         Endianness::Big => u32::from_be_bytes(data[at..at + 4].try_into().unwrap()),
     };
-    assert_eq!(magic, smelt_runtime::abi::DESCRIPTOR_MAGIC, "{triple}: magic");
+    assert_eq!(
+        magic,
+        smelt_runtime::abi::DESCRIPTOR_MAGIC,
+        "{triple}: magic"
+    );
 
     // Code addresses in the descriptor: absolute 64-bit relocations against
     // the functions (one per function and trampoline).
@@ -207,7 +218,11 @@ fn check(triple: &str, emit_main: bool) {
         .relocations()
         .filter(|(_, r)| r.flags() == e.abs64)
         .collect();
-    assert!(abs.len() >= 8, "{triple}: {} code-address relocations", abs.len());
+    assert!(
+        abs.len() >= 8,
+        "{triple}: {} code-address relocations",
+        abs.len()
+    );
     assert_eq!(
         abs.len(),
         desc_section.relocations().count(),
@@ -220,7 +235,13 @@ fn check(triple: &str, emit_main: bool) {
         .relocations()
         .filter(|(_, r)| r.flags() == e.call)
         .collect();
-    assert!(!calls.is_empty(), "{triple}: no call relocations in {:?}", text.relocations().map(|(_, r)| r.flags()).collect::<Vec<_>>());
+    assert!(
+        !calls.is_empty(),
+        "{triple}: no call relocations in {:?}",
+        text.relocations()
+            .map(|(_, r)| r.flags())
+            .collect::<Vec<_>>()
+    );
 
     // Undefined symbols: only the runtime's entry point, and only with
     // `main`. Anything else (a libm call) would fail to link.
@@ -254,7 +275,11 @@ fn check(triple: &str, emit_main: bool) {
             .filter(|(_, r)| r.target() == RelocationTarget::Symbol(rt_main.index()))
             .collect();
         assert_eq!(to_rt.len(), 1, "{triple}: one call to smelt_rt_main");
-        assert_eq!(to_rt[0].1.flags(), e.call, "{triple}: direct call to smelt_rt_main");
+        assert_eq!(
+            to_rt[0].1.flags(),
+            e.call,
+            "{triple}: direct call to smelt_rt_main"
+        );
     }
 }
 

@@ -59,7 +59,8 @@ pub const RUNTIME_DIR_VAR: &str = "SMELT_RUNTIME_DIR";
 /// Whether `target` names the machine smelt runs on (whose runtime is
 /// embedded), whatever the spelling of the triple.
 pub fn is_host(target: &str) -> bool {
-    target == HOST_TRIPLE || target.parse::<smelt_compiler::Triple>().ok() == HOST_TRIPLE.parse().ok()
+    target == HOST_TRIPLE
+        || target.parse::<smelt_compiler::Triple>().ok() == HOST_TRIPLE.parse().ok()
 }
 
 /// The folder name for `target`'s runtime: the canonical spelling of the
@@ -90,11 +91,11 @@ pub fn runtime_search_path(target: &str) -> Vec<PathBuf> {
     if let Some(cache) = cache_dir() {
         dirs.push(cache.join("smelt").join("runtime").join(&triple));
     }
-    if let Some(exe_dir) = std::env::current_exe()
+    if let Some(profile_parent) = std::env::current_exe()
         .ok()
-        .and_then(|e| e.parent().map(Path::to_path_buf))
+        .and_then(|e| e.parent()?.parent().map(Path::to_path_buf))
     {
-        dirs.push(exe_dir.join("..").join("smelt-runtime").join(&triple));
+        dirs.push(profile_parent.join("smelt-runtime").join(&triple));
     }
     dirs
 }
@@ -122,15 +123,20 @@ pub fn runtime_lib_for(target: &str, explicit_dir: Option<&Path>) -> Result<Path
     if let Some(dir) = explicit_dir {
         let candidates = [
             dir.join("libsmelt_runtime.a"),
-            dir.join(canonical_triple(target)).join("libsmelt_runtime.a"),
+            dir.join(canonical_triple(target))
+                .join("libsmelt_runtime.a"),
         ];
-        return candidates.iter().find(|l| l.is_file()).cloned().ok_or_else(|| {
-            anyhow!(
-                "{}: no libsmelt_runtime.a there (nor in {})",
-                dir.display(),
-                candidates[1].parent().unwrap_or(dir).display()
-            )
-        });
+        return candidates
+            .iter()
+            .find(|l| l.is_file())
+            .cloned()
+            .ok_or_else(|| {
+                anyhow!(
+                    "{}: no libsmelt_runtime.a there (nor in {})",
+                    dir.display(),
+                    candidates[1].parent().unwrap_or(dir).display()
+                )
+            });
     }
     if is_host(target) {
         return Ok(runtime_dir()?.join("libsmelt_runtime.a"));

@@ -66,9 +66,7 @@ impl TargetsCommand {
             return Ok(ExitCode::SUCCESS);
         }
         println!("smelt runs on {}.", link::HOST_TRIPLE);
-        println!(
-            "Runtime libraries for other targets are searched in --runtime-lib DIR, then:"
-        );
+        println!("Runtime libraries for other targets are searched in --runtime-lib DIR, then:");
         for dir in link::runtime_search_path("<triple>") {
             println!("  {}", dir.display());
         }
@@ -83,7 +81,10 @@ impl TargetsCommand {
             );
             println!("  code:        {}", t.note);
             if !t.runtime {
-                println!("  executables: no (objects only: `smelt compile --target {}`)", t.triple);
+                println!(
+                    "  executables: no (objects only: `smelt compile --target {}`)",
+                    t.triple
+                );
                 continue;
             }
             let packages = debian_packages(t.triple);
@@ -95,12 +96,14 @@ impl TargetsCommand {
                     None => {
                         let std = packages
                             .as_ref()
-                            .map(|p| format!(" (needs rustc-web and libstd-rust-web-dev:{} or rust-web-src)", p.arch))
+                            .map(|p| {
+                                format!(
+                                    " (needs rustc-web and libstd-rust-web-dev:{} or rust-web-src)",
+                                    p.arch
+                                )
+                            })
                             .unwrap_or_default();
-                        format!(
-                            "missing: scripts/build-runtime.sh {}{std}",
-                            t.triple
-                        )
+                        format!("missing: scripts/build-runtime.sh {}{std}", t.triple)
                     }
                 }
             };
