@@ -97,10 +97,11 @@ for arch in "${arches[@]}"; do
         # No packaged std: build it from source (see build-runtime.sh).
         extra=(-Zbuild-std)
         cargo=$( [ -x /usr/bin/cargo ] && echo /usr/bin/cargo || echo cargo )
+        export RUSTC_BOOTSTRAP=1
     fi
     echo "== building smelt for $triple" >&2
     start=$(date +%s)
-    RUSTC_BOOTSTRAP=1 SMELT_EMBED_RUNTIME_LIB=$PWD/$lib \
+    SMELT_EMBED_RUNTIME_LIB=$PWD/$lib \
         "$cargo" build --release -p smelt --bin smelt --target "$triple" \
         --target-dir target/cross "${extra[@]}" >&2
     echo "   built in $(( $(date +%s) - start ))s" >&2
