@@ -152,6 +152,9 @@ fn compile_for(triple: &str, emit_main: bool) -> Vec<u8> {
         target: Some(triple.parse().expect("valid triple")),
         module_name: "cross".into(),
         emit_main,
+        // The calls between functions are what the relocation checks look
+        // at; keep them out of line.
+        inline: false,
         ..Options::default()
     };
     let wasm = wat::parse_str(MODULE).expect("valid wat");

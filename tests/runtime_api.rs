@@ -182,9 +182,23 @@ fn trap_sites_and_calls_map_to_wasm_offsets() {
       (func $middle (param i32) (result i32) (call $inner (local.get 0)))
       (func (export "outer") (param i32) (result i32) (call $middle (local.get 0))))"#;
     let wasm = wat::parse_str(wat).unwrap();
-    let m = module(wat);
+    // $inner is a small leaf: inlined into $middle by default. The
+    // backtrace must read the same with and without inlining.
+    for inline in [true, false] {
+        let options = Options {
+            inline,
+            ..Options::default()
+        };
+        let artifact = compile(&wasm, &options).unwrap();
+        assert_eq!(artifact.inlined_calls, usize::from(inline));
+        let m = Module::from_object(&artifact.object).unwrap();
+        check_inner_middle_outer(&wasm, &m);
+    }
+}
+
+fn check_inner_middle_outer(wasm: &[u8], m: &Module) {
     let mut store = Store::new();
-    let instance = Linker::new().instantiate(&mut store, &m).unwrap();
+    let instance = Linker::new().instantiate(&mut store, m).unwrap();
     let trap = call(&mut store, &instance, "outer", &[Val::I32(0)]).unwrap_err();
     let frames = trap.backtrace();
     let names: Vec<_> = frames

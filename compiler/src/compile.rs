@@ -4,6 +4,7 @@
 
 use crate::error::{CompileError, Result};
 use crate::func_env::{FuncEnv, trap_kind_byte, wasm_signature};
+use crate::inline::{Candidates, Inliner};
 use crate::module_info::ModuleInfo;
 use crate::translate::FuncTranslator;
 use crate::{CompiledItem, trampolines};
@@ -46,26 +47,82 @@ impl Worker {
         }
     }
 
-    pub(crate) fn compile_item(
+    /// Validates and translates defined function `index` into a fresh
+    /// CLIF function (used to collect inlining candidates).
+    pub(crate) fn translate_function(
+        &mut self,
+        info: &ModuleInfo<'_>,
+        isa: &dyn TargetIsa,
+        stubs: (&[u32], u32),
+        options: &crate::Options,
+        index: u32,
+    ) -> Result<ir::Function> {
+        let mut func = ir::Function::new();
+        self.translate_function_into(info, isa, stubs, options, index, &mut func)?;
+        Ok(func)
+    }
+
+    fn translate_function_into(
         &mut self,
         info: &ModuleInfo<'_>,
         isa: &dyn TargetIsa,
         (func_ids, throw_stub): (&[u32], u32),
         options: &crate::Options,
+        index: u32,
+        func: &mut ir::Function,
+    ) -> Result<()> {
+        let id = func_ids[(index - info.num_imported_funcs) as usize];
+        func.name = UserFuncName::user(0, id);
+        func.signature = wasm_signature(info.func_type(index), isa.pointer_type());
+        let body = &info.bodies[(index - info.num_imported_funcs) as usize];
+        let mut env = FuncEnv::new(info, isa, func_ids, options.bounds_checks);
+        env.interruptible = options.interruptible;
+        env.throw_stub_id = throw_stub;
+        self.translator.translate(&mut env, body, func)
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one call site, each argument distinct"
+    )]
+    pub(crate) fn compile_item(
+        &mut self,
+        info: &ModuleInfo<'_>,
+        isa: &dyn TargetIsa,
+        stubs: (&[u32], u32),
+        options: &crate::Options,
+        candidates: &Candidates,
         kind: ItemKind,
         id: FuncId,
     ) -> Result<CompiledItem> {
         self.ctx.clear();
         let func = &mut self.ctx.func;
         func.name = UserFuncName::user(0, id.as_u32());
+        let mut inline_locs = Vec::new();
+        let mut inlined_calls = 0;
         match kind {
             ItemKind::Function(index) => {
-                func.signature = wasm_signature(info.func_type(index), isa.pointer_type());
-                let body = &info.bodies[(index - info.num_imported_funcs) as usize];
-                let mut env = FuncEnv::new(info, isa, func_ids, options.bounds_checks);
-                env.interruptible = options.interruptible;
-                env.throw_stub_id = throw_stub;
-                self.translator.translate(&mut env, body, func)?;
+                let mut func = std::mem::replace(&mut self.ctx.func, ir::Function::new());
+                let result =
+                    self.translate_function_into(info, isa, stubs, options, index, &mut func);
+                self.ctx.func = func;
+                result?;
+                let mut inliner = Inliner::new(candidates, id.as_u32());
+                let before = self.ctx.func.dfg.num_insts();
+                let call_locs = crate::inline::call_locations(&self.ctx.func);
+                let inlined = self
+                    .ctx
+                    .inline(&mut inliner)
+                    .map_err(|e| codegen_error(describe(info, kind), &self.ctx.func, e))?;
+                if inlined {
+                    inlined_calls = inliner.sites.len();
+                    inline_locs = crate::inline::locate_inlined(
+                        &mut self.ctx.func,
+                        before,
+                        &call_locs,
+                        &inliner,
+                    );
+                }
             }
             ItemKind::Entry(ty) => trampolines::translate_entry_trampoline(
                 isa,
@@ -91,10 +148,15 @@ impl Worker {
         let traps = buffer
             .traps()
             .iter()
-            .map(|t| abi::TrapRec {
-                offset: t.offset,
-                wasm_offset: wasm_offset_at(srclocs, t.offset),
-                kind: u32::from(trap_kind_byte(t.code)),
+            .map(|t| {
+                let (wasm_offset, inline_call) =
+                    crate::inline::decode_loc(wasm_offset_at(srclocs, t.offset), &inline_locs);
+                abi::TrapRec {
+                    offset: t.offset,
+                    wasm_offset,
+                    kind: u32::from(trap_kind_byte(t.code)),
+                    inline_call,
+                }
             })
             .collect();
         let mut handlers = Vec::new();
@@ -105,7 +167,11 @@ impl Worker {
                 handlers.extend(c.exception_handlers.iter().map(handler_rec));
                 abi::CallSiteRec {
                     ret_offset: c.ret_addr,
-                    wasm_offset: wasm_offset_at(srclocs, c.ret_addr.saturating_sub(1)),
+                    wasm_offset: crate::inline::decode_loc(
+                        wasm_offset_at(srclocs, c.ret_addr.saturating_sub(1)),
+                        &inline_locs,
+                    )
+                    .0,
                     frame_offset: c.frame_offset.unwrap_or(0),
                     handlers: abi::Rel {
                         offset: first,
@@ -126,6 +192,7 @@ impl Worker {
             traps,
             call_sites,
             handlers,
+            inlined_calls,
         })
     }
 }

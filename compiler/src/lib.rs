@@ -20,6 +20,7 @@ mod compile;
 mod emit;
 pub mod error;
 mod func_env;
+mod inline;
 mod isa;
 mod module_info;
 pub mod names;
@@ -87,6 +88,9 @@ pub struct Options {
     /// Poll the store's interrupt flag at function entries and loop
     /// headers, so calls can be interrupted or timed out (a small cost).
     pub interruptible: bool,
+    /// Inline small leaf functions into their direct callers (with
+    /// optimization on).
+    pub inline: bool,
 }
 
 impl Default for Options {
@@ -104,6 +108,7 @@ impl Default for Options {
             progress: None,
             threads: None,
             interruptible: false,
+            inline: true,
         }
     }
 }
@@ -161,6 +166,8 @@ pub struct Artifact {
     pub imports: Vec<ImportSummary>,
     /// Size of the wasm code section (bytes of function bodies).
     pub code_section_size: usize,
+    /// Direct calls replaced by the callee's body ([`Options::inline`]).
+    pub inlined_calls: usize,
 }
 
 /// Turns `.wat` text into binary wasm; binary input is returned as is.
@@ -187,6 +194,8 @@ pub(crate) struct CompiledItem {
     pub(crate) call_sites: Vec<abi::CallSiteRec>,
     /// Exception handlers; `call_sites[i].handlers` index this item's list.
     pub(crate) handlers: Vec<abi::HandlerRec>,
+    /// Direct calls inlined into this item.
+    pub(crate) inlined_calls: usize,
 }
 
 /// Compiles a binary wasm module into an object file.

@@ -150,6 +150,16 @@ impl ModuleInner {
             .map(|i| self.str(names[i].name).into_owned())
     }
 
+    /// The defined function whose body contains wasm offset `offset`
+    /// (bodies are stored in module order, so a binary search finds it).
+    pub(crate) fn func_containing(&self, offset: u32) -> Option<u32> {
+        let funcs = self.slice::<abi::FuncRec>(self.header().funcs);
+        let i = funcs.partition_point(|f| f.body_len == 0 || f.body_start <= offset);
+        let f = funcs.get(i.checked_sub(1)?)?;
+        let end = f.body_start.checked_add(f.body_len)?;
+        (f.body_len != 0 && f.body_start <= offset && offset < end).then_some(i as u32 - 1)
+    }
+
     /// The code item containing `pc`, if any.
     pub(crate) fn code_at(&self, pc: usize) -> Option<CodeRange> {
         let i = self.code.partition_point(|c| c.start <= pc);

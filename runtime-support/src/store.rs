@@ -289,27 +289,41 @@ impl StoreOpaque {
                 traps[rec.traps.offset as usize..(rec.traps.offset + rec.traps.len) as usize]
                     .iter()
                     .find(|t| t.offset == off)
-                    .map(|t| t.wasm_offset)
+                    .copied()
             } else {
                 None
             };
-            // Frame 0 of a thrown exception is a return address too.
-            let wasm_offset = if trap_site.is_some() {
-                trap_site
-            } else {
-                let sites = m.slice::<abi::CallSiteRec>(h.call_sites);
-                sites[rec.call_sites.offset as usize
-                    ..(rec.call_sites.offset + rec.call_sites.len) as usize]
-                    .iter()
-                    .find(|c| c.ret_offset == off)
-                    .map(|c| c.wasm_offset)
-            };
-            frames.push(Frame {
+            let frame = |func_index: u32, wasm_offset: Option<u32>| Frame {
                 module: m.name().into_owned(),
-                func_index: rec.index,
-                func_name: m.func_name(rec.index),
+                func_index,
+                func_name: m.func_name(func_index),
                 wasm_offset: wasm_offset.filter(|o| *o != abi::NO_INDEX),
-            });
+            };
+            // Frame 0 of a thrown exception is a return address too.
+            let wasm_offset = match trap_site {
+                Some(t) => {
+                    // A trap inside a callee inlined here: its frame
+                    // first, then this function's at the call.
+                    if let Some(callee) = (t.inline_call != abi::NO_INDEX)
+                        .then(|| m.func_containing(t.wasm_offset))
+                        .flatten()
+                    {
+                        frames.push(frame(callee, Some(t.wasm_offset)));
+                        frames.push(frame(rec.index, Some(t.inline_call)));
+                        continue;
+                    }
+                    Some(t.wasm_offset)
+                }
+                None => {
+                    let sites = m.slice::<abi::CallSiteRec>(h.call_sites);
+                    sites[rec.call_sites.offset as usize
+                        ..(rec.call_sites.offset + rec.call_sites.len) as usize]
+                        .iter()
+                        .find(|c| c.ret_offset == off)
+                        .map(|c| c.wasm_offset)
+                }
+            };
+            frames.push(frame(rec.index, wasm_offset));
         }
         frames
     }

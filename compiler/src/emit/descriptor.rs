@@ -253,6 +253,14 @@ pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descr
         .map(|(i, ty)| {
             let i = i as u32;
             let defined = i >= info.num_imported_funcs;
+            let (body_start, body_len) = if defined {
+                let r = info.bodies[(i - info.num_imported_funcs) as usize]
+                    .body
+                    .range();
+                (r.start as u32, (r.end - r.start) as u32)
+            } else {
+                (0, 0)
+            };
             abi::FuncRec {
                 type_index: *ty,
                 code_index: if defined {
@@ -262,6 +270,8 @@ pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descr
                 },
                 funcref_slot: info.escaped.get(&i).copied().unwrap_or(abi::NO_INDEX),
                 _pad: 0,
+                body_start,
+                body_len,
             }
         })
         .collect();

@@ -102,6 +102,13 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
         .map(|(_, id)| id.as_u32())
         .collect();
 
+    // Small leaf functions to inline into their callers.
+    let candidates = if options.inline && options.opt_level != crate::OptLevel::None {
+        crate::inline::Candidates::collect(&info, &*isa, (&func_ids, stub.as_u32()), options)
+    } else {
+        crate::inline::Candidates::none()
+    };
+
     // Compile in parallel; results come back in item order.
     let done = std::sync::atomic::AtomicUsize::new(0);
     let report = |_: &crate::CompiledItem| {
@@ -120,6 +127,7 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
                         &*isa,
                         (&func_ids, stub.as_u32()),
                         options,
+                        &candidates,
                         *kind,
                         *id,
                     )
@@ -224,6 +232,7 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
         descriptor_symbol,
         imports,
         code_section_size,
+        inlined_calls: compiled.iter().map(|c| c.inlined_calls).sum(),
     })
 }
 

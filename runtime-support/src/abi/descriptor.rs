@@ -166,6 +166,10 @@ pub struct TrapRec {
     pub wasm_offset: u32,
     /// A [`TrapKind`](super::TrapKind) byte, or [`TRAP_RAISED`].
     pub kind: u32,
+    /// When the instruction belongs to a callee inlined into this code
+    /// item: the wasm offset of the `call` it was inlined at (then
+    /// `wasm_offset` lies in the callee's body). Else `NO_INDEX`.
+    pub inline_call: u32,
 }
 
 /// A call site, to map return addresses in a backtrace to wasm offsets
@@ -290,6 +294,11 @@ pub struct FuncRec {
     /// can escape (exported, in a table, `ref.func`), else `NO_INDEX`.
     pub funcref_slot: u32,
     pub _pad: u32,
+    /// Byte range of the body in the wasm module (defined functions): the
+    /// runtime finds the callee an inlined trap site came from by its
+    /// wasm offset.
+    pub body_start: u32,
+    pub body_len: u32,
 }
 
 /// Limits flags.
@@ -533,8 +542,9 @@ mod tests {
             offset: 1,
             wasm_offset: 2,
             kind: 3,
+            inline_call: 4,
         };
-        assert_eq!(words(&t), &[1, 2, 3]);
+        assert_eq!(words(&t), &[1, 2, 3, 4]);
         let e = ElemRec {
             mode: 1,
             table: 2,
