@@ -91,6 +91,9 @@ pub struct CodegenArgs {
     /// Compiler threads (default: all cores).
     #[arg(short = 'j', long)]
     pub threads: Option<usize>,
+    /// Do not inline small leaf functions into their callers.
+    #[arg(long = "no-inline")]
+    pub no_inline: bool,
 }
 
 impl CodegenArgs {
@@ -128,6 +131,7 @@ impl CodegenArgs {
             bounds_checks,
             module_name: self.name.clone().unwrap_or_else(|| module_name(input)),
             threads: self.threads,
+            inline: !self.no_inline,
             ..Options::default()
         })
     }

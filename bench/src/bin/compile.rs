@@ -1,0 +1,137 @@
+//! Compile throughput, parallel scaling, code size and instantiation time.
+//!
+//! `cargo run --release -p smelt-bench --bin compile [-- FILE.wasm...]`
+//!
+//! For each module (default: the `../shared/bench` corpus in
+//! `$BENCH_CACHE/corpus/wasm`, or `/tmp/bench-cache/...`): the compile time
+//! with 1 thread and with all cores (best of `RUNS`, default 3), the
+//! throughput in MB of wasm code section per second on 1 thread, the
+//! speed-up, the size of the generated machine code relative to the code
+//! section, and the time to load the object and instantiate it (median of
+//! 200, imports satisfied with traps for modules that import functions).
+
+use smelt_bench::geomean;
+use smelt_compiler::{Options, compile};
+use smelt_runtime::wasi::WasiCtx;
+use smelt_runtime::{Linker, Module, Store};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn main() {
+    let runs: usize = std::env::var("RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
+    let mut files: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    if files.is_empty() {
+        let cache = std::env::var("BENCH_CACHE").unwrap_or_else(|_| "/tmp/bench-cache".into());
+        let dir = PathBuf::from(cache).join("corpus/wasm");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            eprintln!(
+                "no files given and no corpus in {} (run ../shared/bench/build-corpus.sh)",
+                dir.display()
+            );
+            std::process::exit(1);
+        };
+        files = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+            .collect();
+        files.sort();
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "| module | code KiB | 1 thread s | MB/s | {cores} threads s | speed-up | .text / code | instantiate µs |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let (mut speedups, mut sizes) = (Vec::new(), Vec::new());
+    let (mut total_code, mut total_one) = (0usize, Duration::ZERO);
+    for file in &files {
+        let wasm = match std::fs::read(file) {
+            Ok(w) => w,
+            Err(e) => {
+                eprintln!("{}: {e}", file.display());
+                std::process::exit(1);
+            }
+        };
+        let best = |threads: Option<usize>| {
+            let options = Options {
+                threads,
+                ..Options::default()
+            };
+            let mut best = Duration::MAX;
+            let mut artifact = None;
+            for _ in 0..runs {
+                let start = Instant::now();
+                let a = compile(&wasm, &options).unwrap_or_else(|e| {
+                    eprintln!("{}: {e}", file.display());
+                    std::process::exit(1)
+                });
+                best = best.min(start.elapsed());
+                artifact = Some(a);
+            }
+            (best, artifact.expect("runs >= 1"))
+        };
+        let (one, artifact) = best(Some(1));
+        let (all, _) = best(None);
+        let code = artifact.code_section_size;
+        let text = text_size(&artifact.object);
+        let mbps = code as f64 / 1e6 / one.as_secs_f64();
+        let speedup = one.as_secs_f64() / all.as_secs_f64();
+        let size = text as f64 / code as f64;
+        let inst = instantiate_time(&artifact.object)
+            .map_or_else(|| "-".into(), |d| format!("{:.1}", d.as_secs_f64() * 1e6));
+        println!(
+            "| {} | {} | {:.3} | {mbps:.2} | {:.3} | {speedup:.2}x | {size:.2}x | {inst} |",
+            file.file_stem().unwrap_or_default().to_string_lossy(),
+            code / 1024,
+            one.as_secs_f64(),
+            all.as_secs_f64(),
+        );
+        speedups.push(speedup);
+        sizes.push(size);
+        total_code += code;
+        total_one += one;
+    }
+    if !files.is_empty() {
+        println!(
+            "\n1-thread throughput over all modules: {:.2} MB/s; geomean speed-up {:.2}x; geomean .text/code {:.2}x",
+            total_code as f64 / 1e6 / total_one.as_secs_f64(),
+            geomean(&speedups),
+            geomean(&sizes),
+        );
+    }
+}
+
+/// Size of the object's executable sections.
+fn text_size(object: &[u8]) -> usize {
+    use object::{Object, ObjectSection, SectionKind};
+    let Ok(file) = object::File::parse(object) else {
+        return 0;
+    };
+    file.sections()
+        .filter(|s| s.kind() == SectionKind::Text)
+        .map(|s| s.size() as usize)
+        .sum()
+}
+
+/// Median time to load the object and instantiate it with WASI (a fresh
+/// context each time; `_start` is not run). `None` when the module imports
+/// something WASI does not provide.
+fn instantiate_time(object: &[u8]) -> Option<Duration> {
+    let module = Module::from_object(object).ok()?;
+    let mut times = Vec::new();
+    for _ in 0..200 {
+        let start = Instant::now();
+        let module = Module::from_object(object).ok()?;
+        let mut store = Store::new();
+        let mut linker = Linker::new();
+        let ctx = WasiCtx::builder().build().ok()?;
+        smelt_runtime::wasi::add_to_linker(&mut linker, &mut store, ctx);
+        linker.instantiate(&mut store, &module).ok()?;
+        times.push(start.elapsed());
+    }
+    drop(module);
+    times.sort();
+    Some(times[times.len() / 2])
+}
