@@ -20,6 +20,7 @@ mod compile;
 mod emit;
 pub mod error;
 mod func_env;
+mod header;
 mod isa;
 mod module_info;
 pub mod names;
@@ -87,6 +88,14 @@ pub struct Options {
     /// Poll the store's interrupt flag at function entries and loop
     /// headers, so calls can be interrupted or timed out (a small cost).
     pub interruptible: bool,
+    /// Emit the typed C API (`smelt compile --header`): a C function per
+    /// export (`smelt_w_<mod>_<export>`), `smelt_mod_<mod>_instantiate`
+    /// and `_free`, import thunks that call the C functions defining the
+    /// imports, and the header declaring it all ([`Artifact::header`]).
+    /// The object then has undefined symbols (the runtime's `smelt_rt_*`
+    /// entries and the imports' `smelt_w_*` functions), so it must be
+    /// linked, not loaded in-process by `smelt run`.
+    pub c_api: bool,
 }
 
 impl Default for Options {
@@ -104,6 +113,7 @@ impl Default for Options {
             progress: None,
             threads: None,
             interruptible: false,
+            c_api: false,
         }
     }
 }
@@ -161,6 +171,8 @@ pub struct Artifact {
     pub imports: Vec<ImportSummary>,
     /// Size of the wasm code section (bytes of function bodies).
     pub code_section_size: usize,
+    /// The C header of the typed C API, with [`Options::c_api`].
+    pub header: Option<String>,
 }
 
 /// Turns `.wat` text into binary wasm; binary input is returned as is.

@@ -21,7 +21,13 @@
 pub mod abi;
 
 #[cfg(feature = "runtime")]
+mod allocator;
+#[cfg(feature = "runtime")]
 pub mod c_api;
+#[cfg(feature = "runtime")]
+pub mod c_linked;
+#[cfg(feature = "runtime")]
+pub mod c_memory;
 #[cfg(feature = "runtime")]
 mod exceptions;
 #[cfg(feature = "runtime")]
@@ -59,6 +65,8 @@ mod trap;
 #[cfg(feature = "runtime")]
 mod traphandlers;
 #[cfg(feature = "runtime")]
+mod typed;
+#[cfg(feature = "runtime")]
 mod types;
 #[cfg(feature = "runtime")]
 mod values;
@@ -70,6 +78,7 @@ mod watchdog;
 #[cfg(feature = "runtime")]
 pub use {
     abi::TrapKind,
+    allocator::{AllocError, MIN_ALIGN},
     exceptions::{ExnRef, Tag},
     externals::{Extern, Global, Memory, MemoryAccessError, Table},
     func::{Caller, Func},
@@ -80,6 +89,10 @@ pub use {
     module::{ExportType, ImportType, LoadError, Module},
     store::{AsStoreMut, InterruptHandle, Store, StoreLimits, StoreOpaque},
     trap::{Frame, Trap},
+    typed::{
+        IntoFunc, TypedFunc, TypedFuncError, V128, WasmParams, WasmResults, WasmRet, WasmTy,
+        WasmTyList,
+    },
     types::{
         ExternType, FuncType, GlobalType, Limits, MemoryType, TableType, ValType, val_type_name,
     },

@@ -12,6 +12,7 @@
 //! natively.
 
 pub mod descriptor;
+pub mod embed;
 pub mod libcalls;
 pub mod traps;
 pub mod types;
@@ -25,7 +26,7 @@ pub use vmctx::*;
 
 /// Version of this contract. Bump it whenever anything in `abi/` changes
 /// shape; the runtime refuses descriptors of another version.
-pub const ABI_VERSION: u32 = 4;
+pub const ABI_VERSION: u32 = 5;
 
 /// First word of every module descriptor: `b"SMLT"` read as a little-endian
 /// `u32` (on a big-endian target the compiler writes the same *value*).
