@@ -83,15 +83,16 @@ impl Worker {
                 &mut self.fctx,
             ),
             ItemKind::ThrowStub => trampolines::translate_throw_stub(isa, func, &mut self.fctx),
-            ItemKind::ImportThunk { func: index, target } => {
-                trampolines::translate_import_thunk(
-                    isa,
-                    info.func_type(index),
-                    target,
-                    func,
-                    &mut self.fctx,
-                )
-            }
+            ItemKind::ImportThunk {
+                func: index,
+                target,
+            } => trampolines::translate_import_thunk(
+                isa,
+                info.func_type(index),
+                target,
+                func,
+                &mut self.fctx,
+            ),
         }
         let what = || describe(info, kind);
         self.ctx

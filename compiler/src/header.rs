@@ -273,9 +273,19 @@ pub(crate) fn generate(info: &ModuleInfo<'_>, module_name: &str) -> String {
         let ctx_type = names::instance_type(m);
         out!();
         out!("/**");
-        out!(" * The context of the imports from module {}: the `{}` argument", quoted(m), ctx_param(m));
-        out!(" * of {}, passed to each of them. When a module", admin("instantiate"));
-        out!(" * named {} is linked into the program, its instance; otherwise any", quoted(m));
+        out!(
+            " * The context of the imports from module {}: the `{}` argument",
+            quoted(m),
+            ctx_param(m)
+        );
+        out!(
+            " * of {}, passed to each of them. When a module",
+            admin("instantiate")
+        );
+        out!(
+            " * named {} is linked into the program, its instance; otherwise any",
+            quoted(m)
+        );
         out!(" * struct the program defines (`struct {ctx_type} {{ ... }};`).");
         out!(" */");
         out!("struct {ctx_type};");
@@ -289,7 +299,9 @@ pub(crate) fn generate(info: &ModuleInfo<'_>, module_name: &str) -> String {
                     let ret = c_return(ty);
                     out!("/**");
                     out!(" * Import {origin}: {}.", func_type_text(ty));
-                    out!(" * To make the calling wasm code trap, call smelt_rt_raise_trap() and return.");
+                    out!(
+                        " * To make the calling wasm code trap, call smelt_rt_raise_trap() and return."
+                    );
                     out!(" *");
                     out!(
                         " *     {}struct {ctx_type} *ctx{}) {{",
@@ -320,9 +332,15 @@ pub(crate) fn generate(info: &ModuleInfo<'_>, module_name: &str) -> String {
                         .maximum
                         .map_or("UINT64_MAX".to_string(), |m| m.to_string());
                     if mem.shared {
-                        out!(" *       return ctx->memory;   // smelt_rt_shared_memory_new({}, {max})", mem.initial);
+                        out!(
+                            " *       return ctx->memory;   // smelt_rt_shared_memory_new({}, {max})",
+                            mem.initial
+                        );
                     } else {
-                        out!(" *       return ctx->memory;   // smelt_rt_memory_new({}, {max})", mem.initial);
+                        out!(
+                            " *       return ctx->memory;   // smelt_rt_memory_new({}, {max})",
+                            mem.initial
+                        );
                     }
                     out!(" *     }}");
                     out!(" */");
@@ -336,7 +354,10 @@ pub(crate) fn generate(info: &ModuleInfo<'_>, module_name: &str) -> String {
                     out!(" * Returns where the global's value lives; the storage must outlive");
                     out!(" * the instance. Called once per instantiation.");
                     out!(" *");
-                    out!(" *     {}struct {ctx_type} *ctx) {{ return &ctx->value; }}", c_decl_start(&ptr, &sym));
+                    out!(
+                        " *     {}struct {ctx_type} *ctx) {{ return &ctx->value; }}",
+                        c_decl_start(&ptr, &sym)
+                    );
                     out!(" */");
                     out!("{}struct {ctx_type} *ctx);", c_decl_start(&ptr, &sym));
                 }
@@ -366,8 +387,14 @@ pub(crate) fn generate(info: &ModuleInfo<'_>, module_name: &str) -> String {
     out!(" * NULL, stores why (a trap of the start function, or a link error) there.");
     out!(" *");
     out!(" *     smelt_rt_trap *trap = NULL;");
-    out!(" *     {inst} *instance = {}({});", admin("instantiate"), inst_args.join(", "));
-    out!(" *     if (!instance) {{ fprintf(stderr, \"%s\\n\", smelt_rt_trap_message(trap)); smelt_rt_trap_free(trap); }}");
+    out!(
+        " *     {inst} *instance = {}({});",
+        admin("instantiate"),
+        inst_args.join(", ")
+    );
+    out!(
+        " *     if (!instance) {{ fprintf(stderr, \"%s\\n\", smelt_rt_trap_message(trap)); smelt_rt_trap_free(trap); }}"
+    );
     out!(" */");
     out!("{inst} *{}({});", admin("instantiate"), params.join(", "));
     out!();
@@ -383,9 +410,15 @@ pub(crate) fn generate(info: &ModuleInfo<'_>, module_name: &str) -> String {
     out!(" * The instance as a smelt_rt_instance, for the functions of smelt.h");
     out!(" * (trap handlers, smelt_rt_call, smelt_rt_instance_memory).");
     out!(" *");
-    out!(" *     smelt_rt_trap_handler_push({}(instance), 0, 0, handler, NULL);", admin("rt"));
+    out!(
+        " *     smelt_rt_trap_handler_push({}(instance), 0, 0, handler, NULL);",
+        admin("rt")
+    );
     out!(" */");
-    out!("static inline smelt_rt_instance *{}({inst} *instance) {{", admin("rt"));
+    out!(
+        "static inline smelt_rt_instance *{}({inst} *instance) {{",
+        admin("rt")
+    );
     out!("  return (smelt_rt_instance *)instance;");
     out!("}}");
     out!();
@@ -393,7 +426,10 @@ pub(crate) fn generate(info: &ModuleInfo<'_>, module_name: &str) -> String {
     out!(" * The module descriptor, for smelt_rt_instantiate() and the Rust API's");
     out!(" * Module::from_descriptor.");
     out!(" */");
-    out!("extern const char {}[];", names::descriptor_symbol(module_name));
+    out!(
+        "extern const char {}[];",
+        names::descriptor_symbol(module_name)
+    );
 
     // ---- exports ----
     if !info.exports.is_empty() {
@@ -427,13 +463,20 @@ pub(crate) fn generate(info: &ModuleInfo<'_>, module_name: &str) -> String {
                 }
                 out!(" *     smelt_rt_trap *trap = smelt_rt_take_trap();   // NULL: no trap");
                 out!(" */");
-                out!("{}{inst} *instance{});", c_decl_start(ret, &sym), c_params(ty));
+                out!(
+                    "{}{inst} *instance{});",
+                    c_decl_start(ret, &sym),
+                    c_params(ty)
+                );
             }
             abi::EXTERN_MEMORY => {
                 let mem = &info.memories[*index as usize];
                 out!();
                 out!("/**");
-                out!(" * {origin}: {}. The memory's handle, valid while the", memory_type_text(mem));
+                out!(
+                    " * {origin}: {}. The memory's handle, valid while the",
+                    memory_type_text(mem)
+                );
                 out!(" * instance lives.");
                 out!(" *");
                 out!(" *     smelt_rt_memory *mem = {sym}(instance);");
@@ -462,10 +505,17 @@ pub(crate) fn generate(info: &ModuleInfo<'_>, module_name: &str) -> String {
                 let ptr = global_pointer(g);
                 out!();
                 out!("/**");
-                out!(" * {origin}: {}. Where the global's value lives, valid", global_type_text(g));
+                out!(
+                    " * {origin}: {}. Where the global's value lives, valid",
+                    global_type_text(g)
+                );
                 out!(" * while the instance lives.");
                 out!(" *");
-                let deref = if g.mutable { "*p = *p + 1;" } else { "value = *p;" };
+                let deref = if g.mutable {
+                    "*p = *p + 1;"
+                } else {
+                    "value = *p;"
+                };
                 out!(" *     {}p = {sym}(instance); {deref}", ptr);
                 out!(" */");
                 out!("{}{inst} *instance);", c_decl_start(&ptr, &sym));

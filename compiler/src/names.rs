@@ -216,16 +216,42 @@ mod tests {
         assert_eq!(mangle_name("0x"), "0x");
         assert_eq!(mangle_name("0xg"), "0xg");
         assert_eq!(descriptor_symbol("my_mod"), "smelt_mod_my__mod_descriptor");
-        assert_eq!(item_symbol("alfa", "bravo_charlie"), "smelt_w_alfa_bravo_charlie");
-        assert_eq!(item_symbol("alfa_bravo", "charlie"), "smelt_w_alfa__bravo_charlie");
+        assert_eq!(
+            item_symbol("alfa", "bravo_charlie"),
+            "smelt_w_alfa_bravo_charlie"
+        );
+        assert_eq!(
+            item_symbol("alfa_bravo", "charlie"),
+            "smelt_w_alfa__bravo_charlie"
+        );
         assert_eq!(instance_type("m-1"), "smelt_w_m0x2D1");
     }
 
     #[test]
     fn mangled_names_are_c_identifiers_and_split_back() {
         let names = [
-            "", "_", "__", "a", "a_", "_a", "a__b", "0x", "0x0", "0xA", "0x0xF", "00xF", "0xx1",
-            "é", "名前", "a-b", "a b", "A9", "0x5F", "_0x5F_", "x\u{1F600}y", "smelt",
+            "",
+            "_",
+            "__",
+            "a",
+            "a_",
+            "_a",
+            "a__b",
+            "0x",
+            "0x0",
+            "0xA",
+            "0x0xF",
+            "00xF",
+            "0xx1",
+            "é",
+            "名前",
+            "a-b",
+            "a b",
+            "A9",
+            "0x5F",
+            "_0x5F_",
+            "x\u{1F600}y",
+            "smelt",
         ];
         let mut seen = std::collections::HashMap::new();
         for m in names {

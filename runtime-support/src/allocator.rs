@@ -336,10 +336,16 @@ mod tests {
         for w in all.windows(2) {
             let ((s0, l0, f0), (s1, _, f1)) = (w[0], w[1]);
             assert!(s0 + l0 <= s1, "blocks overlap: {w:?}");
-            assert!(!(f0 && f1 && s0 + l0 == s1), "free blocks not coalesced: {w:?}");
+            assert!(
+                !(f0 && f1 && s0 + l0 == s1),
+                "free blocks not coalesced: {w:?}"
+            );
         }
         assert_eq!(all.iter().map(|b| b.1).sum::<u64>(), total);
-        assert!(all.iter().all(|b| b.0 % MIN_ALIGN == 0 && b.1 % MIN_ALIGN == 0 && b.1 > 0));
+        assert!(
+            all.iter()
+                .all(|b| b.0 % MIN_ALIGN == 0 && b.1 % MIN_ALIGN == 0 && b.1 > 0)
+        );
     }
 
     #[test]

@@ -273,7 +273,11 @@ impl Func {
     /// as many slots as its params and results, arguments already checked
     /// against its type). A trap goes through the store's trap handlers
     /// like [`Func::call`].
-    pub(crate) fn call_raw(&self, store: &mut StoreOpaque, values: &mut [ValRaw]) -> Result<(), Trap> {
+    pub(crate) fn call_raw(
+        &self,
+        store: &mut StoreOpaque,
+        values: &mut [ValRaw],
+    ) -> Result<(), Trap> {
         store.check(self.store);
         let outcome = if let FuncData::Host { host, .. } = &store.funcs[self.index] {
             let host = host.clone();

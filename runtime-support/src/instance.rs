@@ -157,8 +157,8 @@ impl InstanceData {
                 ),
                 abi::OP_GLOBAL_GET => {
                     let m = &self.module.inner;
-                    let ty = m.slice::<abi::GlobalRec>(m.header().globals)[op.imm[0] as usize]
-                        .valtype;
+                    let ty =
+                        m.slice::<abi::GlobalRec>(m.header().globals)[op.imm[0] as usize].valtype;
                     // SAFETY: global pointers are valid for the instance's
                     // life, for a value of the global's type.
                     unsafe { crate::externals::read_global(self.global_ptr(op.imm[0]), ty) }

@@ -207,7 +207,8 @@ impl ModuleInner {
 
     /// How many params and results function `func` has.
     pub(crate) fn func_arity(&self, func: u32) -> (usize, usize) {
-        let t = self.slice::<abi::TypeRec>(self.header().types)[self.func_rec(func).type_index as usize];
+        let t = self.slice::<abi::TypeRec>(self.header().types)
+            [self.func_rec(func).type_index as usize];
         (t.params.len as usize, t.results.len as usize)
     }
 

@@ -171,8 +171,7 @@ fn runtime_function(
     isa: &dyn TargetIsa,
 ) -> Result<FuncId> {
     let mut sig = Signature::new(isa.default_call_conv());
-    sig.params
-        .extend(params.iter().map(|t| c_param(isa, *t)));
+    sig.params.extend(params.iter().map(|t| c_param(isa, *t)));
     sig.returns.extend(ret.map(AbiParam::new));
     module
         .declare_function(name, Linkage::Import, &sig)
@@ -235,13 +234,7 @@ pub(crate) fn define_c_api(
     imports: &CImports,
 ) -> Result<()> {
     let ptr = isa.pointer_type();
-    let invoke = runtime_function(
-        module,
-        embed::RT_INVOKE,
-        &[ptr, types::I32, ptr],
-        None,
-        isa,
-    )?;
+    let invoke = runtime_function(module, embed::RT_INVOKE, &[ptr, types::I32, ptr], None, isa)?;
     let export_fn = runtime_function(
         module,
         embed::RT_INSTANCE_EXPORT,
@@ -294,7 +287,12 @@ pub(crate) fn define_c_api(
             let desc = builder.ins().symbol_value(ptr, gv);
             let count = builder.ins().iconst(ptr, n as i64);
             let trap_out = params[groups.len()];
-            call(module, builder, instantiate, &[desc, array, count, trap_out])
+            call(
+                module,
+                builder,
+                instantiate,
+                &[desc, array, count, trap_out],
+            )
         },
     )?;
 

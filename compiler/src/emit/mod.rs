@@ -107,7 +107,11 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
             let f = f as u32;
             let name = names::trampoline_symbol(module_name, "import_thunk", f);
             let id = module
-                .declare_function(&name, Linkage::Local, &wasm_signature(info.func_type(f), ptr))
+                .declare_function(
+                    &name,
+                    Linkage::Local,
+                    &wasm_signature(info.func_type(f), ptr),
+                )
                 .map_err(|e| module_error(&name, e))?;
             items.push((
                 ItemKind::ImportThunk {
