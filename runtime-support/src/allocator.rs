@@ -430,7 +430,7 @@ mod tests {
         // A big allocation adds pages; the new region is coalesced with
         // the free tail of the last one.
         let b = mem.heap_alloc(page + 16, 16).unwrap();
-        assert!(b > a && b % 16 == 0);
+        assert!(b > a && b.is_multiple_of(16));
         assert_eq!(mem.pages(), 4);
         mem.data_mut()[b as usize..(b + page + 16) as usize].fill(7);
         assert_eq!(

@@ -15,7 +15,7 @@ pub struct SmeltInstance {
     /// Imports of a typed-C-API instance (referenced by its vmctx), and
     /// the handles its accessors gave out. Declared after the store: they
     /// are dropped after it.
-    _thunks: Vec<Box<crate::c_linked::ThunkImport>>,
+    _thunks: crate::c_linked::Thunks,
     pub(crate) handles: crate::c_linked::Handles,
 }
 
@@ -23,7 +23,7 @@ impl SmeltInstance {
     pub(crate) fn new_boxed(
         store: Store,
         instance: Instance,
-        thunks: Vec<Box<crate::c_linked::ThunkImport>>,
+        thunks: crate::c_linked::Thunks,
     ) -> *mut SmeltInstance {
         Box::into_raw(Box::new(SmeltInstance {
             store,

@@ -55,6 +55,14 @@ pub(crate) struct ThunkImport {
     funcref: VMFuncRef,
 }
 
+/// The imported functions of an instance, boxed: its vmctx holds the
+/// addresses of their `VMFuncRef`s.
+#[allow(
+    clippy::vec_box,
+    reason = "the VMFuncRefs must not move when the vector grows"
+)]
+pub(crate) type Thunks = Vec<Box<ThunkImport>>;
+
 /// A table handle as C sees it (`smelt_rt_table`).
 pub struct SmeltTable {
     store: *mut StoreOpaque,
@@ -96,7 +104,7 @@ unsafe fn link_imports(
     store: &mut StoreOpaque,
     module: &Module,
     imports: &[*mut c_void],
-    thunks: &mut Vec<Box<ThunkImport>>,
+    thunks: &mut Thunks,
 ) -> Result<Vec<Extern>, InstantiationError> {
     let m = &module.inner;
     let recs = m.slice::<abi::ImportRec>(m.header().imports);

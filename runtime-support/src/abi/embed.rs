@@ -118,7 +118,7 @@ mod tests {
     #[test]
     fn results_struct_layout_matches_c() {
         #[repr(C)]
-        struct IJF {
+        struct Results {
             a: i32,
             b: i64,
             c: f32,
@@ -127,12 +127,12 @@ mod tests {
         assert_eq!(
             offs,
             [
-                offset_of!(IJF, a) as u32,
-                offset_of!(IJF, b) as u32,
-                offset_of!(IJF, c) as u32
+                offset_of!(Results, a) as u32,
+                offset_of!(Results, b) as u32,
+                offset_of!(Results, c) as u32
             ]
         );
-        assert_eq!(size, core::mem::size_of::<IJF>() as u32);
+        assert_eq!(size, core::mem::size_of::<Results>() as u32);
         assert_eq!(c_layout(&[ValType::I32, ValType::I32]), (vec![0, 4], 8));
         assert_eq!(c_layout(&[ValType::F32, ValType::V128]), (vec![0, 16], 32));
     }
