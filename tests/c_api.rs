@@ -270,7 +270,7 @@ peek C, counter memory Counter
 reset 1
 dm_sum 5
 divide = 0, trap 3: integer divide by zero (1 frames, innermost counter)
-fail = 0, trap 3: integer divide by zero (1 frames, innermost counter)
+fail = 0, trap 3: integer divide by zero (2 frames, innermost counter)
 after = 3, no trap
 log 3
 report = 0, no trap

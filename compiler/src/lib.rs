@@ -16,6 +16,7 @@
 //! and everything is defined serially.
 
 mod bounds;
+mod build_script;
 mod compile;
 mod emit;
 pub mod error;
@@ -28,6 +29,7 @@ mod trampolines;
 mod translate;
 mod types;
 
+pub use build_script::{Build, BuildError};
 pub use error::CompileError;
 pub use isa::host_triple;
 pub use target_lexicon::Triple;
