@@ -260,8 +260,15 @@ impl LinearMemory {
 impl Memory {
     /// Allocates `size` bytes aligned to `align` (a power of two; at least
     /// 8 is used) in this memory, growing it when needed, and returns the
-    /// block's address in the memory. See the [module docs](self) for
-    /// when to use the module's own allocator instead.
+    /// block's address in the memory.
+    ///
+    /// The heap uses only pages it adds itself with `memory.grow` and
+    /// regions given with [`Memory::add_heap_region`], never memory the
+    /// module may be using, and keeps its bookkeeping outside linear
+    /// memory: first fit from an address-ordered free list, blocks split
+    /// and coalesced with free neighbours. If the module exports its own
+    /// allocator (`malloc`/`free`, `cabi_realloc`), prefer that: the
+    /// module can then free or reallocate the buffer itself.
     ///
     /// ```no_run
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -17,6 +17,14 @@
 //! assert_eq!(sum[0].unwrap_i32(), 3);
 //! # Ok(()) }
 //! ```
+//!
+//! Typed calls check the types once ([`Instance::get_typed_func`]), host
+//! functions come from closures ([`Func::wrap`]), modules linked into the
+//! program are read in place ([`Module::from_descriptor`], what
+//! `smelt_compiler::Build` sets up), and [`Memory::alloc`] hands out
+//! buffers in linear memory. The C API (`include/smelt.h` and the headers
+//! of `smelt compile --header`) is implemented in [`c_api`], [`c_linked`]
+//! and [`c_memory`].
 
 pub mod abi;
 
