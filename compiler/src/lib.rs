@@ -31,7 +31,7 @@ mod types;
 
 pub use build_script::{Build, BuildError};
 pub use error::CompileError;
-pub use isa::host_triple;
+pub use isa::{SUPPORTED_TARGETS, TargetSupport, check_target, host_triple};
 pub use target_lexicon::Triple;
 pub use wasmparser::WasmFeatures;
 

@@ -183,7 +183,11 @@ impl RunCommand {
         let module = load_module(&input, &self.codegen)?;
         let mut store = Store::new();
         let mut linker = Linker::new();
-        if wasi::imports_wasi(&module) {
+        if wasi::threads::imports_thread_spawn(&module) {
+            let ctx = self.wasi_ctx(&input)?;
+            wasi::threads::add_to_linker(&mut linker, &mut store, ctx, &module)
+                .map_err(|e| anyhow!("{}: {e}", input.display()))?;
+        } else if wasi::imports_wasi(&module) {
             let ctx = self.wasi_ctx(&input)?;
             wasi::add_to_linker_for(&mut linker, &mut store, ctx, &module);
         }
