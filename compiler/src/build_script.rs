@@ -26,6 +26,9 @@
 //!
 //! [`smelt_runtime::Module`]: https://docs.rs/smelt-runtime
 
+// The example is a whole build.rs, so its `fn main` is the point.
+#![allow(clippy::needless_doctest_main)]
+
 use crate::{BoundsChecks, OptLevel, Options, names};
 use std::fmt;
 use std::path::{Path, PathBuf};
