@@ -56,9 +56,9 @@ int main(void) {
   if (trap) { printf("fib trapped\n"); return 1; }
   printf("fib(30) = %lld\n", (long long)res[0].of.i64);
 
-  size_t len = 0;
-  unsigned char *mem = smelt_rt_memory(inst, "mem", &len);
-  printf("memory: %zu bytes, \"%s\"\n", len, (const char *)mem + 16);
+  smelt_rt_memory *mem = smelt_rt_instance_memory(inst, "mem");
+  printf("memory: %zu bytes, \"%s\"\n", smelt_rt_memory_length(mem),
+         (const char *)smelt_rt_memory_data(mem) + 16);
 
   smelt_rt_val div[2] = {SMELT_I32(1), SMELT_I32(0)};
   trap = smelt_rt_call(inst, "divide", div, 2, res, 1);

@@ -362,3 +362,80 @@ fn unsupported_targets_are_errors_not_panics() {
         assert!(err.contains("smelt targets"), "{triple}: {err}");
     }
 }
+
+/// A module with imports of each kind the typed C API links by name.
+const C_API_MODULE: &str = r#"
+(module
+  (import "host" "log" (func $log (param i32)))
+  (import "host" "mem" (memory 1))
+  (import "host" "base" (global i32))
+  (global (export "count") (mut i32) (i32.const 0))
+  (func (export "run") (param i32) (result i32 i64)
+    (call $log (local.get 0))
+    (i32.add (local.get 0) (global.get 0))
+    (i64.const 7))
+)
+"#;
+
+/// With `--header` (`Options::c_api`) every target gets the export
+/// wrappers and accessors as global definitions, and refers only to the
+/// runtime and to the imports' C functions: a linker resolves exactly
+/// these names, whatever the format.
+#[test]
+fn c_api_objects_for_every_target() {
+    for t in SUPPORTED_TARGETS {
+        let triple = t.triple;
+        let e = expect(triple);
+        let options = Options {
+            target: Some(triple.parse().expect("valid triple")),
+            module_name: "cross".into(),
+            c_api: true,
+            ..Options::default()
+        };
+        let wasm = wat::parse_str(C_API_MODULE).expect("valid wat");
+        let out = compile(&wasm, &options).unwrap_or_else(|err| panic!("{triple}: {err}"));
+        assert!(out.header.is_some(), "{triple}: no header");
+        let file =
+            object::File::parse(&*out.object).unwrap_or_else(|err| panic!("{triple}: {err}"));
+        let c_name = |s: &str| s.strip_prefix(e.prefix).map(str::to_string);
+        let defined: Vec<String> = file
+            .symbols()
+            .filter(|s| s.is_definition() && s.is_global())
+            .filter_map(|s| c_name(s.name().ok()?))
+            .collect();
+        for name in [
+            "smelt_w_cross_run",
+            "smelt_w_cross_count",
+            "smelt_mod_cross_instantiate",
+            "smelt_mod_cross_free",
+            "smelt_mod_cross_descriptor",
+        ] {
+            assert!(
+                defined.iter().any(|d| d == name),
+                "{triple}: {name} not defined in {defined:?}"
+            );
+        }
+        let undefined: Vec<String> = file
+            .symbols()
+            .filter(|s| s.is_undefined() && !s.name().unwrap_or("").is_empty())
+            .map(|s| s.name().unwrap_or("?").to_string())
+            .collect();
+        for name in &undefined {
+            let c = c_name(name).unwrap_or_else(|| panic!("{triple}: {name} lacks the prefix"));
+            assert!(
+                c.starts_with("smelt_rt_")
+                    || ["smelt_w_host_log", "smelt_w_host_mem", "smelt_w_host_base"]
+                        .contains(&c.as_str()),
+                "{triple}: unexpected undefined symbol {name}"
+            );
+        }
+        for import in ["smelt_w_host_log", "smelt_w_host_mem", "smelt_w_host_base"] {
+            assert!(
+                undefined
+                    .iter()
+                    .any(|u| c_name(u).as_deref() == Some(import)),
+                "{triple}: {import} not referenced"
+            );
+        }
+    }
+}

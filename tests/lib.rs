@@ -10,3 +10,53 @@ pub fn scratch_dir(base: &str, name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("creating a scratch directory");
     dir
 }
+
+/// Compiles each `(module name, wat)` with the typed C API into `dir`
+/// (`<name>.o` and `<name>.h`), then the C program `main_c` with them and
+/// the runtime into `dir/app`, which it returns.
+pub fn build_c_program(dir: &std::path::Path, modules: &[(&str, &str)], main_c: &str) -> PathBuf {
+    let mut objects = Vec::new();
+    for (name, wat) in modules {
+        let wasm = wat::parse_str(wat).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let artifact = smelt_compiler::compile(
+            &wasm,
+            &smelt_compiler::Options {
+                module_name: name.to_string(),
+                c_api: true,
+                ..smelt_compiler::Options::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let object = dir.join(format!("{name}.o"));
+        std::fs::write(&object, &artifact.object).expect("writing the object");
+        std::fs::write(
+            dir.join(format!("{name}.h")),
+            artifact.header.expect("a header"),
+        )
+        .expect("writing the header");
+        objects.push(object);
+    }
+    std::fs::write(dir.join("main.c"), main_c).expect("writing main.c");
+    let runtime = dir.join("runtime");
+    smelt_cli::link::install_runtime(&runtime).expect("runtime installs");
+    let mut cc =
+        smelt_cli::link::c_compiler(smelt_cli::link::HOST_TRIPLE, None).expect("a C compiler");
+    let out = cc
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pthread"])
+        .arg(format!("-I{}", runtime.join("include").display()))
+        .arg(format!("-I{}", dir.display()))
+        .arg(dir.join("main.c"))
+        .args(&objects)
+        .arg(runtime.join("libsmelt_runtime.a"))
+        .args(smelt_cli::link::SYSTEM_LIBS)
+        .arg("-o")
+        .arg(dir.join("app"))
+        .output()
+        .expect("running cc");
+    assert!(
+        out.status.success(),
+        "linking the C program failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir.join("app")
+}

@@ -1,7 +1,14 @@
 //! Every example in `examples/` builds and runs with the documented
 //! output. A new example must be added here, or this test fails.
+//!
+//! - single `.wat` files run with `smelt run`;
+//! - C examples (a directory with `build.sh`) are built by their script
+//!   with this `smelt` and the system C compiler, then run; their output
+//!   must equal `expected-output.txt`;
+//! - the Rust example is a workspace member whose own test runs it
+//!   (`examples/rust-host/tests/output.rs`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn examples_dir() -> PathBuf {
@@ -22,12 +29,23 @@ const EXAMPLES: &[(&str, &[&str], i32, &str, &str)] = &[
     ),
 ];
 
+/// Directories with a C program built by `build.sh`.
+const C_EXAMPLES: &[&str] = &["c-host", "two-modules"];
+
+/// Directories that are Cargo packages of the workspace.
+const RUST_EXAMPLES: &[&str] = &["rust-host"];
+
 #[test]
 fn every_example_runs_as_documented() {
     for entry in std::fs::read_dir(examples_dir()).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if path.extension().is_some_and(|e| e == "wat" || e == "wasm") {
+        if path.is_dir() {
+            assert!(
+                C_EXAMPLES.contains(&name.as_str()) || RUST_EXAMPLES.contains(&name.as_str()),
+                "examples/{name}/ is not covered by cli/tests/examples.rs"
+            );
+        } else if path.extension().is_some_and(|e| e == "wat" || e == "wasm") {
             assert!(
                 EXAMPLES.iter().any(|(f, ..)| *f == name),
                 "examples/{name} is not covered by cli/tests/examples.rs"
@@ -47,6 +65,72 @@ fn every_example_runs_as_documented() {
             String::from_utf8_lossy(&out.stderr).starts_with(stderr),
             "{file}: {}",
             String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+fn run_c_example(name: &str) {
+    let dir = examples_dir().join(name);
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("example-{name}"));
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let build = Command::new("sh")
+        .arg(dir.join("build.sh"))
+        .arg(&out_dir)
+        .env("SMELT", env!("CARGO_BIN_EXE_smelt"))
+        .output()
+        .unwrap();
+    assert!(
+        build.status.success(),
+        "examples/{name}/build.sh failed:\n{}{}",
+        String::from_utf8_lossy(&build.stdout),
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let run = Command::new(out_dir.join("app")).output().unwrap();
+    assert!(
+        run.status.success(),
+        "examples/{name}: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let expected = std::fs::read_to_string(dir.join("expected-output.txt")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&run.stdout),
+        expected,
+        "examples/{name}"
+    );
+}
+
+#[test]
+fn c_host_example() {
+    run_c_example("c-host");
+}
+
+#[test]
+fn two_modules_example() {
+    run_c_example("two-modules");
+}
+
+#[test]
+fn rust_examples_are_workspace_members_with_an_output_test() {
+    let manifest = std::fs::read_to_string(examples_dir().join("../Cargo.toml")).unwrap();
+    for name in RUST_EXAMPLES {
+        assert!(
+            manifest.contains(&format!("\"examples/{name}\"")),
+            "examples/{name} must be a workspace member (so CI builds and tests it)"
+        );
+        assert!(examples_dir().join(name).join("tests/output.rs").exists());
+        assert!(
+            examples_dir()
+                .join(name)
+                .join("expected-output.txt")
+                .exists()
+        );
+    }
+    for name in C_EXAMPLES {
+        assert!(
+            examples_dir()
+                .join(name)
+                .join("expected-output.txt")
+                .exists()
         );
     }
 }

@@ -29,6 +29,9 @@ pub(crate) enum ItemKind {
     HostAdapter(u32),
     /// The module's throw stub.
     ThrowStub,
+    /// Import thunk for imported function `func`, calling the C function
+    /// with `FuncId` `target` (typed C API only).
+    ImportThunk { func: u32, target: u32 },
 }
 
 /// Per-thread reusable compilation state.
@@ -137,6 +140,16 @@ impl Worker {
                 &mut self.fctx,
             ),
             ItemKind::ThrowStub => trampolines::translate_throw_stub(isa, func, &mut self.fctx),
+            ItemKind::ImportThunk {
+                func: index,
+                target,
+            } => trampolines::translate_import_thunk(
+                isa,
+                info.func_type(index),
+                target,
+                func,
+                &mut self.fctx,
+            ),
         }
         let what = || describe(info, kind);
         self.ctx
@@ -244,6 +257,7 @@ pub(crate) fn describe(info: &ModuleInfo<'_>, kind: ItemKind) -> String {
         ItemKind::Entry(t) => format!("entry trampoline for type {t}"),
         ItemKind::HostAdapter(t) => format!("host adapter for type {t}"),
         ItemKind::ThrowStub => "throw stub".to_string(),
+        ItemKind::ImportThunk { func, .. } => format!("import thunk for function {func}"),
     }
 }
 

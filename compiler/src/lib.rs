@@ -16,11 +16,13 @@
 //! and everything is defined serially.
 
 mod bounds;
+mod build_script;
 mod compile;
 mod emit;
 pub mod error;
 mod func_env;
 mod inline;
+mod header;
 mod isa;
 mod module_info;
 pub mod names;
@@ -28,6 +30,7 @@ mod trampolines;
 mod translate;
 mod types;
 
+pub use build_script::{Build, BuildError};
 pub use error::CompileError;
 pub use isa::{SUPPORTED_TARGETS, TargetSupport, check_target, host_triple};
 pub use target_lexicon::Triple;
@@ -91,6 +94,14 @@ pub struct Options {
     /// Inline small leaf functions into their direct callers (with
     /// optimization on).
     pub inline: bool,
+    /// Emit the typed C API (`smelt compile --header`): a C function per
+    /// export (`smelt_w_<mod>_<export>`), `smelt_mod_<mod>_instantiate`
+    /// and `_free`, import thunks that call the C functions defining the
+    /// imports, and the header declaring it all ([`Artifact::header`]).
+    /// The object then has undefined symbols (the runtime's `smelt_rt_*`
+    /// entries and the imports' `smelt_w_*` functions), so it must be
+    /// linked, not loaded in-process by `smelt run`.
+    pub c_api: bool,
 }
 
 impl Default for Options {
@@ -109,6 +120,7 @@ impl Default for Options {
             threads: None,
             interruptible: false,
             inline: true,
+            c_api: false,
         }
     }
 }
@@ -168,6 +180,8 @@ pub struct Artifact {
     pub code_section_size: usize,
     /// Direct calls replaced by the callee's body ([`Options::inline`]).
     pub inlined_calls: usize,
+    /// The C header of the typed C API, with [`Options::c_api`].
+    pub header: Option<String>,
 }
 
 /// Turns `.wat` text into binary wasm; binary input is returned as is.

@@ -231,6 +231,106 @@ pub(crate) fn translate_host_adapter(
     builder.finalize(isa.frontend_config());
 }
 
+/// Import thunk, one per imported function in objects with the typed C
+/// API (see `smelt_runtime::abi::embed`), placed in the import's
+/// `VMFuncRef` with a `VMImportThunkCtx` as its vmctx. In the wasm
+/// convention `(thunkctx, caller_vmctx, params...)`, it calls the C
+/// function that defines the import, `target`, with the host's context
+/// first (and a results struct for multi-value), then asks the runtime
+/// whether the C code left a trap pending; if so it leaves through the
+/// throw entry as a host adapter does.
+pub(crate) fn translate_import_thunk(
+    isa: &dyn TargetIsa,
+    ty: &FuncType,
+    target: u32,
+    func: &mut ir::Function,
+    fctx: &mut FunctionBuilderContext,
+) {
+    use smelt_runtime::abi::embed;
+    let ptr = isa.pointer_type();
+    func.signature = wasm_signature(ty, ptr);
+    let mut builder = FunctionBuilder::new(func, fctx);
+    let entry = builder.create_block();
+    builder.append_block_params_for_function_params(entry);
+    builder.switch_to_block(entry);
+    let params = builder.block_params(entry).to_vec();
+    let (ctx, caller) = (params[0], params[1]);
+    let flags = MemFlagsData::trusted();
+
+    let host = builder
+        .ins()
+        .load(ptr, readonly(), ctx, embed::THUNKCTX_HOST as i32);
+    let c_sig = builder.import_signature(crate::emit::c_api::c_signature(isa, ty));
+    let name = builder
+        .func
+        .declare_imported_user_function(ir::UserExternalName::new(0, target));
+    let callee = builder.import_function(ir::ExtFuncData {
+        name: ir::ExternalName::user(name),
+        signature: c_sig,
+        // Defined by the host or another module's object: anywhere.
+        colocated: false,
+        patchable: false,
+    });
+    let mut args = vec![host];
+    args.extend_from_slice(&params[2..]);
+    let out = if ty.results.len() >= 2 {
+        let (_, size) = crate::emit::c_api::results_layout(ty);
+        let slot = builder.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            size,
+            4,
+        ));
+        let out = builder.ins().stack_addr(ptr, slot, 0);
+        args.push(out);
+        Some(out)
+    } else {
+        None
+    };
+    let call = builder.ins().call(callee, &args);
+    let mut results = builder.inst_results(call).to_vec();
+    if let Some(out) = out {
+        let (offsets, _) = crate::emit::c_api::results_layout(ty);
+        results = ty
+            .results
+            .iter()
+            .zip(offsets)
+            .map(|(r, off)| builder.ins().load(clif_type(*r), flags, out, off as i32))
+            .collect();
+    }
+
+    // Did the C function leave a trap pending?
+    let mut check_sig = Signature::new(isa.default_call_conv());
+    check_sig.params.push(AbiParam::new(ptr));
+    check_sig.returns.push(AbiParam::new(types::I32));
+    let check_sig = builder.import_signature(check_sig);
+    let check = builder
+        .ins()
+        .load(ptr, readonly(), ctx, embed::THUNKCTX_CHECK as i32);
+    let call = builder.ins().call_indirect(check_sig, check, &[ctx]);
+    let status = builder.inst_results(call)[0];
+    let fail = builder.create_block();
+    let ok = builder.create_block();
+    builder.ins().brif(status, fail, &[], ok, &[]);
+    builder.switch_to_block(fail);
+    builder.set_cold_block(fail);
+    // As in the host adapter: a null exnref means "end the call with the
+    // trap the runtime just recorded", and the walk starts at our frame.
+    let null = builder.ins().iconst(ptr, 0);
+    let fp = builder.ins().get_frame_pointer(ptr);
+    let throw_fn = builder
+        .ins()
+        .load(ptr, readonly(), ctx, embed::THUNKCTX_THROW as i32);
+    let throw_sig = builder.import_signature(libcall_signature(isa, Libcall::throw_ref));
+    builder
+        .ins()
+        .call_indirect(throw_sig, throw_fn, &[caller, null, fp]);
+    builder.ins().trap(trap(TrapKind::Unreachable));
+    builder.switch_to_block(ok);
+    builder.ins().return_(&results);
+    builder.seal_all_blocks();
+    builder.finalize(isa.frontend_config());
+}
+
 /// The throw stub's signature: `tail`, `(vmctx, exnref)`, no results.
 pub(crate) fn throw_stub_signature(isa: &dyn TargetIsa) -> Signature {
     let ptr = isa.pointer_type();

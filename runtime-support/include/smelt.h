@@ -1,9 +1,17 @@
 /*
  * smelt.h — the smelt runtime's C API.
  *
- * A module compiled with `smelt compile mod.wasm -o mod.o` defines the
- * symbol `smelt_mod_<name>_descriptor`. Link `mod.o` with the runtime
- * (`libsmelt_runtime.a -lpthread -ldl -lm`) and:
+ * Two ways to use a compiled module from C:
+ *
+ * 1. Typed (recommended): `smelt compile mod.wasm -o mod.o --header mod.h`
+ *    writes a header declaring one C function per export
+ *    (`smelt_w_mod_add(instance, 1, 2)`), `smelt_mod_mod_instantiate` and
+ *    `smelt_mod_mod_free`, and the functions the program defines for the
+ *    module's imports. Include it after (or instead of) this file.
+ *
+ * 2. Generic: any object from `smelt compile` defines
+ *    `smelt_mod_<name>_descriptor`; smelt_rt_instantiate() and
+ *    smelt_rt_call() below work by name with smelt_rt_val arrays:
  *
  *     extern const char smelt_mod_mod_descriptor[];
  *     smelt_rt_trap *trap = NULL;
@@ -12,6 +20,12 @@
  *     trap = smelt_rt_call(inst, "add", args, 2, res, 1);
  *     if (trap) { fputs(smelt_rt_trap_report(trap), stderr); smelt_rt_trap_free(trap); }
  *     smelt_rt_instance_free(inst);
+ *
+ * Link with the runtime: cc main.c mod.o $(smelt config --cflags --libs).
+ *
+ * Threads: an instance is used by one thread at a time (any thread). For
+ * several threads, give each its own instance; they can share a memory
+ * made with smelt_rt_shared_memory_new() that each instance imports.
  */
 #ifndef SMELT_H
 #define SMELT_H
@@ -27,6 +41,18 @@ extern "C" {
 typedef struct smelt_rt_instance smelt_rt_instance;
 /** A trap (or an instantiation failure). Free with smelt_rt_trap_free. */
 typedef struct smelt_rt_trap smelt_rt_trap;
+
+/** A memory: an instance's export, or one the program made to import. */
+typedef struct smelt_rt_memory smelt_rt_memory;
+/** A table exported by an instance. */
+typedef struct smelt_rt_table smelt_rt_table;
+
+/** A wasm v128 value, passed like the compiler's 16-byte vectors. */
+#if defined(__GNUC__) || defined(__clang__)
+typedef int64_t smelt_rt_v128 __attribute__((vector_size(16)));
+#else
+typedef struct smelt_rt_v128 { _Alignas(16) uint64_t lanes[2]; } smelt_rt_v128;
+#endif
 
 /** Value kinds of smelt_rt_val. */
 enum { SMELT_KIND_I32 = 0, SMELT_KIND_I64 = 1, SMELT_KIND_F32 = 2, SMELT_KIND_F64 = 3 };
@@ -91,8 +117,14 @@ smelt_rt_trap *smelt_rt_call(smelt_rt_instance *instance, const char *name,
                              const smelt_rt_val *args, size_t nargs,
                              smelt_rt_val *results, size_t nresults);
 
-/** The bytes of the exported memory `name` (NULL if none); sets `*len`. */
-uint8_t *smelt_rt_memory(smelt_rt_instance *instance, const char *name, size_t *len);
+/**
+ * The exported memory `name` (NULL if there is none). The handle belongs
+ * to the instance.
+ *
+ *     smelt_rt_memory *mem = smelt_rt_instance_memory(inst, "memory");
+ *     printf("%s\n", (const char *)smelt_rt_memory_data(mem) + 16);
+ */
+smelt_rt_memory *smelt_rt_instance_memory(smelt_rt_instance *instance, const char *name);
 
 /** The trap's kind, one of SMELT_TRAP_*. */
 uint8_t smelt_rt_trap_kind(const smelt_rt_trap *trap);
@@ -189,6 +221,186 @@ int smelt_rt_trap_handler_pop(smelt_rt_instance *instance);
  *     smelt_rt_trap_handler_remove(inst, id);
  */
 int smelt_rt_trap_handler_remove(smelt_rt_instance *instance, uint64_t id);
+
+/* ---- Typed calls: traps ------------------------------------------------ */
+
+/**
+ * Takes this thread's pending trap: the trap of the last typed call
+ * (`smelt_w_<mod>_<export>(...)`) if it trapped, else NULL. A typed call
+ * that traps returns zeros; its trap stays pending until taken or until
+ * the next typed call on this thread. Free the result with
+ * smelt_rt_trap_free.
+ *
+ *     int32_t q = smelt_w_calc_divide(calc, 1, 0);
+ *     smelt_rt_trap *t = smelt_rt_take_trap();
+ *     if (t) { fprintf(stderr, "%s", smelt_rt_trap_report(t)); smelt_rt_trap_free(t); }
+ */
+smelt_rt_trap *smelt_rt_take_trap(void);
+
+/**
+ * Makes a trap of kind SMELT_TRAP_CUSTOM, with `code` and `message` (may be
+ * NULL), this thread's pending trap. A function defining an import calls
+ * it and returns: the wasm code that called the import stops there and
+ * its caller gets the trap.
+ *
+ *     int32_t smelt_w_env_checked_sqrt(struct smelt_w_env *env, int32_t x) {
+ *       if (x < 0) { smelt_rt_raise_trap(1, "negative input"); return 0; }
+ *       return (int32_t)sqrt(x);
+ *     }
+ */
+void smelt_rt_raise_trap(uint32_t code, const char *message);
+
+/* ---- Memories ---------------------------------------------------------- */
+
+/**
+ * A new memory of `min_pages` 64 KiB pages, growing up to `max_pages`
+ * (UINT64_MAX: no maximum), for modules that import a memory. NULL if it
+ * cannot be reserved. Free the handle with smelt_rt_memory_delete; the
+ * memory itself lives on while instances import it.
+ *
+ *     smelt_rt_memory *mem = smelt_rt_memory_new(1, UINT64_MAX);
+ */
+smelt_rt_memory *smelt_rt_memory_new(uint64_t min_pages, uint64_t max_pages);
+
+/**
+ * A new shared memory (threads proposal; `max_pages` is required). Instances
+ * on several threads import the same memory and see each other's writes;
+ * use it with one instance per thread.
+ *
+ *     smelt_rt_memory *shared = smelt_rt_shared_memory_new(1, 16);
+ *     // each thread: smelt_mod_worker_instantiate(&ctx_returning_shared, &trap)
+ */
+smelt_rt_memory *smelt_rt_shared_memory_new(uint64_t min_pages, uint64_t max_pages);
+
+/**
+ * Frees a handle from smelt_rt_memory_new or smelt_rt_shared_memory_new
+ * (not one an instance handed out). NULL is ignored.
+ *
+ *     smelt_rt_memory_delete(mem);
+ */
+void smelt_rt_memory_delete(smelt_rt_memory *memory);
+
+/**
+ * The memory's first byte. It never moves, also when the memory grows, so
+ * the pointer stays valid while the memory lives.
+ *
+ *     memcpy(smelt_rt_memory_data(mem) + 1024, "hello", 5);
+ */
+uint8_t *smelt_rt_memory_data(const smelt_rt_memory *memory);
+
+/**
+ * The memory's current length in bytes (wasm addresses below it are valid).
+ *
+ *     size_t len = smelt_rt_memory_length(mem);
+ */
+size_t smelt_rt_memory_length(const smelt_rt_memory *memory);
+
+/**
+ * The memory's current size in pages.
+ *
+ *     uint64_t pages = smelt_rt_memory_pages(mem);
+ */
+uint64_t smelt_rt_memory_pages(const smelt_rt_memory *memory);
+
+/**
+ * Grows the memory by `delta_pages` (as `memory.grow`): the old size in
+ * pages, or -1 if it cannot grow that much.
+ *
+ *     if (smelt_rt_memory_grow(mem, 1) < 0) puts("memory is full");
+ */
+int64_t smelt_rt_memory_grow(const smelt_rt_memory *memory, uint64_t delta_pages);
+
+/* ---- The host heap: allocating buffers in a memory ---------------------- */
+
+/** Error codes of the heap functions. */
+enum {
+  SMELT_ALLOC_OK = 0,
+  /** No free block fits and the memory cannot grow enough. */
+  SMELT_ALLOC_OUT_OF_MEMORY = 1,
+  /** The block at that address is already free. */
+  SMELT_ALLOC_DOUBLE_FREE = 2,
+  /** Not an address smelt_rt_memory_alloc returned. */
+  SMELT_ALLOC_INVALID_ADDRESS = 3,
+  /** The alignment is not a power of two. */
+  SMELT_ALLOC_INVALID_ALIGNMENT = 4,
+  /** The region is outside the memory or overlaps the heap. */
+  SMELT_ALLOC_INVALID_REGION = 5,
+};
+
+/**
+ * Allocates `size` bytes aligned to `align` (a power of two; at least 8 is
+ * used) in the memory and returns their wasm address, or 0 on failure
+ * (with the reason in `*error` if `error` is not NULL). The heap uses only
+ * pages it adds with `memory.grow` and regions given with
+ * smelt_rt_memory_add_heap_region, never memory the module may be using;
+ * its bookkeeping lives outside the memory, so the module cannot corrupt
+ * it. If the module exports its own allocator (`malloc`/`free`,
+ * `cabi_realloc`), prefer that: the module may then free the buffer itself.
+ *
+ *     uint64_t at = smelt_rt_memory_alloc(mem, 5, 1, NULL);
+ *     memcpy(smelt_rt_memory_data(mem) + at, "hello", 5);
+ *     smelt_w_app_print(app, (int32_t)at, 5);
+ *     smelt_rt_memory_free(mem, at);
+ */
+uint64_t smelt_rt_memory_alloc(const smelt_rt_memory *memory, uint64_t size, uint64_t align,
+                               int *error);
+
+/**
+ * Frees a block smelt_rt_memory_alloc returned: SMELT_ALLOC_OK, or
+ * SMELT_ALLOC_DOUBLE_FREE / SMELT_ALLOC_INVALID_ADDRESS.
+ *
+ *     int e = smelt_rt_memory_free(mem, at);
+ *     if (e) fprintf(stderr, "free: %s\n", smelt_rt_alloc_error_message(e));
+ */
+int smelt_rt_memory_free(const smelt_rt_memory *memory, uint64_t addr);
+
+/**
+ * Gives the heap the bytes [start, start + len) of the memory, e.g. all of
+ * a memory the program made only for buffers. SMELT_ALLOC_OK or
+ * SMELT_ALLOC_INVALID_REGION.
+ *
+ *     smelt_rt_memory_add_heap_region(mem, 0, smelt_rt_memory_length(mem));
+ */
+int smelt_rt_memory_add_heap_region(const smelt_rt_memory *memory, uint64_t start, uint64_t len);
+
+/**
+ * A description of a SMELT_ALLOC_* code (a static string).
+ *
+ *     puts(smelt_rt_alloc_error_message(SMELT_ALLOC_DOUBLE_FREE));   // "double free"
+ */
+const char *smelt_rt_alloc_error_message(int code);
+
+/* ---- Tables ------------------------------------------------------------- */
+
+/**
+ * The number of elements of an exported table.
+ *
+ *     uint64_t n = smelt_rt_table_size(smelt_w_mod_table(instance));
+ */
+uint64_t smelt_rt_table_size(const smelt_rt_table *table);
+
+/* ---- Used by the code of generated headers ------------------------------ */
+
+/**
+ * What `smelt_mod_<mod>_instantiate` calls: instantiates the module with
+ * one pointer per import (in import order): a function import's context,
+ * or what a memory or global import's accessor returned.
+ */
+smelt_rt_instance *smelt_rt_instantiate_linked(const void *descriptor, void *const *imports,
+                                               size_t nimports, smelt_rt_trap **trap_out);
+
+/**
+ * What `smelt_w_<mod>_<export>` calls for a function: calls function
+ * `func_index` with its arguments in `values` (16 bytes each) and writes
+ * its results there; a trap leaves zeros and becomes the pending trap.
+ */
+void smelt_rt_invoke(smelt_rt_instance *instance, uint32_t func_index, void *values);
+
+/**
+ * What `smelt_w_<mod>_<export>` calls for a memory, table or global: its
+ * handle (or the address of the global's value), by export index.
+ */
+void *smelt_rt_instance_export(smelt_rt_instance *instance, uint32_t export_index);
 
 #ifdef __cplusplus
 }

@@ -7,10 +7,31 @@ use crate::values::Val;
 use crate::{Instance, Linker, Module, Store, Trap};
 use std::ffi::{CStr, CString, c_char, c_void};
 
-/// An instance together with the store that owns it.
+/// An instance together with the store that owns it (`smelt_rt_instance`,
+/// and the `smelt_w_<mod>` of a generated header).
 pub struct SmeltInstance {
-    store: Store,
-    instance: Instance,
+    pub(crate) store: Store,
+    pub(crate) instance: Instance,
+    /// Imports of a typed-C-API instance (referenced by its vmctx), and
+    /// the handles its accessors gave out. Declared after the store: they
+    /// are dropped after it.
+    _thunks: crate::c_linked::Thunks,
+    pub(crate) handles: crate::c_linked::Handles,
+}
+
+impl SmeltInstance {
+    pub(crate) fn new_boxed(
+        store: Store,
+        instance: Instance,
+        thunks: crate::c_linked::Thunks,
+    ) -> *mut SmeltInstance {
+        Box::into_raw(Box::new(SmeltInstance {
+            store,
+            instance,
+            _thunks: thunks,
+            handles: Default::default(),
+        }))
+    }
 }
 
 /// A trap (or instantiation failure) handed to C: a snapshot of the
@@ -89,7 +110,7 @@ fn trap_snapshot(trap: &Trap) -> SmeltTrap {
     }
 }
 
-fn boxed_trap(trap: Trap) -> *mut SmeltTrap {
+pub(crate) fn boxed_trap(trap: Trap) -> *mut SmeltTrap {
     Box::into_raw(Box::new(trap_snapshot(&trap)))
 }
 
@@ -132,7 +153,7 @@ pub unsafe extern "C" fn smelt_rt_instantiate(
     };
     let mut store = Store::new();
     match Linker::new().instantiate(&mut store, &module) {
-        Ok(instance) => Box::into_raw(Box::new(SmeltInstance { store, instance })),
+        Ok(instance) => SmeltInstance::new_boxed(store, instance, Vec::new()),
         Err(crate::InstantiationError::Trap(t)) => fail(t),
         Err(e) => fail(Trap::host(e.to_string())),
     }
@@ -215,17 +236,16 @@ pub unsafe extern "C" fn smelt_rt_call(
     }
 }
 
-/// The exported memory `name`'s bytes and length, or NULL.
+/// The exported memory `name` (a handle owned by the instance), or NULL.
 ///
 /// # Safety
 ///
-/// `instance` valid, `name` a C string, `len` writable.
+/// `instance` valid, `name` a C string.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn smelt_rt_memory(
+pub unsafe extern "C" fn smelt_rt_instance_memory(
     instance: *mut SmeltInstance,
     name: *const c_char,
-    len: *mut usize,
-) -> *mut u8 {
+) -> *mut crate::c_memory::SmeltMemory {
     // SAFETY: per the contract.
     let inst = unsafe { &mut *instance };
     // SAFETY: per the contract.
@@ -233,10 +253,7 @@ pub unsafe extern "C" fn smelt_rt_memory(
     let Some(mem) = inst.instance.get_memory(&mut inst.store, &name) else {
         return std::ptr::null_mut();
     };
-    let data = mem.data_mut(&mut inst.store);
-    // SAFETY: per the contract.
-    unsafe { *len = data.len() };
-    data.as_mut_ptr()
+    inst.memory_handle(mem.index).cast()
 }
 
 /// The trap's kind (`SMELT_TRAP_*`).

@@ -52,6 +52,17 @@ impl Extern {
     }
 }
 
+macro_rules! into_extern {
+    ($($t:ident),*) => {$(
+        impl From<$t> for Extern {
+            fn from(x: $t) -> Extern {
+                Extern::$t(x)
+            }
+        }
+    )*};
+}
+into_extern!(Func, Table, Memory, Global);
+
 /// Error from a memory access outside the memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemoryAccessError;
@@ -88,17 +99,28 @@ impl Memory {
         &mut store.memories[self.index]
     }
 
+    /// The memory itself (a counted reference to it).
+    pub(crate) fn linear(&self, mut store: impl AsStoreMut) -> LinearMemory {
+        self.get(store.as_store_mut()).clone()
+    }
+
     /// Makes a shared memory (possibly created by another store or
     /// thread) available in this store, e.g. to import it.
-    pub fn from_shared(mut store: impl AsStoreMut, shared: &SharedMemory) -> Memory {
+    pub fn from_shared(store: impl AsStoreMut, shared: &SharedMemory) -> Memory {
+        Memory::from_linear(store, &shared.0)
+    }
+
+    /// Makes a memory of another store available in this one (the C API's
+    /// memory imports); the memory lives as long as any store holds it.
+    pub(crate) fn from_linear(mut store: impl AsStoreMut, mem: &LinearMemory) -> Memory {
         let store = store.as_store_mut();
-        if let Some(i) = store.memories.iter().position(|m| m.same(&shared.0)) {
+        if let Some(i) = store.memories.iter().position(|m| m.same(mem)) {
             return Memory {
                 store: store.id,
                 index: i,
             };
         }
-        store.memories.push(shared.0.clone());
+        store.memories.push(mem.clone());
         Memory {
             store: store.id,
             index: store.memories.len() - 1,
@@ -253,6 +275,30 @@ impl Global {
         })
     }
 
+    /// A global of type `ty` whose storage is at `ptr`, owned by someone
+    /// else (the C API's global imports).
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to storage for a value of `ty` (aligned for it)
+    /// that outlives the store.
+    pub(crate) unsafe fn from_ptr(
+        mut store: impl AsStoreMut,
+        ty: GlobalType,
+        ptr: *mut VMGlobal,
+    ) -> Global {
+        let store = store.as_store_mut();
+        store.globals.push(GlobalData {
+            ty,
+            ptr,
+            _owned: None,
+        });
+        Global {
+            store: store.id,
+            index: store.globals.len() - 1,
+        }
+    }
+
     pub fn ty(&self, mut store: impl AsStoreMut) -> GlobalType {
         let store = store.as_store_mut();
         store.check(self.store);
@@ -263,9 +309,9 @@ impl Global {
         let store = store.as_store_mut();
         store.check(self.store);
         let g = &store.globals[self.index];
-        // SAFETY: the global's storage lives as long as the store.
-        let raw = ValRaw(unsafe { (*g.ptr).bytes });
         let ty = g.ty.content;
+        // SAFETY: the global's storage lives as long as the store.
+        let raw = unsafe { read_global(g.ptr, ty) };
         raw_to_val(store, &raw, ty)
     }
 
@@ -278,7 +324,33 @@ impl Global {
         }
         let raw = val_to_raw(store, &val, ty.content)?;
         // SAFETY: as in `get`; no wasm code runs concurrently with `&mut store`.
-        unsafe { (*store.globals[self.index].ptr).bytes = raw.0 };
+        unsafe { write_global(store.globals[self.index].ptr, ty.content, raw) };
         Ok(())
     }
+}
+
+/// Reads a global's value. Only the bytes of its type are read: an
+/// imported global's storage may belong to C code and be just that big.
+///
+/// # Safety
+///
+/// `ptr` must point to live storage for a value of type `ty`.
+pub(crate) unsafe fn read_global(ptr: *const VMGlobal, ty: crate::abi::ValType) -> ValRaw {
+    let size = crate::abi::embed::c_size_align(ty).0 as usize;
+    let mut raw = ValRaw::default();
+    // SAFETY: per the contract, `size` bytes are readable at `ptr`.
+    unsafe { std::ptr::copy_nonoverlapping(ptr.cast::<u8>(), raw.0.as_mut_ptr(), size) };
+    raw
+}
+
+/// Writes a global's value (only the bytes of its type, see
+/// [`read_global`]).
+///
+/// # Safety
+///
+/// `ptr` must point to live, writable storage for a value of type `ty`.
+pub(crate) unsafe fn write_global(ptr: *mut VMGlobal, ty: crate::abi::ValType, value: ValRaw) {
+    let size = crate::abi::embed::c_size_align(ty).0 as usize;
+    // SAFETY: per the contract, `size` bytes are writable at `ptr`.
+    unsafe { std::ptr::copy_nonoverlapping(value.0.as_ptr(), ptr.cast::<u8>(), size) };
 }

@@ -19,7 +19,8 @@ pub struct Func {
 }
 
 type ValsCallback = dyn Fn(&mut Caller<'_>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync;
-type RawCallback = dyn Fn(&mut Caller<'_>, &mut [ValRaw]) -> Result<(), Trap> + Send + Sync;
+pub(crate) type RawCallback =
+    dyn Fn(&mut Caller<'_>, &mut [ValRaw]) -> Result<(), Trap> + Send + Sync;
 
 /// A host function's implementation.
 pub(crate) enum HostCallback {
@@ -124,6 +125,34 @@ impl Func {
             HostFunc {
                 ty,
                 callback: HostCallback::Raw(Box::new(f)),
+            },
+        )
+    }
+
+    /// A host function from a Rust closure whose parameters and results
+    /// are Rust types ([`WasmTy`](crate::WasmTy): `i32`, `i64`, `f32`,
+    /// `f64`, [`V128`](crate::V128), `Option<Func>`, `Option<ExternRef>`…);
+    /// the wasm type is derived from them. The closure may take a
+    /// `&mut Caller` first, and may return `Result<_, Trap>` to trap.
+    ///
+    /// ```no_run
+    /// # use smelt_runtime::{Caller, Func, Store, Trap};
+    /// # let mut store = Store::new();
+    /// let double = Func::wrap(&mut store, |x: i32| x * 2);
+    /// let checked = Func::wrap(&mut store, |_: &mut Caller, a: i32, b: i32| {
+    ///     a.checked_div(b).ok_or_else(|| Trap::custom(1, "division by zero"))
+    /// });
+    /// ```
+    pub fn wrap<Params, Results>(
+        mut store: impl AsStoreMut,
+        f: impl crate::typed::IntoFunc<Params, Results>,
+    ) -> Func {
+        let (ty, callback) = f.into_func();
+        Self::new_host(
+            store.as_store_mut(),
+            HostFunc {
+                ty,
+                callback: HostCallback::Raw(callback),
             },
         )
     }
@@ -236,6 +265,43 @@ impl Func {
             .zip(&values)
             .map(|(t, v)| raw_to_val(store, v, *t))
             .collect())
+    }
+}
+
+impl Func {
+    /// Calls the function with arguments and results in `values` (at least
+    /// as many slots as its params and results, arguments already checked
+    /// against its type). A trap goes through the store's trap handlers
+    /// like [`Func::call`].
+    pub(crate) fn call_raw(
+        &self,
+        store: &mut StoreOpaque,
+        values: &mut [ValRaw],
+    ) -> Result<(), Trap> {
+        store.check(self.store);
+        let outcome = if let FuncData::Host { host, .. } = &store.funcs[self.index] {
+            let host = host.clone();
+            let mut caller = Caller {
+                store: &mut *store,
+                instance: None,
+            };
+            call_host(&host, &mut caller, values)
+        } else {
+            let funcref = self.vm_funcref(store).map_err(Trap::host)?;
+            let type_id = self.type_id(store);
+            // SAFETY: the funcref belongs to this store, which keeps its
+            // instance alive, and the caller sized `values` for the type.
+            unsafe { call_wasm(store, funcref, type_id, values) }
+        };
+        if let Err(mut trap) = outcome {
+            store.fill_exception_info(&mut trap);
+            let ty = self.ty(&mut *store);
+            let recovered = crate::handlers::decide(store, trap, &ty)?;
+            for (i, (v, t)) in recovered.iter().zip(ty.results()).enumerate() {
+                values[i] = val_to_raw(store, v, *t).map_err(Trap::host)?;
+            }
+        }
+        Ok(())
     }
 }
 

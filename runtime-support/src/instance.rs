@@ -155,8 +155,14 @@ impl InstanceData {
                         | u128::from(op.imm[2]) << 64
                         | u128::from(op.imm[3]) << 96,
                 ),
-                // SAFETY: global pointers are valid for the instance's life.
-                abi::OP_GLOBAL_GET => ValRaw(unsafe { (*self.global_ptr(op.imm[0])).bytes }),
+                abi::OP_GLOBAL_GET => {
+                    let m = &self.module.inner;
+                    let ty =
+                        m.slice::<abi::GlobalRec>(m.header().globals)[op.imm[0] as usize].valtype;
+                    // SAFETY: global pointers are valid for the instance's
+                    // life, for a value of the global's type.
+                    unsafe { crate::externals::read_global(self.global_ptr(op.imm[0]), ty) }
+                }
                 abi::OP_REF_NULL => ValRaw::from_u64(0),
                 abi::OP_REF_FUNC => ValRaw::from_u64(self.funcref(op.imm[0]) as u64),
                 abi::OP_I32_ADD | abi::OP_I32_SUB | abi::OP_I32_MUL => {

@@ -17,11 +17,25 @@
 //! assert_eq!(sum[0].unwrap_i32(), 3);
 //! # Ok(()) }
 //! ```
+//!
+//! Typed calls check the types once ([`Instance::get_typed_func`]), host
+//! functions come from closures ([`Func::wrap`]), modules linked into the
+//! program are read in place ([`Module::from_descriptor`], what
+//! `smelt_compiler::Build` sets up), and [`Memory::alloc`] hands out
+//! buffers in linear memory. The C API (`include/smelt.h` and the headers
+//! of `smelt compile --header`) is implemented in [`c_api`], [`c_linked`]
+//! and [`c_memory`].
 
 pub mod abi;
 
 #[cfg(feature = "runtime")]
+mod allocator;
+#[cfg(feature = "runtime")]
 pub mod c_api;
+#[cfg(feature = "runtime")]
+pub mod c_linked;
+#[cfg(feature = "runtime")]
+pub mod c_memory;
 #[cfg(feature = "runtime")]
 mod exceptions;
 #[cfg(feature = "runtime")]
@@ -59,6 +73,8 @@ mod trap;
 #[cfg(feature = "runtime")]
 mod traphandlers;
 #[cfg(feature = "runtime")]
+mod typed;
+#[cfg(feature = "runtime")]
 mod types;
 #[cfg(feature = "runtime")]
 mod values;
@@ -70,6 +86,7 @@ mod watchdog;
 #[cfg(feature = "runtime")]
 pub use {
     abi::TrapKind,
+    allocator::{AllocError, MIN_ALIGN},
     exceptions::{ExnRef, Tag},
     externals::{Extern, Global, Memory, MemoryAccessError, Table},
     func::{Caller, Func},
@@ -80,6 +97,10 @@ pub use {
     module::{ExportType, ImportType, LoadError, Module},
     store::{AsStoreMut, InterruptHandle, Store, StoreLimits, StoreOpaque},
     trap::{Frame, Trap},
+    typed::{
+        IntoFunc, TypedFunc, TypedFuncError, V128, WasmParams, WasmResults, WasmRet, WasmTy,
+        WasmTyList,
+    },
     types::{
         ExternType, FuncType, GlobalType, Limits, MemoryType, TableType, ValType, val_type_name,
     },

@@ -53,6 +53,8 @@ struct MemoryInner {
     guarded: bool,
     /// Serializes `grow` (shared memories grow from several threads).
     grow_lock: Mutex<()>,
+    /// The host's heap in this memory (see allocator.rs); empty until used.
+    heap: Mutex<crate::allocator::Heap>,
 }
 
 // SAFETY: the definition's base points into `mmap`, owned by this value;
@@ -155,6 +157,7 @@ impl LinearMemory {
             max_bytes,
             guarded,
             grow_lock: Mutex::new(()),
+            heap: Mutex::new(crate::allocator::Heap::default()),
         })))
     }
 
@@ -226,6 +229,11 @@ impl LinearMemory {
         // SAFETY: as in `data`; the store's `&mut` borrow rules keep host
         // code from aliasing this slice.
         unsafe { std::slice::from_raw_parts_mut(self.base(), self.byte_len()) }
+    }
+
+    /// The host heap's bookkeeping for this memory.
+    pub(crate) fn heap(&self) -> &Mutex<crate::allocator::Heap> {
+        &self.0.heap
     }
 
     /// Whether two handles are the same memory.

@@ -70,7 +70,7 @@ unsafe impl Sync for ModuleInner {}
 impl Drop for ModuleInner {
     fn drop(&mut self) {
         if !self.traps.is_empty() || self.text_start != 0 {
-            registry::unregister(self.text_start);
+            registry::unregister(self);
         }
     }
 }
@@ -215,6 +215,22 @@ impl ModuleInner {
         }
     }
 
+    /// How many params and results function `func` has.
+    pub(crate) fn func_arity(&self, func: u32) -> (usize, usize) {
+        let t = self.slice::<abi::TypeRec>(self.header().types)
+            [self.func_rec(func).type_index as usize];
+        (t.params.len as usize, t.results.len as usize)
+    }
+
+    /// Code index of the import thunk for imported function `func` (only
+    /// in objects compiled with the typed C API).
+    pub(crate) fn import_thunk(&self, func: u32) -> Option<u32> {
+        self.slice::<abi::CodeRec>(self.header().code)
+            .iter()
+            .position(|c| c.kind == abi::CODE_KIND_IMPORT_THUNK && c.index == func)
+            .map(|i| i as u32)
+    }
+
     /// Type index of tag `tag`.
     pub(crate) fn tag_type_index(&self, tag: u32) -> u32 {
         self.slice::<abi::TagRec>(self.header().tags)[tag as usize].type_index
@@ -273,8 +289,24 @@ impl Module {
     /// compiler for this target, with its code, alive for the rest of the
     /// program.
     pub unsafe fn from_descriptor(desc: *const u8) -> Result<Module, LoadError> {
+        // One module per descriptor while any handle to it is alive: every
+        // C instance of a module, and every call of a Rust host, shares
+        // the validated view and the code registration.
+        static LINKED: std::sync::Mutex<Vec<(usize, std::sync::Weak<ModuleInner>)>> =
+            std::sync::Mutex::new(Vec::new());
+        let mut linked = LINKED.lock().unwrap_or_else(|e| e.into_inner());
+        linked.retain(|(_, w)| w.strong_count() > 0);
+        if let Some(inner) = linked
+            .iter()
+            .find(|(d, _)| *d == desc as usize)
+            .and_then(|(_, w)| w.upgrade())
+        {
+            return Ok(Module { inner });
+        }
         // SAFETY: forwarded contract.
-        unsafe { Self::from_parts(desc, None) }
+        let module = unsafe { Self::from_parts(desc, None) }?;
+        linked.push((desc as usize, Arc::downgrade(&module.inner)));
+        Ok(module)
     }
 
     /// Loads an object file written by `smelt compile` into this process

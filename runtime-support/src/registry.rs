@@ -86,11 +86,13 @@ pub(crate) fn register(
     publish(&list);
 }
 
-/// Removes the range starting at `start`. After this returns, the signal
-/// handler no longer refers to its trap sites.
-pub(crate) fn unregister(start: usize) {
+/// Removes the range `module` registered. After this returns, the signal
+/// handler no longer refers to its trap sites. (By module, not by address:
+/// the same code may be registered twice, by two `Module`s made from one
+/// linked-in descriptor, and dropping one must not unregister the other.)
+pub(crate) fn unregister(module: *const crate::module::ModuleInner) {
     let mut list = WRITER.lock().unwrap_or_else(|e| e.into_inner());
-    list.retain(|e| e.start != start);
+    list.retain(|e| !std::ptr::eq(e.module, module));
     publish(&list);
 }
 
@@ -158,11 +160,17 @@ mod tests {
                 kind: 5,
             },
         ];
-        register(0x1_0000, 0x1_1000, &traps, std::ptr::null());
+        let (a, b) = (0x10 as *const _, 0x20 as *const _);
+        register(0x1_0000, 0x1_1000, &traps, a);
         assert_eq!(lookup_trap(0x1_0010), Some(3));
         assert_eq!(lookup_trap(0x1_0020), Some(5));
         assert_eq!(lookup_trap(0x1_0011), None);
-        unregister(0x1_0000);
+        // The same range registered again by another module survives the
+        // first one's unregistration.
+        register(0x1_0000, 0x1_1000, &traps, b);
+        unregister(a);
+        assert_eq!(lookup_trap(0x1_0010), Some(3));
+        unregister(b);
         assert_eq!(lookup_trap(0x1_0010), None);
     }
 }

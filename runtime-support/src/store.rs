@@ -251,6 +251,17 @@ impl StoreOpaque {
         if trap.backtrace().is_empty() {
             trap.set_backtrace(self.symbolicate(&raw.frames));
             trap.set_omitted_frames(raw.omitted_frames);
+        } else if raw.kind == abi::TRAP_RAISED {
+            // The trap of a nested call (wasm -> host -> wasm, or a typed C
+            // call into another module) that the host passed on: this
+            // activation's frames continue its backtrace.
+            let mut frames = trap.backtrace().to_vec();
+            frames.extend(self.symbolicate(&raw.frames));
+            let max = crate::traphandlers::MAX_FRAMES;
+            let omitted = frames.len().saturating_sub(max) + raw.omitted_frames;
+            frames.truncate(max);
+            trap.set_omitted_frames(trap.omitted_frames() + omitted);
+            trap.set_backtrace(frames);
         }
         self.fill_exception_info(&mut trap);
         trap

@@ -2,6 +2,7 @@
 //! declare every symbol, compile code items in parallel, define them in
 //! order, then the descriptor (and `main` for executables).
 
+pub(crate) mod c_api;
 pub(crate) mod descriptor;
 
 use crate::compile::{ItemKind, Worker, describe};
@@ -96,6 +97,34 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
         .map_err(|e| module_error(&stub_name, e))?;
     let throw_stub = items.len() as u32;
     items.push((ItemKind::ThrowStub, stub));
+    // ---- typed C API ----
+    // One import thunk per imported function, calling the C symbol that
+    // defines it (see c_api.rs).
+    let c_imports = if options.c_api {
+        c_api::check_supported(&info, module_name)?;
+        let c_imports = c_api::declare_imports(&mut module, &*isa, &info)?;
+        for (f, target) in c_imports.thunk_targets.iter().enumerate() {
+            let f = f as u32;
+            let name = names::trampoline_symbol(module_name, "import_thunk", f);
+            let id = module
+                .declare_function(
+                    &name,
+                    Linkage::Local,
+                    &wasm_signature(info.func_type(f), ptr),
+                )
+                .map_err(|e| module_error(&name, e))?;
+            items.push((
+                ItemKind::ImportThunk {
+                    func: f,
+                    target: target.as_u32(),
+                },
+                id,
+            ));
+        }
+        Some(c_imports)
+    } else {
+        None
+    };
     let func_ids: Vec<u32> = items
         .iter()
         .take(info.num_defined_funcs() as usize)
@@ -158,6 +187,7 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
             ItemKind::Entry(t) => (abi::CODE_KIND_ENTRY, *t),
             ItemKind::HostAdapter(t) => (abi::CODE_KIND_HOST_ADAPTER, *t),
             ItemKind::ThrowStub => (abi::CODE_KIND_THROW_STUB, 0),
+            ItemKind::ImportThunk { func, .. } => (abi::CODE_KIND_IMPORT_THUNK, *func),
         })
         .collect();
     let mut flags = 0;
@@ -198,6 +228,12 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
     if options.emit_main {
         define_main(&mut module, &*isa, data_id, &options.exe_config)?;
     }
+    if let Some(c_imports) = &c_imports {
+        c_api::define_c_api(&mut module, &*isa, &info, module_name, data_id, c_imports)?;
+    }
+    let header = options
+        .c_api
+        .then(|| crate::header::generate(&info, module_name));
 
     let object = module.finish().emit().map_err(|e| CompileError::Codegen {
         func: "object".into(),
@@ -233,6 +269,7 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
         imports,
         code_section_size,
         inlined_calls: compiled.iter().map(|c| c.inlined_calls).sum(),
+        header,
     })
 }
 

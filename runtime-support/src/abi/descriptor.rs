@@ -138,6 +138,10 @@ pub const CODE_KIND_HOST_ADAPTER: u32 = 2;
 /// code calls it to throw; it passes its own frame pointer to the
 /// runtime's unwinder, which starts the handler search at its caller.
 pub const CODE_KIND_THROW_STUB: u32 = 3;
+/// An import thunk (wasm ABI), one per imported function, only in objects
+/// compiled with the typed C API: calls the C function that defines the
+/// import (`index` is the import's function index; see `abi::embed`).
+pub const CODE_KIND_IMPORT_THUNK: u32 = 4;
 
 /// One compiled code item (function or trampoline).
 #[repr(C)]

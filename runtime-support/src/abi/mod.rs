@@ -12,6 +12,7 @@
 //! natively.
 
 pub mod descriptor;
+pub mod embed;
 pub mod libcalls;
 pub mod traps;
 pub mod types;

@@ -1,0 +1,22 @@
+;; Every kind of export: functions of each value type, multi-value,
+;; memories, tables, mutable and immutable globals, a tag.
+(module
+  (memory (export "memory") 1 4)
+  (table (export "table") 2 funcref)
+  (global (export "counter") (mut i32) (i32.const 0))
+  (global (export "limit") i64 (i64.const 100))
+  (global (export "scale") (mut f64) (f64.const 1.5))
+  (tag (export "oops") (param i32))
+  (func (export "nothing"))
+  (func (export "add") (param i32 i32) (result i32)
+    (i32.add (local.get 0) (local.get 1)))
+  (func (export "mix") (param i64 f32 f64) (result f64) (local.get 2))
+  (func (export "divmod") (param i32 i32) (result i32 i32)
+    (local.get 0) (local.get 1))
+  (func (export "triple") (result i64 f32 i32)
+    (i64.const 1) (f32.const 2) (i32.const 3))
+  (func (export "splat") (param i32) (result v128)
+    (i32x4.splat (local.get 0)))
+  (func (export "refs") (param funcref externref) (result externref)
+    (local.get 1))
+)
