@@ -9,6 +9,7 @@
 #   --subset    a fixed, fast selection of spec files (what CI runs)
 #   --v2        also run data/wasm-v2 (always on for aarch64)
 #   --explicit  run with explicit bounds checks instead of guard pages
+#   --no-wasi   skip the WASI C programs (tests/wasi) as target executables
 #
 # Needs (Debian, as root; see README "Cross-compilation"):
 #   dpkg --add-architecture arm64 && apt-get update
@@ -25,6 +26,7 @@ cd "$(dirname "$0")/.."
 which=all
 subset=0
 v2=0
+wasi=1
 bounds=guard
 for arg in "$@"; do
     case $arg in
@@ -32,7 +34,8 @@ for arg in "$@"; do
         --subset) subset=1 ;;
         --v2) v2=1 ;;
         --explicit) bounds=explicit ;;
-        *) echo "usage: $0 [aarch64|riscv64|s390x|all] [--subset] [--v2] [--explicit]" >&2; exit 2 ;;
+        --no-wasi) wasi=0 ;;
+        *) echo "usage: $0 [aarch64|riscv64|s390x|all] [--subset] [--v2] [--explicit] [--no-wasi]" >&2; exit 2 ;;
     esac
 done
 case $which in
@@ -125,6 +128,21 @@ for arch in "${arches[@]}"; do
     if [ "$arch" = aarch64 ] || [ $v2 = 1 ]; then
         mapfile -t v2files < <(files_for wasm-v2 "${SUBSET_V2[@]}")
         run_suite wasm-v2 2.0 "${v2files[@]}"
+    fi
+
+    # The WASI C programs of tests/wasi as executables for the target,
+    # built by the host's smelt with --target and run under QEMU: same
+    # expected stdout and exit status as on the host.
+    if [ $wasi = 1 ]; then
+        echo "== $arch WASI executables" >&2
+        start=$(date +%s)
+        # The host's own toolchain (not the Debian rustc used above).
+        out=$(env -u RUSTC -u RUSTC_BOOTSTRAP SMELT_RUNTIME_DIR=$PWD/target/smelt-runtime \
+            SMELT_WASI_CROSS=$triple cargo test --release -p smelt-tests --test wasi -- "executable $triple" 2>&1) || status=1
+        echo "$out" | grep -E '^test .*(FAILED|failed)' >&2 || true
+        summary=$(echo "$out" | grep -E '^test result:' | tail -n1)
+        echo "$arch wasi executables: $(echo "$summary" | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 passed, \2 failed/')"
+        echo "   took $(( $(date +%s) - start ))s" >&2
     fi
 done
 exit $status

@@ -22,6 +22,11 @@
 //! `data.txt`, `sub/inner.txt` and symlinks in and out; `outside/secret.txt`
 //! must stay unreachable and `outside/` unchanged.
 //!
+//! `SMELT_WASI_CROSS=aarch64-unknown-linux-gnu` (or another Linux triple
+//! with a runtime library and cross C compiler installed) adds a third run
+//! of each case: built with `--target` and run under `qemu-<arch>`, with
+//! the same expected output (`scripts/cross-test.sh` sets it).
+//!
 //! `SMELT_TEST_BLESS=1` rewrites each `.stdout` from its `smelt run` result
 //! (review the diff!).
 //!
@@ -233,12 +238,16 @@ fn run_with_smelt_run(spec: &Spec) -> Result<(), Failed> {
     Ok(())
 }
 
-fn run_as_executable(spec: &Spec) -> Result<(), Failed> {
-    let tree = Tree::new(&format!("{}-exe", spec.name))?;
+/// Builds the program as an executable and runs it: for the host, or with
+/// `--target TRIPLE` under `qemu-<arch>` (user mode) when `cross` is set.
+fn run_as_executable(spec: &Spec, cross: Option<&str>) -> Result<(), Failed> {
+    let tree = Tree::new(&format!("{}-exe{}", spec.name, cross.unwrap_or("")))?;
     let wasm = corpus_dir().join(format!("{}.wasm", spec.program));
     let exe = tree.0.join("bin").join(&spec.program);
+    let target_flags: Vec<&str> = cross.map(|t| vec!["--target", t]).unwrap_or_default();
     let out = smelt()
         .arg("build")
+        .args(&target_flags)
         .args(&spec.build_flags)
         .arg(&wasm)
         .arg("-o")
@@ -252,7 +261,17 @@ fn run_as_executable(spec: &Spec) -> Result<(), Failed> {
         )
         .into());
     }
-    let mut cmd = Command::new(&exe);
+    let mut cmd = match cross {
+        None => Command::new(&exe),
+        Some(triple) => {
+            let arch = triple.split('-').next().unwrap_or(triple);
+            let mut cmd = Command::new(format!("qemu-{arch}"));
+            // Only needed when the executable is linked dynamically.
+            cmd.env("QEMU_LD_PREFIX", format!("/usr/{arch}-linux-gnu"))
+                .arg(&exe);
+            cmd
+        }
+    };
     cmd.args(&spec.args);
     check_run(spec, cmd, &tree.cwd(), false)?;
     tree.check_outside()?;
@@ -325,8 +344,18 @@ fn main() -> std::process::ExitCode {
         trials.push(Trial::test(format!("{name} [smelt run]"), move || {
             run_with_smelt_run(&s)
         }));
+        if let Some(triple) = std::env::var("SMELT_WASI_CROSS")
+            .ok()
+            .filter(|t| !t.is_empty())
+        {
+            let s = spec.clone();
+            trials.push(Trial::test(
+                format!("{name} [executable {triple}]"),
+                move || run_as_executable(&s, Some(&triple)),
+            ));
+        }
         trials.push(Trial::test(format!("{name} [executable]"), move || {
-            run_as_executable(&spec)
+            run_as_executable(&spec, None)
         }));
     }
     trials.push(Trial::test(

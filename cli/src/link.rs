@@ -189,9 +189,8 @@ fn use_gold(target: &str) -> bool {
     let arch_ok = target.starts_with("x86_64-") || target.starts_with("aarch64-");
     arch_ok
         && is_host(target)
-        && std::env::var_os("PATH").is_some_and(|path| {
-            std::env::split_paths(&path).any(|d| d.join("ld.gold").is_file())
-        })
+        && std::env::var_os("PATH")
+            .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join("ld.gold").is_file()))
 }
 
 /// Whether the C compiler for `target` has a static libc to link with.

@@ -335,10 +335,18 @@ pub(crate) fn write_filestat(
             .wrapping_add(ns as u64)
     };
     mem.slice_mut(ptr, FILESTAT_SIZE as u32)?.fill(0);
-    mem.write_u64(ptr, st.st_dev)?;
-    mem.write_u64(ptr + 8, st.st_ino)?;
+    // `dev_t`/`ino_t`/`nlink_t` are u64 on x86_64 but `nlink_t` is u32 on
+    // aarch64 and riscv64: widen without a cast that could truncate.
+    #[allow(clippy::useless_conversion, reason = "the types differ per target")]
+    let (dev, ino, nlink) = (
+        u64::from(st.st_dev),
+        u64::from(st.st_ino),
+        u64::from(st.st_nlink),
+    );
+    mem.write_u64(ptr, dev)?;
+    mem.write_u64(ptr + 8, ino)?;
     mem.write_u8(ptr + 16, filetype)?;
-    mem.write_u64(ptr + 24, st.st_nlink)?;
+    mem.write_u64(ptr + 24, nlink)?;
     mem.write_u64(ptr + 32, st.st_size as u64)?;
     mem.write_u64(ptr + 40, nanos(st.st_atime, st.st_atime_nsec))?;
     mem.write_u64(ptr + 48, nanos(st.st_mtime, st.st_mtime_nsec))?;

@@ -32,8 +32,10 @@ unsafe impl Send for Mmap {}
 // SAFETY: `&Mmap` only exposes the address and length.
 unsafe impl Sync for Mmap {}
 
-/// Access rights for a page range.
+/// Access rights for a page range. Only the in-process loader maps
+/// read-only and executable pages.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "loader"), allow(dead_code))]
 pub(crate) enum Protection {
     ReadOnly,
     ReadWrite,
