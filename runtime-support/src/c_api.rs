@@ -139,6 +139,32 @@ pub unsafe extern "C" fn smelt_rt_instantiate(
     descriptor: *const c_void,
     trap_out: *mut *mut SmeltTrap,
 ) -> *mut SmeltInstance {
+    // SAFETY: per the contract.
+    unsafe {
+        instantiate_descriptor(descriptor, trap_out, |store, module, _| {
+            Linker::new().instantiate(store, module)
+        })
+    }
+}
+
+/// Instantiates the module of a linked-in descriptor in a new store, for
+/// the C entry points: `instantiate` links and instantiates (it may keep
+/// import thunks alive in the `Thunks` it is given). On failure the trap
+/// goes to `trap_out` (when not NULL) and the result is NULL.
+///
+/// # Safety
+///
+/// `descriptor` must be a module descriptor linked into this program;
+/// `trap_out` NULL or writable.
+pub(crate) unsafe fn instantiate_descriptor(
+    descriptor: *const c_void,
+    trap_out: *mut *mut SmeltTrap,
+    instantiate: impl FnOnce(
+        &mut Store,
+        &Module,
+        &mut crate::c_linked::Thunks,
+    ) -> Result<Instance, crate::InstantiationError>,
+) -> *mut SmeltInstance {
     let fail = |trap: Trap| {
         if !trap_out.is_null() {
             // SAFETY: per the contract, trap_out is writable.
@@ -152,8 +178,9 @@ pub unsafe extern "C" fn smelt_rt_instantiate(
         Err(e) => return fail(Trap::host(e.to_string())),
     };
     let mut store = Store::new();
-    match Linker::new().instantiate(&mut store, &module) {
-        Ok(instance) => SmeltInstance::new_boxed(store, instance, Vec::new()),
+    let mut thunks = Default::default();
+    match instantiate(&mut store, &module, &mut thunks) {
+        Ok(instance) => SmeltInstance::new_boxed(store, instance, thunks),
         Err(crate::InstantiationError::Trap(t)) => fail(t),
         Err(e) => fail(Trap::host(e.to_string())),
     }

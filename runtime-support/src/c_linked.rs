@@ -22,12 +22,12 @@
 
 use crate::abi::embed::VMImportThunkCtx;
 use crate::abi::{self, VMFuncRef, VMGlobal};
-use crate::c_api::{SmeltInstance, SmeltTrap, boxed_trap};
+use crate::c_api::{SmeltInstance, SmeltTrap, boxed_trap, instantiate_descriptor};
 use crate::c_memory::SmeltMemory;
 use crate::externals::{Extern, Global, Memory};
 use crate::instance::{Instance, InstantiationError};
 use crate::module::Module;
-use crate::store::{AsStoreMut, Store, StoreOpaque};
+use crate::store::{AsStoreMut, StoreOpaque};
 use crate::trap::Trap;
 use crate::traphandlers;
 use crate::types::ExternType;
@@ -180,41 +180,27 @@ pub unsafe extern "C" fn smelt_rt_instantiate_linked(
     nimports: usize,
     trap_out: *mut *mut SmeltTrap,
 ) -> *mut SmeltInstance {
-    let fail = |trap: Trap| {
-        if !trap_out.is_null() {
-            // SAFETY: per the contract, trap_out is writable.
-            unsafe { *trap_out = boxed_trap(trap) };
-        }
-        std::ptr::null_mut()
-    };
     // SAFETY: per the contract.
-    let module = match unsafe { Module::from_descriptor(descriptor.cast()) } {
-        Ok(m) => m,
-        Err(e) => return fail(Trap::host(e.to_string())),
-    };
-    let imports = if nimports == 0 {
-        &[][..]
-    } else {
-        // SAFETY: per the contract.
-        unsafe { std::slice::from_raw_parts(imports, nimports) }
-    };
-    if imports.len() != module.imports().len() {
-        return fail(Trap::host(format!(
-            "module {} has {} imports, {} were given",
-            module.name(),
-            module.imports().len(),
-            imports.len()
-        )));
-    }
-    let mut store = Store::new();
-    let mut thunks = Vec::new();
-    // SAFETY: per the contract.
-    let linked = unsafe { link_imports(store.as_store_mut(), &module, imports, &mut thunks) };
-    let result = linked.and_then(|externs| Instance::new(&mut store, &module, &externs));
-    match result {
-        Ok(instance) => SmeltInstance::new_boxed(store, instance, thunks),
-        Err(InstantiationError::Trap(t)) => fail(t),
-        Err(e) => fail(Trap::host(e.to_string())),
+    unsafe {
+        instantiate_descriptor(descriptor, trap_out, |store, module, thunks| {
+            let imports = if nimports == 0 {
+                &[][..]
+            } else {
+                // SAFETY: per the contract.
+                std::slice::from_raw_parts(imports, nimports)
+            };
+            if imports.len() != module.imports().len() {
+                return Err(InstantiationError::Trap(Trap::host(format!(
+                    "module {} has {} imports, {} were given",
+                    module.name(),
+                    module.imports().len(),
+                    imports.len()
+                ))));
+            }
+            // SAFETY: per the contract.
+            let externs = link_imports(store.as_store_mut(), module, imports, thunks)?;
+            Instance::new(store, module, &externs)
+        })
     }
 }
 
