@@ -10,7 +10,7 @@
 //!    stack slot (e.g. a local). `(select (i32.const 1) (local.get 0)
 //!    (i32.eqz (local.get 0)))` with local 0 = -5 gives 1 instead of -5.
 //!    Found by the differential fuzzer (seed 2, iteration 4516); reduced
-//!    case in `fuzz/regressions/wasmi/select-eqz-fusion.wat`. Rewrite:
+//!    case in `fuzz/regressions/wasm/wasmi-select-eqz-fusion.wat`. Rewrite:
 //!    `i32.const 0; i32.or` before every `select` — wasmi stages the `or`
 //!    as a real instruction (it does not fold `x | 0`), so no compare is
 //!    fused.
