@@ -1,6 +1,14 @@
-//! Builds the runtime-support staticlib for the host (release profile
-//! `runtime-lib`, without the in-process loader) and hands its path to the
-//! CLI, which embeds it: `cargo install --path cli` is the whole install.
+//! Builds the runtime-support staticlib for the machine `smelt` will run
+//! on (release profile `runtime-lib`, without the in-process loader) and
+//! hands its path to the CLI, which embeds it: `cargo install --path cli`
+//! is the whole install.
+//!
+//! Cross-building smelt itself (`cargo build --target T`, e.g. to run the
+//! spec suite under QEMU) builds the embedded library for `T` with the same
+//! `RUSTC`. When that cannot work — a target whose standard library must be
+//! built from source (`-Zbuild-std`) — set `SMELT_EMBED_RUNTIME_LIB` to an
+//! already built `libsmelt_runtime.a` for `T` (scripts/build-runtime.sh
+//! makes one) and it is embedded as is.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -10,18 +18,37 @@ fn main() {
     let runtime_dir = manifest_dir.join("../runtime-support");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
     let target_dir = out_dir.join("runtime-target");
+    for input in ["src", "Cargo.toml", "include"] {
+        println!(
+            "cargo:rerun-if-changed={}",
+            runtime_dir.join(input).display()
+        );
+    }
+    println!("cargo:rerun-if-env-changed=SMELT_EMBED_RUNTIME_LIB");
+    let target = std::env::var("TARGET").expect("set by cargo");
+    let host = std::env::var("HOST").expect("set by cargo");
     println!(
-        "cargo:rerun-if-changed={}",
-        runtime_dir.join("src").display()
+        "cargo:rustc-env=SMELT_RUNTIME_HEADER={}",
+        runtime_dir
+            .join("include/smelt.h")
+            .canonicalize()
+            .expect("smelt.h exists")
+            .display()
     );
-    println!(
-        "cargo:rerun-if-changed={}",
-        runtime_dir.join("Cargo.toml").display()
-    );
-    println!(
-        "cargo:rerun-if-changed={}",
-        runtime_dir.join("include").display()
-    );
+    // The triple of the embedded runtime: the machine smelt runs on.
+    println!("cargo:rustc-env=SMELT_HOST_TRIPLE={target}");
+
+    if let Some(prebuilt) = std::env::var_os("SMELT_EMBED_RUNTIME_LIB") {
+        let lib = PathBuf::from(prebuilt);
+        assert!(
+            lib.is_file(),
+            "SMELT_EMBED_RUNTIME_LIB={} is not a file",
+            lib.display()
+        );
+        println!("cargo:rerun-if-changed={}", lib.display());
+        println!("cargo:rustc-env=SMELT_RUNTIME_LIB={}", lib.display());
+        return;
+    }
 
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
@@ -38,6 +65,14 @@ fn main() {
         ])
         .arg("--target-dir")
         .arg(&target_dir);
+    // A cross build of smelt embeds a runtime for the target; `RUSTC` (the
+    // compiler cargo uses for this build, inherited) must have its std.
+    let profile_dir = if target != host {
+        cmd.args(["--target", &target]);
+        target_dir.join(&target).join("runtime-lib")
+    } else {
+        target_dir.join("runtime-lib")
+    };
     // Settings meant for the outer build must not leak into this one.
     for var in [
         "CARGO_TARGET_DIR",
@@ -53,20 +88,12 @@ fn main() {
     let status = cmd
         .status()
         .expect("running cargo to build the runtime staticlib");
-    assert!(status.success(), "building the runtime staticlib failed");
-    let lib = target_dir.join("runtime-lib").join("libsmelt_runtime.a");
+    assert!(
+        status.success(),
+        "building the runtime staticlib for {target} failed (for a cross build, \
+         set SMELT_EMBED_RUNTIME_LIB to a prebuilt one: scripts/build-runtime.sh {target})"
+    );
+    let lib = profile_dir.join("libsmelt_runtime.a");
     assert!(lib.exists(), "{} was not produced", lib.display());
     println!("cargo:rustc-env=SMELT_RUNTIME_LIB={}", lib.display());
-    println!(
-        "cargo:rustc-env=SMELT_RUNTIME_HEADER={}",
-        runtime_dir
-            .join("include/smelt.h")
-            .canonicalize()
-            .expect("smelt.h exists")
-            .display()
-    );
-    println!(
-        "cargo:rustc-env=SMELT_HOST_TRIPLE={}",
-        std::env::var("TARGET").expect("set by cargo")
-    );
 }

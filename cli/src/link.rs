@@ -1,5 +1,7 @@
-//! Linking executables: the runtime staticlib embedded in `smelt`, and the
-//! system C compiler found the way the `cc` crate finds it.
+//! Linking executables: the runtime staticlib embedded in `smelt` (for the
+//! host) or built per target by `scripts/build-runtime.sh` (for cross
+//! targets), and the C compiler for the target found the way the `cc`
+//! crate finds it (`aarch64-linux-gnu-gcc` for aarch64 Linux, …).
 
 use anyhow::{Context, Result, anyhow};
 use std::path::{Path, PathBuf};
@@ -23,10 +25,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// A directory holding `libsmelt_runtime.a` and `include/smelt.h` for this
 /// build of smelt, extracted on first use into the user's cache directory.
 pub fn runtime_dir() -> Result<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
+    let base = cache_dir().unwrap_or_else(std::env::temp_dir);
     let dir = base.join("smelt").join(format!(
         "{}-{:016x}",
         env!("CARGO_PKG_VERSION"),
@@ -53,6 +52,112 @@ pub fn install_runtime(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The environment variable naming a folder with one runtime folder per
+/// target triple (`$SMELT_RUNTIME_DIR/<triple>/libsmelt_runtime.a`).
+pub const RUNTIME_DIR_VAR: &str = "SMELT_RUNTIME_DIR";
+
+/// Whether `target` names the machine smelt runs on (whose runtime is
+/// embedded), whatever the spelling of the triple.
+pub fn is_host(target: &str) -> bool {
+    target == HOST_TRIPLE
+        || target.parse::<smelt_compiler::Triple>().ok() == HOST_TRIPLE.parse().ok()
+}
+
+/// The folder name for `target`'s runtime: the canonical spelling of the
+/// triple, so `aarch64-linux-gnu` and `aarch64-unknown-linux-gnu` agree.
+pub fn canonical_triple(target: &str) -> String {
+    target
+        .parse::<smelt_compiler::Triple>()
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| target.to_string())
+}
+
+/// The folders `smelt build --target T` searches for T's
+/// `libsmelt_runtime.a`, in order:
+///
+/// 1. `$SMELT_RUNTIME_DIR/<triple>`;
+/// 2. `$XDG_CACHE_HOME/smelt/runtime/<triple>` (default
+///    `~/.cache/smelt/runtime/<triple>`), where
+///    `scripts/build-runtime.sh <triple> --install` copies it;
+/// 3. `<dir of the smelt binary>/../smelt-runtime/<triple>`: in a source
+///    tree that is `target/smelt-runtime/<triple>`, where
+///    `scripts/build-runtime.sh <triple>` writes it.
+pub fn runtime_search_path(target: &str) -> Vec<PathBuf> {
+    let triple = canonical_triple(target);
+    let mut dirs = Vec::new();
+    if let Some(d) = std::env::var_os(RUNTIME_DIR_VAR) {
+        dirs.push(PathBuf::from(d).join(&triple));
+    }
+    if let Some(cache) = cache_dir() {
+        dirs.push(cache.join("smelt").join("runtime").join(&triple));
+    }
+    if let Some(profile_parent) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent()?.parent().map(Path::to_path_buf))
+    {
+        dirs.push(profile_parent.join("smelt-runtime").join(&triple));
+    }
+    dirs
+}
+
+fn cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+}
+
+/// Where `target`'s runtime library was found, if anywhere.
+pub fn find_runtime_lib(target: &str) -> Option<PathBuf> {
+    runtime_search_path(target)
+        .into_iter()
+        .map(|d| d.join("libsmelt_runtime.a"))
+        .find(|lib| lib.is_file())
+}
+
+/// The runtime library to link for `target`: the one in `explicit_dir`
+/// (`--runtime-lib DIR`; either `DIR/libsmelt_runtime.a` or
+/// `DIR/<triple>/libsmelt_runtime.a`), the embedded one for the host, or
+/// the first found on [`runtime_search_path`]. The error for a missing
+/// library says how to build one.
+pub fn runtime_lib_for(target: &str, explicit_dir: Option<&Path>) -> Result<PathBuf> {
+    if let Some(dir) = explicit_dir {
+        let candidates = [
+            dir.join("libsmelt_runtime.a"),
+            dir.join(canonical_triple(target))
+                .join("libsmelt_runtime.a"),
+        ];
+        return candidates
+            .iter()
+            .find(|l| l.is_file())
+            .cloned()
+            .ok_or_else(|| {
+                anyhow!(
+                    "{}: no libsmelt_runtime.a there (nor in {})",
+                    dir.display(),
+                    candidates[1].parent().unwrap_or(dir).display()
+                )
+            });
+    }
+    if is_host(target) {
+        return Ok(runtime_dir()?.join("libsmelt_runtime.a"));
+    }
+    if let Some(lib) = find_runtime_lib(target) {
+        return Ok(lib);
+    }
+    let triple = canonical_triple(target);
+    let searched: Vec<String> = runtime_search_path(target)
+        .iter()
+        .map(|d| format!("  {}", d.display()))
+        .collect();
+    Err(anyhow!(
+        "no runtime library for {triple}; searched:\n{}\n\
+         build one in smelt's source tree with `scripts/build-runtime.sh {triple}` \
+         (add `--install` to copy it to ~/.cache/smelt/runtime/{triple}), \
+         or pass --runtime-lib DIR; `smelt targets` shows what each target needs",
+        searched.join("\n")
+    ))
+}
+
 /// The C compiler for `target` (or the host), as the `cc` crate detects it
 /// (honouring `CC`, `CC_<target>` and cross-compiler naming).
 pub fn c_compiler(target: &str, cc_override: Option<&str>) -> Result<Command> {
@@ -70,6 +175,19 @@ pub fn c_compiler(target: &str, cc_override: Option<&str>) -> Result<Command> {
     Ok(tool.to_command())
 }
 
+/// Whether the C compiler for `target` has a static libc to link with.
+fn can_link_static(target: &str, cc_override: Option<&str>) -> bool {
+    let Ok(mut cmd) = c_compiler(target, cc_override) else {
+        return false;
+    };
+    cmd.arg("-print-file-name=libc.a")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .is_some_and(|p| p.is_absolute() && p.exists())
+}
+
 /// Links `inputs` (objects, C sources, archives) with the runtime library
 /// into an executable at `output`. Nothing is left at `output` on failure.
 pub fn link_executable(
@@ -78,9 +196,19 @@ pub fn link_executable(
     output: &Path,
     target: &str,
     cc_override: Option<&str>,
+    static_link: bool,
 ) -> Result<()> {
     let mut cmd = c_compiler(target, cc_override)?;
     let tmp = crate::common::temp_sibling(output);
+    if target.contains("linux") {
+        // Unused sections of the runtime (and libc, when static) are dropped.
+        cmd.arg("-Wl,--gc-sections");
+        // A static executable starts without the dynamic loader resolving
+        // hundreds of libc symbols: about half of a small tool's start-up.
+        if static_link && can_link_static(target, cc_override) {
+            cmd.arg("-static");
+        }
+    }
     cmd.args(inputs)
         .arg(runtime_lib)
         .args(SYSTEM_LIBS)

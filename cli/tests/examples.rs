@@ -12,6 +12,7 @@ fn examples_dir() -> PathBuf {
 /// stdout, expected start of stderr)
 const EXAMPLES: &[(&str, &[&str], i32, &str, &str)] = &[
     ("fib.wat", &["--invoke", "fib", "30"], 0, "832040\n", ""),
+    ("hello.wat", &[], 0, "Hello, world!\n", ""),
     (
         "trap.wat",
         &["--invoke", "run"],
@@ -48,4 +49,23 @@ fn every_example_runs_as_documented() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// The README's first command: build hello.wat into a native executable.
+#[test]
+fn hello_builds_into_an_executable() {
+    let out_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("example_hello");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let exe = out_dir.join("hello");
+    let status = Command::new(env!("CARGO_BIN_EXE_smelt"))
+        .arg("build")
+        .arg(examples_dir().join("hello.wat"))
+        .arg("-o")
+        .arg(&exe)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = Command::new(&exe).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "Hello, world!\n");
 }

@@ -1,15 +1,115 @@
 //! Builds the Cranelift `TargetIsa` for a target triple. Every flag is set
-//! here, explicitly, with the reason next to it.
+//! here, explicitly, with the reason next to it, and this is the one place
+//! that knows which targets smelt supports ([`SUPPORTED_TARGETS`]) and
+//! what each one's ISA baseline is.
 
 use crate::error::{CompileError, Result};
 use crate::{OptLevel, Options};
 use cranelift_codegen::isa::{self, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
-use target_lexicon::{Architecture, OperatingSystem, Triple};
+use target_lexicon::{Architecture, BinaryFormat, OperatingSystem, Triple};
 
 /// The triple smelt compiles for when none is given.
 pub fn host_triple() -> Triple {
     Triple::host()
+}
+
+/// What smelt can do for one target.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct TargetSupport {
+    /// The canonical triple (`--target` also accepts equivalent spellings).
+    pub triple: &'static str,
+    /// Object file format: `ELF`, `Mach-O` or `COFF`.
+    pub format: &'static str,
+    /// Whether smelt's runtime exists for this target, so `smelt build`
+    /// can link executables (otherwise only `smelt compile` objects).
+    pub runtime: bool,
+    /// The ISA baseline chosen in [`build_isa`], and any limits.
+    pub note: &'static str,
+}
+
+/// Every target smelt produces objects for. Executables (`runtime: true`)
+/// need the runtime staticlib built for the target (see
+/// `scripts/build-runtime.sh`) and a C compiler for it.
+pub const SUPPORTED_TARGETS: &[TargetSupport] = &[
+    TargetSupport {
+        triple: "x86_64-unknown-linux-gnu",
+        format: "ELF",
+        runtime: true,
+        note: "x86-64-v2 baseline (SSE4.2, POPCNT)",
+    },
+    TargetSupport {
+        triple: "aarch64-unknown-linux-gnu",
+        format: "ELF",
+        runtime: true,
+        note: "ARMv8.0 baseline (no LSE)",
+    },
+    TargetSupport {
+        triple: "riscv64gc-unknown-linux-gnu",
+        format: "ELF",
+        runtime: true,
+        note: "RV64GC (IMAFD, Zicsr, Zifencei, C); no B or V",
+    },
+    TargetSupport {
+        triple: "s390x-unknown-linux-gnu",
+        format: "ELF",
+        runtime: true,
+        note: "z14 (arch12) baseline; big-endian",
+    },
+    TargetSupport {
+        triple: "x86_64-apple-darwin",
+        format: "Mach-O",
+        runtime: false,
+        note: "x86-64-v2 baseline; objects only, linking untested",
+    },
+    TargetSupport {
+        triple: "aarch64-apple-darwin",
+        format: "Mach-O",
+        runtime: false,
+        note: "Apple M1 baseline (LSE); objects only, linking untested",
+    },
+    TargetSupport {
+        triple: "x86_64-pc-windows-msvc",
+        format: "COFF",
+        runtime: false,
+        note: "x86-64-v2 baseline; objects only, no unwind tables, linking untested",
+    },
+];
+
+/// Checks that smelt can produce objects for `triple`: a 64-bit
+/// architecture Cranelift generates code for, in an object format
+/// cranelift-object writes for that architecture (it panics instead of
+/// failing on some combinations, e.g. GOT relocations in aarch64 COFF).
+pub fn check_target(triple: &Triple) -> Result<()> {
+    let unsupported = |why: &str| {
+        Err(CompileError::Target(format!(
+            "target {triple}: {why} (`smelt targets` lists the supported targets)"
+        )))
+    };
+    if triple.pointer_width().map(|w| w.bits()) != Ok(64) {
+        return unsupported("only 64-bit targets are supported");
+    }
+    let format = triple.binary_format;
+    let arch_ok = match triple.architecture {
+        Architecture::X86_64 => matches!(
+            format,
+            BinaryFormat::Elf | BinaryFormat::Macho | BinaryFormat::Coff
+        ),
+        Architecture::Aarch64(_) => matches!(format, BinaryFormat::Elf | BinaryFormat::Macho),
+        Architecture::Riscv64(_) | Architecture::S390x => format == BinaryFormat::Elf,
+        _ => return unsupported("unsupported architecture"),
+    };
+    if !arch_ok {
+        return unsupported(&format!("no {format} objects for this architecture"));
+    }
+    Ok(())
+}
+
+fn is_apple(triple: &Triple) -> bool {
+    matches!(
+        triple.operating_system,
+        OperatingSystem::Darwin(_) | OperatingSystem::MacOSX(_)
+    )
 }
 
 pub(crate) fn build_isa(options: &Options) -> Result<OwnedTargetIsa> {
@@ -17,11 +117,8 @@ pub(crate) fn build_isa(options: &Options) -> Result<OwnedTargetIsa> {
     let err = |what: &str, e: &dyn std::fmt::Display| {
         CompileError::Target(format!("target {triple}: {what}: {e}"))
     };
-    if triple.pointer_width().map(|w| w.bits()) != Ok(64) {
-        return Err(CompileError::Target(format!(
-            "target {triple}: only 64-bit targets are supported"
-        )));
-    }
+    check_target(&triple)?;
+    let cross = options.target.as_ref().is_some_and(|t| *t != host_triple());
 
     let mut shared = settings::builder();
     let mut set = |name: &str, value: &str| {
@@ -72,32 +169,54 @@ pub(crate) fn build_isa(options: &Options) -> Result<OwnedTargetIsa> {
     set("unwind_info", "true")?;
 
     let mut builder = isa::lookup(triple.clone()).map_err(|e| err("unsupported target", &e))?;
-    match triple.architecture {
-        Architecture::X86_64 => {
-            if options.target.is_none() && options.cpu.as_deref() == Some("native") {
-                cranelift_native::infer_native_flags(&mut builder)
-                    .map_err(|e| err("detecting host CPU features", &e))?;
-            } else {
-                // Baseline x86-64-v2 (SSE4.2, POPCNT): `ceil`/`floor`/`nearest`
-                // lower to SSE4.1 `round*` instead of libm calls.
-                let cpu = options.cpu.as_deref().unwrap_or("x86-64-v2");
-                builder
-                    .enable(cpu)
-                    .map_err(|e| err(&format!("unknown CPU `{cpu}`"), &e))?;
+    if options.cpu.as_deref() == Some("native") {
+        // The host's own features: only meaningful when compiling for it.
+        if cross {
+            return Err(err("`--cpu native`", &"only valid for the host target"));
+        }
+        cranelift_native::infer_native_flags(&mut builder)
+            .map_err(|e| err("detecting host CPU features", &e))?;
+    } else {
+        // The per-target baseline: what every machine running this triple
+        // has, so objects run anywhere the triple does.
+        let baseline: &[&str] = match triple.architecture {
+            // x86-64-v2 (SSE4.2, POPCNT; every x86-64 CPU since ~2009):
+            // `ceil`/`floor`/`trunc`/`nearest` lower to SSE4.1 `round*`
+            // instead of calls to libm's `ceilf` & co, which the in-process
+            // loader could not resolve. Plain x86-64 (SSE2) is not offered.
+            Architecture::X86_64 => &["x86-64-v2"],
+            // Apple silicon always has LSE atomics (ARMv8.1+).
+            Architecture::Aarch64(_) if is_apple(&triple) => &["has_lse"],
+            // Linux aarch64: ARMv8.0, Cranelift's defaults (LL/SC atomics, no
+            // pointer authentication or BTI: frame walking reads raw return
+            // addresses, see runtime-support/src/sys/unix/aarch64.rs).
+            Architecture::Aarch64(_) => &[],
+            // RV64GC: Cranelift's defaults are G (IMAFD + Zicsr + Zifencei);
+            // the "c" of the triple adds compressed instructions (Zca + Zcd).
+            // B (Zba/Zbb/Zbs) and V are not part of RV64GC and stay off.
+            // cranelift-object sets EF_RISCV_RVC from these flags and always
+            // the double-float ABI, matching riscv64-linux-gnu-gcc.
+            Architecture::Riscv64(target_lexicon::Riscv64Architecture::Riscv64gc) => {
+                &["has_zca", "has_zcd"]
             }
-        }
-        // Apple silicon always has LSE atomics.
-        Architecture::Aarch64(_)
-            if matches!(
-                triple.operating_system,
-                OperatingSystem::Darwin(_) | OperatingSystem::MacOSX(_)
-            ) =>
-        {
+            Architecture::Riscv64(_) => &[],
+            // s390x: Cranelift's baseline is z14 (arch12: vector facility,
+            // miscellaneous-instruction-extensions 2), which QEMU emulates;
+            // z15+ (mie3, vxrs_ext2) is opt-in with `--cpu z15`.
+            Architecture::S390x => &[],
+            _ => &[],
+        };
+        for flag in baseline {
             builder
-                .enable("has_lse")
-                .map_err(|e| err("enabling LSE", &e))?;
+                .enable(flag)
+                .map_err(|e| err(&format!("enabling {flag}"), &e))?;
         }
-        _ => {}
+        // A named CPU or preset (`x86-64-v3`, `z15`, `has_c`…) on top.
+        if let Some(cpu) = options.cpu.as_deref() {
+            builder
+                .enable(cpu)
+                .map_err(|e| err(&format!("unknown CPU `{cpu}`"), &e))?;
+        }
     }
     let mut avx_disabled = false;
     for feature in &options.target_features {

@@ -28,7 +28,7 @@ mod translate;
 mod types;
 
 pub use error::CompileError;
-pub use isa::host_triple;
+pub use isa::{SUPPORTED_TARGETS, TargetSupport, check_target, host_triple};
 pub use target_lexicon::Triple;
 pub use wasmparser::WasmFeatures;
 

@@ -201,13 +201,21 @@ pub unsafe extern "C" fn smelt_rt_main(
     let mut store = Store::new();
     config.limits.apply(&mut store);
     let mut linker = Linker::new();
-    if wasi::imports_wasi(&module) {
+    if wasi::imports_wasi(&module) || wasi::threads::imports_thread_spawn(&module) {
         let args = (0..argc.max(0) as usize).map(|i| {
             // SAFETY: per this function's contract, argv[i] is a C string.
             unsafe { CStr::from_ptr(*argv.add(i)) }.to_bytes().to_vec()
         });
-        match config.wasi_ctx(args) {
-            Ok(ctx) => wasi::add_to_linker_for(&mut linker, &mut store, ctx, &module),
+        let defined = config.wasi_ctx(args).and_then(|ctx| {
+            if wasi::threads::imports_thread_spawn(&module) {
+                wasi::threads::add_to_linker(&mut linker, &mut store, ctx, &module)
+            } else {
+                wasi::add_to_linker_for(&mut linker, &mut store, ctx, &module);
+                Ok(())
+            }
+        });
+        match defined {
+            Ok(()) => {}
             Err(e) => {
                 eprintln!("error: {e}");
                 return 1;

@@ -85,7 +85,7 @@ pub struct StoreOpaque {
     pub(crate) call_depth: u32,
     /// The WASI program state, when the store runs a WASI program (see
     /// `wasi/mod.rs` for why it lives here).
-    pub(crate) wasi: Option<Box<crate::wasi::WasiCtx>>,
+    pub(crate) wasi: Option<crate::wasi::SharedWasi>,
 }
 
 /// Interrupts calls running in a store, from any thread. Only code

@@ -17,10 +17,17 @@ pub struct BuildCommand {
     #[arg(short, long)]
     output: PathBuf,
     /// Directory with the runtime library for the target (default: the
-    /// runtime embedded in smelt, for the host).
+    /// runtime embedded in smelt for the host; for other targets the
+    /// folders listed by `smelt targets`).
     #[arg(long = "runtime-lib")]
     runtime_lib: Option<PathBuf>,
-    /// C compiler used to link (default: detected like the `cc` crate does).
+    /// Link against the shared C library instead of statically (the default
+    /// on Linux when a static libc is installed: faster start-up, no
+    /// dependency on the system's libc version).
+    #[arg(long)]
+    dynamic: bool,
+    /// C compiler used to link (default: detected like the `cc` crate does,
+    /// e.g. aarch64-linux-gnu-gcc for aarch64-unknown-linux-gnu).
     #[arg(long)]
     cc: Option<String>,
     #[command(flatten)]
@@ -89,12 +96,19 @@ impl SandboxArgs {
 /// Imports an executable cannot satisfy: everything but the WASI preview1
 /// functions the runtime provides.
 fn unsatisfiable(imports: &[smelt_compiler::ImportSummary]) -> Vec<String> {
+    use smelt_runtime::wasi::{self, threads};
+    // A wasi-threads program also imports `wasi::thread-spawn` and a
+    // shared memory, which the executable creates.
+    let threads = imports
+        .iter()
+        .any(|i| i.module == threads::MODULE && i.name == threads::NAME);
     imports
         .iter()
         .filter(|i| {
-            !(i.module == smelt_runtime::wasi::MODULE
-                && i.kind == "func"
-                && smelt_runtime::wasi::defines(&i.name))
+            let wasi_func = i.module == wasi::MODULE && i.kind == "func" && wasi::defines(&i.name);
+            let spawn = i.module == threads::MODULE && i.name == threads::NAME;
+            let shared_memory = threads && i.kind == "memory";
+            !(wasi_func || spawn || shared_memory)
         })
         .map(|i| format!("{}::{} ({})", i.module, i.name, i.kind))
         .collect()
@@ -102,6 +116,23 @@ fn unsatisfiable(imports: &[smelt_compiler::ImportSummary]) -> Vec<String> {
 
 impl BuildCommand {
     pub fn execute(self) -> Result<ExitCode> {
+        let target = self
+            .codegen
+            .target
+            .clone()
+            .unwrap_or_else(|| link::HOST_TRIPLE.to_string());
+        // Only ELF (Linux) targets have a runtime; Mach-O and COFF objects
+        // can be compiled but not linked by smelt.
+        if let Ok(triple) = target.parse::<smelt_compiler::Triple>()
+            && triple.binary_format != target_lexicon::BinaryFormat::Elf
+        {
+            return Err(anyhow!(
+                "{target}: smelt has no runtime for {} targets yet; `smelt compile --target {target}` writes the object",
+                triple.binary_format
+            ));
+        }
+        // Find the runtime before compiling, so a missing one fails fast.
+        let runtime_lib = link::runtime_lib_for(&target, self.runtime_lib.as_deref())?;
         let wasm = read_wasm(&self.input)?;
         let mut options = self.codegen.options(&self.input)?;
         options.emit_main = true;
@@ -128,26 +159,6 @@ impl BuildCommand {
                 missing.join("\n  ")
             ));
         }
-        let target = self
-            .codegen
-            .target
-            .clone()
-            .unwrap_or_else(|| link::HOST_TRIPLE.to_string());
-        let runtime_lib = match &self.runtime_lib {
-            Some(dir) => dir.join("libsmelt_runtime.a"),
-            None if target == link::HOST_TRIPLE => link::runtime_dir()?.join("libsmelt_runtime.a"),
-            None => {
-                return Err(anyhow!(
-                    "no runtime library for {target}: build one with scripts/build-runtime.sh {target} and pass --runtime-lib DIR"
-                ));
-            }
-        };
-        if !runtime_lib.exists() {
-            return Err(anyhow!(
-                "{}: runtime library not found",
-                runtime_lib.display()
-            ));
-        }
         let work = TempDir::new()?;
         let object = work.path().join(format!("{}.o", artifact.module_name));
         std::fs::write(&object, &artifact.object)?;
@@ -159,6 +170,7 @@ impl BuildCommand {
             &self.output,
             &target,
             self.cc.as_deref(),
+            !self.dynamic,
         )?;
         Ok(ExitCode::SUCCESS)
     }

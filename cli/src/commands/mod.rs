@@ -4,6 +4,7 @@ mod build;
 mod compile;
 mod config;
 mod run;
+mod targets;
 mod wast;
 
 use std::process::ExitCode;
@@ -21,6 +22,9 @@ pub enum Command {
     Wast(wast::WastCommand),
     /// Print or install the runtime library and header for C builds.
     Config(config::ConfigCommand),
+    /// List the supported targets and what each needs (runtime library,
+    /// C compiler, QEMU).
+    Targets(targets::TargetsCommand),
 }
 
 impl Command {
@@ -31,6 +35,7 @@ impl Command {
             Command::Run(c) => c.execute(),
             Command::Wast(c) => c.execute(),
             Command::Config(c) => c.execute(),
+            Command::Targets(c) => c.execute(),
         }
     }
 }

@@ -192,7 +192,11 @@ impl RunCommand {
         store.set_limits(self.limits.store_limits());
         store.set_timeout(self.limits.timeout);
         let mut linker = Linker::new();
-        if wasi::imports_wasi(&module) {
+        if wasi::threads::imports_thread_spawn(&module) {
+            let ctx = self.wasi_ctx(&input)?;
+            wasi::threads::add_to_linker(&mut linker, &mut store, ctx, &module)
+                .map_err(|e| anyhow!("{}: {e}", input.display()))?;
+        } else if wasi::imports_wasi(&module) {
             let ctx = self.wasi_ctx(&input)?;
             wasi::add_to_linker_for(&mut linker, &mut store, ctx, &module);
         }

@@ -267,6 +267,12 @@ fn define_main(
     let mut fctx = FunctionBuilderContext::new();
     {
         let callee = module.declare_func_in_func(rt_main, &mut ctx.func);
+        // The runtime is linked statically into the same executable, so a
+        // direct call (PLT32 / CALL26 / BRANCH26 / REL32…) always reaches it.
+        // Through the GOT it would need relocations that COFF does not
+        // support in cranelift-object and that Apple's new linker has
+        // trouble with (wasmtime#8730).
+        ctx.func.dfg.ext_funcs[callee].colocated = true;
         let gv = module.declare_data_in_func(descriptor, &mut ctx.func);
         let config_gv = module.declare_data_in_func(config, &mut ctx.func);
         let mut builder = FunctionBuilder::new(&mut ctx.func, &mut fctx);

@@ -6,19 +6,19 @@ use super::{HostDef, errno::Errno};
 
 pub(crate) const FUNCS: &[HostDef] = &[
     def("args_get", &[I, I], |cx, a| {
-        let list = cx.ctx.args.clone();
+        let list = cx.ctx.get().args.clone();
         put_list(cx, &list, arg32(a, 0), arg32(a, 1))
     }),
     def("args_sizes_get", &[I, I], |cx, a| {
-        let list = cx.ctx.args.clone();
+        let list = cx.ctx.get().args.clone();
         put_sizes(cx, &list, arg32(a, 0), arg32(a, 1))
     }),
     def("environ_get", &[I, I], |cx, a| {
-        let list = cx.ctx.env.clone();
+        let list = cx.ctx.get().env.clone();
         put_list(cx, &list, arg32(a, 0), arg32(a, 1))
     }),
     def("environ_sizes_get", &[I, I], |cx, a| {
-        let list = cx.ctx.env.clone();
+        let list = cx.ctx.get().env.clone();
         put_sizes(cx, &list, arg32(a, 0), arg32(a, 1))
     }),
 ];

@@ -10,44 +10,54 @@ use std::os::fd::RawFd;
 
 pub(crate) const FUNCS: &[HostDef] = &[
     def("fd_read", &[I, I, I, I], |cx, a| {
-        let fd = cx.ctx.table.get(arg32(a, 0), RIGHT_FD_READ)?.raw();
+        let fd = cx.ctx.get().table.get(arg32(a, 0), RIGHT_FD_READ)?.raw();
         let iovs = cx.mem.iovecs(arg32(a, 1), arg32(a, 2))?;
         // SAFETY: the iovecs point into guest memory, checked in bounds.
-        let n = retry(|| unsafe { libc::readv(fd, iovs.as_ptr(), iovs.len() as i32) })?;
+        let n = cx
+            .ctx
+            .unlocked(|| retry(|| unsafe { libc::readv(fd, iovs.as_ptr(), iovs.len() as i32) }))?;
         cx.mem.write_u32(arg32(a, 3), n as u32)?;
         Ok(())
     }),
     def("fd_write", &[I, I, I, I], |cx, a| {
-        let fd = cx.ctx.table.get(arg32(a, 0), RIGHT_FD_WRITE)?.raw();
+        let fd = cx.ctx.get().table.get(arg32(a, 0), RIGHT_FD_WRITE)?.raw();
         let iovs = cx.mem.iovecs(arg32(a, 1), arg32(a, 2))?;
         // SAFETY: the iovecs point into guest memory, checked in bounds.
-        let n = retry(|| unsafe { libc::writev(fd, iovs.as_ptr(), iovs.len() as i32) })?;
+        let n = cx
+            .ctx
+            .unlocked(|| retry(|| unsafe { libc::writev(fd, iovs.as_ptr(), iovs.len() as i32) }))?;
         cx.mem.write_u32(arg32(a, 3), n as u32)?;
         Ok(())
     }),
     def("fd_pread", &[I, I, I, L, I], |cx, a| {
         let fd = cx
             .ctx
+            .get()
             .table
             .get(arg32(a, 0), RIGHT_FD_READ | RIGHT_FD_SEEK)?
             .raw();
         let iovs = cx.mem.iovecs(arg32(a, 1), arg32(a, 2))?;
         let off = offset(arg64(a, 3))?;
-        // SAFETY: the iovecs point into guest memory, checked in bounds.
-        let n = retry(|| unsafe { libc::preadv(fd, iovs.as_ptr(), iovs.len() as i32, off) })?;
+        let n = cx.ctx.unlocked(|| {
+            // SAFETY: the iovecs point into guest memory, checked in bounds.
+            retry(|| unsafe { libc::preadv(fd, iovs.as_ptr(), iovs.len() as i32, off) })
+        })?;
         cx.mem.write_u32(arg32(a, 4), n as u32)?;
         Ok(())
     }),
     def("fd_pwrite", &[I, I, I, L, I], |cx, a| {
         let fd = cx
             .ctx
+            .get()
             .table
             .get(arg32(a, 0), RIGHT_FD_WRITE | RIGHT_FD_SEEK)?
             .raw();
         let iovs = cx.mem.iovecs(arg32(a, 1), arg32(a, 2))?;
         let off = offset(arg64(a, 3))?;
-        // SAFETY: the iovecs point into guest memory, checked in bounds.
-        let n = retry(|| unsafe { libc::pwritev(fd, iovs.as_ptr(), iovs.len() as i32, off) })?;
+        let n = cx.ctx.unlocked(|| {
+            // SAFETY: the iovecs point into guest memory, checked in bounds.
+            retry(|| unsafe { libc::pwritev(fd, iovs.as_ptr(), iovs.len() as i32, off) })
+        })?;
         cx.mem.write_u32(arg32(a, 4), n as u32)?;
         Ok(())
     }),
@@ -58,7 +68,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
         } else {
             RIGHT_FD_SEEK
         };
-        let fd = cx.ctx.table.get(arg32(a, 0), right)?.raw();
+        let fd = cx.ctx.get().table.get(arg32(a, 0), right)?.raw();
         let whence = match u8::try_from(whence).map_err(|_| Errno::INVAL)? {
             WHENCE_SET => libc::SEEK_SET,
             WHENCE_CUR => libc::SEEK_CUR,
@@ -71,7 +81,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
         Ok(())
     }),
     def("fd_tell", &[I, I], |cx, a| {
-        let fd = cx.ctx.table.get(arg32(a, 0), RIGHT_FD_TELL)?.raw();
+        let fd = cx.ctx.get().table.get(arg32(a, 0), RIGHT_FD_TELL)?.raw();
         // SAFETY: lseek has no memory-safety preconditions.
         let pos = check(unsafe { libc::lseek(fd, 0, libc::SEEK_CUR) })?;
         cx.mem.write_u64(arg32(a, 1), pos as u64)?;
@@ -79,27 +89,32 @@ pub(crate) const FUNCS: &[HostDef] = &[
     }),
     def("fd_close", &[I], |cx, a| {
         // Dropping the descriptor closes an owned host fd.
-        cx.ctx.table.remove(arg32(a, 0))?;
+        cx.ctx.get().table.remove(arg32(a, 0))?;
         Ok(())
     }),
     def("fd_renumber", &[I, I], |cx, a| {
-        cx.ctx.table.renumber(arg32(a, 0), arg32(a, 1))?;
+        cx.ctx.get().table.renumber(arg32(a, 0), arg32(a, 1))?;
         Ok(())
     }),
     def("fd_sync", &[I], |cx, a| {
-        let fd = cx.ctx.table.get(arg32(a, 0), RIGHT_FD_SYNC)?.raw();
+        let fd = cx.ctx.get().table.get(arg32(a, 0), RIGHT_FD_SYNC)?.raw();
         // SAFETY: no memory-safety preconditions.
         check(unsafe { libc::fsync(fd) })?;
         Ok(())
     }),
     def("fd_datasync", &[I], |cx, a| {
-        let fd = cx.ctx.table.get(arg32(a, 0), RIGHT_FD_DATASYNC)?.raw();
+        let fd = cx
+            .ctx
+            .get()
+            .table
+            .get(arg32(a, 0), RIGHT_FD_DATASYNC)?
+            .raw();
         // SAFETY: no memory-safety preconditions.
         check(unsafe { libc::fdatasync(fd) })?;
         Ok(())
     }),
     def("fd_advise", &[I, L, L, I], |cx, a| {
-        let fd = cx.ctx.table.get(arg32(a, 0), RIGHT_FD_ADVISE)?.raw();
+        let fd = cx.ctx.get().table.get(arg32(a, 0), RIGHT_FD_ADVISE)?.raw();
         let advice = match arg32(a, 3) {
             0 => libc::POSIX_FADV_NORMAL,
             1 => libc::POSIX_FADV_SEQUENTIAL,
@@ -119,7 +134,12 @@ pub(crate) const FUNCS: &[HostDef] = &[
         Ok(())
     }),
     def("fd_allocate", &[I, L, L], |cx, a| {
-        let fd = cx.ctx.table.get(arg32(a, 0), RIGHT_FD_ALLOCATE)?.raw();
+        let fd = cx
+            .ctx
+            .get()
+            .table
+            .get(arg32(a, 0), RIGHT_FD_ALLOCATE)?
+            .raw();
         let (off, len) = (offset(arg64(a, 1))?, offset(arg64(a, 2))?);
         // SAFETY: no memory-safety preconditions.
         let r = unsafe { libc::posix_fallocate(fd, off, len) };
@@ -129,7 +149,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
         Ok(())
     }),
     def("fd_fdstat_get", &[I, I], |cx, a| {
-        let d = cx.ctx.table.get(arg32(a, 0), 0)?;
+        let d = cx.ctx.get().table.get(arg32(a, 0), 0)?;
         let (fd, base, inheriting) = (d.raw(), d.rights_base, d.rights_inheriting);
         let st = fstat(fd)?;
         let filetype = filetype_of(fd, &st);
@@ -161,6 +181,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
     def("fd_fdstat_set_flags", &[I, I], |cx, a| {
         let fd = cx
             .ctx
+            .get()
             .table
             .get(arg32(a, 0), RIGHT_FD_FDSTAT_SET_FLAGS)?
             .raw();
@@ -183,7 +204,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
         Ok(())
     }),
     def("fd_fdstat_set_rights", &[I, L, L], |cx, a| {
-        let d = cx.ctx.table.get(arg32(a, 0), 0)?;
+        let d = cx.ctx.get().table.get(arg32(a, 0), 0)?;
         let (base, inheriting) = (arg64(a, 1), arg64(a, 2));
         // Rights can only be dropped, never gained.
         if base & !d.rights_base != 0 || inheriting & !d.rights_inheriting != 0 {
@@ -194,7 +215,12 @@ pub(crate) const FUNCS: &[HostDef] = &[
         Ok(())
     }),
     def("fd_filestat_get", &[I, I], |cx, a| {
-        let fd = cx.ctx.table.get(arg32(a, 0), RIGHT_FD_FILESTAT_GET)?.raw();
+        let fd = cx
+            .ctx
+            .get()
+            .table
+            .get(arg32(a, 0), RIGHT_FD_FILESTAT_GET)?
+            .raw();
         let st = fstat(fd)?;
         let ft = filetype_of(fd, &st);
         write_filestat(&mut cx.mem, arg32(a, 1), &st, ft)?;
@@ -203,6 +229,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
     def("fd_filestat_set_size", &[I, L], |cx, a| {
         let fd = cx
             .ctx
+            .get()
             .table
             .get(arg32(a, 0), RIGHT_FD_FILESTAT_SET_SIZE)?
             .raw();
@@ -214,6 +241,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
     def("fd_filestat_set_times", &[I, L, L, I], |cx, a| {
         let fd = cx
             .ctx
+            .get()
             .table
             .get(arg32(a, 0), RIGHT_FD_FILESTAT_SET_TIMES)?
             .raw();
@@ -223,7 +251,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
         Ok(())
     }),
     def("fd_prestat_get", &[I, I], |cx, a| {
-        let d = cx.ctx.table.get(arg32(a, 0), 0)?;
+        let d = cx.ctx.get().table.get(arg32(a, 0), 0)?;
         let name_len = d.preopen.as_ref().ok_or(Errno::BADF)?.len() as u32;
         let p = arg32(a, 1);
         cx.mem.write_u32(p, 0)?; // tag 0: a directory; padding zeroed
@@ -236,7 +264,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
 ];
 
 fn prestat_dir_name(cx: &mut Cx<'_>, fd: u32, ptr: u32, len: u32) -> WasiResult {
-    let d = cx.ctx.table.get(fd, 0)?;
+    let d = cx.ctx.get().table.get(fd, 0)?;
     let name = d.preopen.as_ref().ok_or(Errno::BADF)?;
     if (len as usize) < name.len() {
         return Err(Errno::NAMETOOLONG.into());

@@ -49,6 +49,7 @@ mod readdir;
 mod sandbox;
 mod sock;
 mod table;
+pub mod threads;
 
 pub use ctx::{WasiCtx, WasiCtxBuilder, parse_dir_spec};
 pub use errno::Errno;
@@ -57,6 +58,7 @@ use crate::func::{Caller, Func};
 use crate::store::AsStoreMut;
 use crate::{Extern, FuncType, Linker, Trap, ValRaw, ValType};
 use memory::GuestMemory;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The import module name of preview1.
 pub const MODULE: &str = "wasi_snapshot_preview1";
@@ -64,8 +66,34 @@ pub const MODULE: &str = "wasi_snapshot_preview1";
 /// What a WASI function body works with: the program's context and the
 /// calling instance's memory.
 pub(crate) struct Cx<'a> {
-    pub(crate) ctx: &'a mut WasiCtx,
+    pub(crate) ctx: CtxLock<'a>,
     pub(crate) mem: GuestMemory<'a>,
+}
+
+/// The program's context, shared by every thread of a wasi-threads
+/// program. Bodies lock it on first use ([`CtxLock::get`]) and release it
+/// around blocking system calls ([`CtxLock::unlocked`]) so that one
+/// thread's read or poll never stalls another's WASI calls.
+pub(crate) type SharedWasi = Arc<Mutex<WasiCtx>>;
+
+pub(crate) struct CtxLock<'a> {
+    shared: &'a Mutex<WasiCtx>,
+    guard: Option<MutexGuard<'a, WasiCtx>>,
+}
+
+impl CtxLock<'_> {
+    /// The context, locked until the call ends or [`CtxLock::unlocked`].
+    pub(crate) fn get(&mut self) -> &mut WasiCtx {
+        let shared = self.shared;
+        self.guard
+            .get_or_insert_with(|| shared.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Runs a blocking operation without holding the context's lock.
+    pub(crate) fn unlocked<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        self.guard = None;
+        f()
+    }
 }
 
 /// How a WASI function fails: with an errno returned to the guest, or
@@ -159,12 +187,23 @@ pub fn add_to_linker_for(
 
 fn define(
     linker: &mut Linker,
-    mut store: impl AsStoreMut,
+    store: impl AsStoreMut,
     ctx: WasiCtx,
     wanted: impl Fn(&str) -> bool,
 ) {
+    define_shared(linker, store, Arc::new(Mutex::new(ctx)), wanted);
+}
+
+/// Defines WASI functions over a context shared with other stores (the
+/// threads of a wasi-threads program).
+pub(crate) fn define_shared(
+    linker: &mut Linker,
+    mut store: impl AsStoreMut,
+    ctx: SharedWasi,
+    wanted: impl Fn(&str) -> bool,
+) {
     let store = store.as_store_mut();
-    store.wasi = Some(Box::new(ctx));
+    store.wasi = Some(ctx);
     for def in all_defs().filter(|d| wanted(d.name)) {
         let results: &[ValType] = if def.returns_errno { &[I] } else { &[] };
         let ty = FuncType::new(def.params.iter().copied(), results.iter().copied());
@@ -191,7 +230,7 @@ fn dispatch(caller: &mut Caller<'_>, vals: &mut [ValRaw], def: &HostDef) -> Resu
         .instance
         .and_then(|i| caller.store.instances[i].memories.first().copied());
     let store = &mut *caller.store;
-    let Some(ctx) = store.wasi.as_deref_mut() else {
+    let Some(shared) = store.wasi.as_deref() else {
         return Err(Trap::host(format!(
             "{MODULE}::{}: no WASI context in this store",
             def.name
@@ -202,7 +241,10 @@ fn dispatch(caller: &mut Caller<'_>, vals: &mut [ValRaw], def: &HostDef) -> Resu
         None => &mut [],
     };
     let mut cx = Cx {
-        ctx,
+        ctx: CtxLock {
+            shared,
+            guard: None,
+        },
         mem: GuestMemory::new(bytes),
     };
     let errno = match (def.body)(&mut cx, vals) {

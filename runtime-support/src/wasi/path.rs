@@ -200,7 +200,7 @@ fn lookup(
     follow: bool,
 ) -> Result<Resolved, Errno> {
     let path = cx.mem.bytes(ptr, len)?;
-    let dir = cx.ctx.table.get(fd, right)?.raw();
+    let dir = cx.ctx.get().table.get(fd, right)?.raw();
     resolve(dir, &path, follow)
 }
 
@@ -231,7 +231,7 @@ fn path_open(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
     if oflags & OFLAGS_TRUNC != 0 {
         needed |= RIGHT_PATH_FILESTAT_SET_SIZE;
     }
-    let inheriting = cx.ctx.table.get(dirfd, needed)?.rights_inheriting;
+    let inheriting = cx.ctx.get().table.get(dirfd, needed)?.rights_inheriting;
     let follow = dirflags & LOOKUP_SYMLINK_FOLLOW != 0;
     let r = lookup(cx, dirfd, needed, arg32(a, 2), arg32(a, 3), follow)?;
 
@@ -299,6 +299,7 @@ fn path_open(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
     };
     let new = cx
         .ctx
+        .get()
         .table
         .insert(Descriptor::new(HostFd::Owned(owned), base, inheriting))?;
     cx.mem.write_u32(arg32(a, 8), new)?;

@@ -63,6 +63,7 @@ fn poll_oneoff(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
                 let fd = cx.mem.read_u32(p + 16)?;
                 let fd = cx
                     .ctx
+                    .get()
                     .table
                     .get(fd, RIGHT_POLL_FD_READWRITE)
                     .ok()
@@ -108,7 +109,7 @@ fn poll_oneoff(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
         })
         .min();
     if events.is_empty() {
-        wait(&mut pollfds, earliest)?;
+        cx.ctx.unlocked(|| wait(&mut pollfds, earliest))?;
     }
     let mut fd_ready = false;
     let mut pi = 0;

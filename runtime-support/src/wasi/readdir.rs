@@ -15,7 +15,7 @@ use std::os::fd::RawFd;
 
 pub(crate) const FUNCS: &[HostDef] = &[def("fd_readdir", &[I, I, I, L, I], |cx, a| {
     let (buf, buf_len, cookie, used_ptr) = (arg32(a, 1), arg32(a, 2), arg64(a, 3), arg32(a, 4));
-    let d = cx.ctx.table.get(arg32(a, 0), RIGHT_FD_READDIR)?;
+    let d = cx.ctx.get().table.get(arg32(a, 0), RIGHT_FD_READDIR)?;
     if cookie == 0 || d.listing.is_none() {
         d.listing = Some(list(d.raw())?);
     }

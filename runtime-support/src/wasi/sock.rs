@@ -9,7 +9,12 @@ use std::os::fd::{FromRawFd, OwnedFd};
 
 pub(crate) const FUNCS: &[HostDef] = &[
     def("sock_accept", &[I, I, I], |cx, a| {
-        let fd = cx.ctx.table.get(arg32(a, 0), RIGHT_SOCK_ACCEPT)?.raw();
+        let fd = cx
+            .ctx
+            .get()
+            .table
+            .get(arg32(a, 0), RIGHT_SOCK_ACCEPT)?
+            .raw();
         let flags = arg32(a, 1) as u16;
         if flags & !FDFLAGS_NONBLOCK != 0 {
             return Err(Errno::INVAL.into());
@@ -28,13 +33,14 @@ pub(crate) const FUNCS: &[HostDef] = &[
         let rights = RIGHTS_SOCKET & !RIGHT_SOCK_ACCEPT;
         let new = cx
             .ctx
+            .get()
             .table
             .insert(Descriptor::new(HostFd::Owned(owned), rights, 0))?;
         cx.mem.write_u32(arg32(a, 2), new)?;
         Ok(())
     }),
     def("sock_recv", &[I, I, I, I, I, I], |cx, a| {
-        let fd = cx.ctx.table.get(arg32(a, 0), RIGHT_FD_READ)?.raw();
+        let fd = cx.ctx.get().table.get(arg32(a, 0), RIGHT_FD_READ)?.raw();
         let mut iovs = cx.mem.iovecs(arg32(a, 1), arg32(a, 2))?;
         let ri = arg32(a, 3) as u16;
         let mut flags = 0;
@@ -49,7 +55,10 @@ pub(crate) const FUNCS: &[HostDef] = &[
         msg.msg_iov = iovs.as_mut_ptr();
         msg.msg_iovlen = iovs.len() as _;
         // SAFETY: the iovecs point into guest memory, checked in bounds.
-        let n = check(unsafe { libc::recvmsg(fd, &mut msg, flags) })?;
+        let n = check(
+            cx.ctx
+                .unlocked(|| unsafe { libc::recvmsg(fd, &mut msg, flags) }),
+        )?;
         let ro = if msg.msg_flags & libc::MSG_TRUNC != 0 {
             ROFLAGS_RECV_DATA_TRUNCATED
         } else {
@@ -60,7 +69,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
         Ok(())
     }),
     def("sock_send", &[I, I, I, I, I], |cx, a| {
-        let fd = cx.ctx.table.get(arg32(a, 0), RIGHT_FD_WRITE)?.raw();
+        let fd = cx.ctx.get().table.get(arg32(a, 0), RIGHT_FD_WRITE)?.raw();
         let mut iovs = cx.mem.iovecs(arg32(a, 1), arg32(a, 2))?;
         // SAFETY: an all-zero msghdr is valid.
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
@@ -68,12 +77,20 @@ pub(crate) const FUNCS: &[HostDef] = &[
         msg.msg_iovlen = iovs.len() as _;
         // SAFETY: the iovecs point into guest memory, checked in bounds.
         // MSG_NOSIGNAL: a closed peer is EPIPE, not a process-killing SIGPIPE.
-        let n = check(unsafe { libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL) })?;
+        let n = check(
+            cx.ctx
+                .unlocked(|| unsafe { libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL) }),
+        )?;
         cx.mem.write_u32(arg32(a, 4), n as u32)?;
         Ok(())
     }),
     def("sock_shutdown", &[I, I], |cx, a| {
-        let fd = cx.ctx.table.get(arg32(a, 0), RIGHT_SOCK_SHUTDOWN)?.raw();
+        let fd = cx
+            .ctx
+            .get()
+            .table
+            .get(arg32(a, 0), RIGHT_SOCK_SHUTDOWN)?
+            .raw();
         let how = match arg32(a, 1) as u8 {
             x if x == SDFLAGS_RD | SDFLAGS_WR => libc::SHUT_RDWR,
             SDFLAGS_RD => libc::SHUT_RD,

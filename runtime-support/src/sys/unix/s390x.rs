@@ -1,10 +1,31 @@
 //! s390x: signal-context registers and the frame layout.
 //!
-//! Frames are linked by the backchain: `[fp]` = caller's frame; the return
-//! address is saved at `[fp + 14 * 8]` (r14's slot in the register save
-//! area). For SIGILL and SIGFPE the kernel reports the pc *after* the
-//! trapping instruction; Cranelift records those traps at the last byte
-//! of the instruction, so the lookup uses `pc - 1`.
+//! s390x has no frame-pointer register. With `preserve_frame_pointers`
+//! Cranelift instead gives every function (leaves included) a frame whose
+//! lowest word, at `[sp]`, is the *backchain*: the stack pointer at
+//! function entry, i.e. the caller's `sp`. Cranelift's `get_frame_pointer`
+//! returns that word, and so does [`trap_registers`], so "fp" below always
+//! means "this frame's backchain value" and matches what the entry
+//! trampoline records:
+//!
+//! ```text
+//!   caller's sp = fp ->  +0    caller's own backchain   (next older fp)
+//!                        +112  r14 saved by the callee's prologue
+//!                              = the callee's return address
+//!   callee's sp ------>  +0    backchain = fp
+//! ```
+//!
+//! (The callee saves r6–r15 with `stmg` into the 160-byte register save
+//! area its caller provides at the caller's `sp`; r14's slot is 14 * 8.)
+//!
+//! A trap in a prologue's stack-limit check comes before the frame is
+//! allocated, so `[sp]` there is the caller's backchain and the backtrace
+//! skips the caller; every other trap site is inside a complete frame.
+//!
+//! For SIGILL and SIGFPE the kernel reports the pc *after* the trapping
+//! instruction; Cranelift records those traps at the last byte of the
+//! instruction, so the lookup uses `pc - 1`. SIGSEGV reports the faulting
+//! instruction itself.
 
 use std::ffi::c_void;
 
@@ -21,9 +42,13 @@ pub(crate) struct TrapRegisters {
 pub(crate) unsafe fn trap_registers(ucontext: *mut c_void) -> TrapRegisters {
     // SAFETY: per the contract, `ucontext` points to a valid ucontext_t.
     let uc = unsafe { &*(ucontext as *const libc::ucontext_t) };
+    let sp = uc.uc_mcontext.gregs[15] as usize;
     TrapRegisters {
         pc: uc.uc_mcontext.psw.addr as usize,
-        fp: uc.uc_mcontext.gregs[15] as usize,
+        // SAFETY: r15 is the interrupted code's stack pointer; the word at
+        // it is mapped stack (the backchain, or the caller's before the
+        // prologue allocated a frame).
+        fp: unsafe { *(sp as *const usize) },
     }
 }
 
@@ -33,6 +58,9 @@ pub(crate) unsafe fn trap_registers(ucontext: *mut c_void) -> TrapRegisters {
 /// and `pc`/`sp`/`fp` a valid resumption point on the same thread's stack.
 #[cfg(target_os = "linux")]
 pub(crate) unsafe fn resume_at(ucontext: *mut c_void, pc: usize, sp: usize, _fp: usize) {
+    // No frame-pointer register to restore: the trampoline addresses its
+    // frame from r15, and its backchain word at `[sp]` is still intact.
+    // r2/r3 would carry an exception payload; the handler ignores them.
     // SAFETY: per the contract, `ucontext` points to a valid ucontext_t.
     let uc = unsafe { &mut *(ucontext as *mut libc::ucontext_t) };
     uc.uc_mcontext.psw.addr = pc as _;
@@ -49,9 +77,12 @@ pub(crate) fn trap_pc(pc: usize, signum: i32) -> usize {
     }
 }
 
+/// Return address and next older backchain of the frame whose backchain
+/// value is `fp` (see the diagram above).
+///
 /// # Safety
 ///
-/// `fp` must point to a live frame with a backchain.
+/// `fp` must be the backchain value of a live frame.
 pub(crate) unsafe fn next_frame(fp: usize) -> (usize, usize) {
     // SAFETY: per the contract, the backchain and r14 save slot are readable.
     unsafe { (*((fp + 14 * 8) as *const usize), *(fp as *const usize)) }
