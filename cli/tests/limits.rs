@@ -238,3 +238,99 @@ fn build_bakes_a_timeout_into_the_executable() {
     let run = Command::new(&exe).output().unwrap();
     assert_eq!(run.status.code(), Some(134), "{}", stderr(&run));
 }
+
+/// Runs `cmd`, killing it if it has not ended within `limit`.
+fn output_within(cmd: &mut Command, limit: Duration) -> Output {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let started = Instant::now();
+    while child.try_wait().expect("waits").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "still running after {limit:?}; killed. stderr: {}",
+                stderr(&out)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// A wasi-threads program: `_start` grows the shared memory twice, then
+/// spawns threads (which park forever) until `thread-spawn` fails or 8
+/// run, and exits with the number spawned, plus 100 if the second grow
+/// returned -1.
+const THREADS_LIMITS: &str = r#"(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+  (import "env" "memory" (memory 1 10 shared))
+  (func (export "wasi_thread_start") (param i32 i32)
+    (drop (memory.atomic.wait32 (i32.const 8) (i32.const 0) (i64.const -1))))
+  (func (export "_start") (local $n i32)
+    (if (i32.ne (memory.grow (i32.const 1)) (i32.const 1)) (then unreachable))
+    (i32.store (i32.const 16) (memory.grow (i32.const 1)))
+    (block $full
+      (loop $l
+        (br_if $full (i32.lt_s (call $spawn (i32.const 0)) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.tee $n (i32.add (local.get $n) (i32.const 1))) (i32.const 8)))))
+    (call $exit (i32.add (local.get $n)
+      (i32.mul (i32.eq (i32.load (i32.const 16)) (i32.const -1)) (i32.const 100))))))"#;
+
+/// A wasi-threads program whose spawned thread spins while `_start`
+/// blocks in an untimed wait: only the thread's own timeout can end it.
+const THREAD_SPIN: &str = r#"(module
+  (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+  (import "env" "memory" (memory 1 1 shared))
+  (func $spinner (export "wasi_thread_start") (param i32 i32) (loop (br 0)))
+  (func (export "_start")
+    (if (i32.lt_s (call $spawn (i32.const 0)) (i32.const 1)) (then unreachable))
+    (drop (memory.atomic.wait32 (i32.const 8) (i32.const 0) (i64.const -1)))))"#;
+
+/// The limits hold for every thread of a wasi-threads program: the shared
+/// memory's pages, the instances on all threads, and the timeout.
+#[test]
+fn limits_apply_to_wasi_threads() {
+    let dir = scratch("limits_threads");
+    let wat = write(&dir, "threads.wat", THREADS_LIMITS);
+    let limit = Duration::from_secs(60);
+    let out = output_within(
+        Command::new(env!("CARGO_BIN_EXE_smelt")).args(["run", &wat]),
+        limit,
+    );
+    assert_eq!(out.status.code(), Some(8), "{}", stderr(&out));
+    // Three instances: the main one and two threads; 2 memory pages.
+    let flags = ["--max-instances", "3", "--max-memory-pages", "2"];
+    let out = output_within(
+        Command::new(env!("CARGO_BIN_EXE_smelt"))
+            .arg("run")
+            .args(flags)
+            .arg(&wat),
+        limit,
+    );
+    assert_eq!(out.status.code(), Some(102), "{}", stderr(&out));
+    let exe = dir.join("threads").display().to_string();
+    let out = smelt(&[&["build"][..], &flags, &[&wat, "-o", &exe]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = output_within(&mut Command::new(&exe), limit);
+    assert_eq!(out.status.code(), Some(102), "{}", stderr(&out));
+
+    let wat = write(&dir, "spin.wat", THREAD_SPIN);
+    let out = output_within(
+        Command::new(env!("CARGO_BIN_EXE_smelt")).args(["run", "--timeout", "300ms", &wat]),
+        limit,
+    );
+    assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
+    assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("spinner"), "{}", stderr(&out));
+    let exe = dir.join("spin").display().to_string();
+    let out = smelt(&["build", "--timeout", "300ms", &wat, "-o", &exe]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = output_within(&mut Command::new(&exe), limit);
+    assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
+    assert!(stderr(&out).contains("spinner"), "{}", stderr(&out));
+}
