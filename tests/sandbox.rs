@@ -585,7 +585,7 @@ fn wasi_path_escapes_and_symlink_races() {
         std::thread::spawn(move || {
             let mut flips = 0u64;
             while !stop.load(Ordering::Relaxed) {
-                let target = if flips % 2 == 0 {
+                let target = if flips.is_multiple_of(2) {
                     "../outside/secret.txt"
                 } else {
                     "data.txt"
@@ -593,7 +593,7 @@ fn wasi_path_escapes_and_symlink_races() {
                 let _ = std::fs::remove_file(boxed.join("link.tmp"));
                 symlink(target, boxed.join("link.tmp")).unwrap();
                 std::fs::rename(boxed.join("link.tmp"), boxed.join("link")).unwrap();
-                if flips % 2 == 0 {
+                if flips.is_multiple_of(2) {
                     std::fs::rename(boxed.join("d"), boxed.join("d.saved")).unwrap();
                     symlink("../outside", boxed.join("d")).unwrap();
                 } else {
