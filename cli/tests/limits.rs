@@ -239,13 +239,16 @@ fn build_bakes_a_timeout_into_the_executable() {
     assert_eq!(run.status.code(), Some(134), "{}", stderr(&run));
 }
 
-/// Runs `cmd`, killing it if it has not ended within `limit`.
+/// Runs `cmd`, killing it if it has not ended within `limit`. Its stdin
+/// is a pipe that stays open (and empty) until it ends.
 fn output_within(cmd: &mut Command, limit: Duration) -> Output {
     let mut child = cmd
+        .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("starts");
+    let _stdin = child.stdin.take();
     let started = Instant::now();
     while child.try_wait().expect("waits").is_none() {
         if started.elapsed() > limit {
@@ -282,14 +285,39 @@ const THREADS_LIMITS: &str = r#"(module
       (i32.mul (i32.eq (i32.load (i32.const 16)) (i32.const -1)) (i32.const 100))))))"#;
 
 /// A wasi-threads program whose spawned thread spins while `_start`
-/// blocks in an untimed wait: only the thread's own timeout can end it.
+/// blocks reading stdin (a host call, which an interrupt cannot end):
+/// only the thread's own timeout can end the program.
 const THREAD_SPIN: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_read"
+    (func $read (param i32 i32 i32 i32) (result i32)))
   (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
   (import "env" "memory" (memory 1 1 shared))
   (func $spinner (export "wasi_thread_start") (param i32 i32) (loop (br 0)))
   (func (export "_start")
     (if (i32.lt_s (call $spawn (i32.const 0)) (i32.const 1)) (then unreachable))
+    (i32.store (i32.const 32) (i32.const 64))
+    (i32.store (i32.const 36) (i32.const 16))
+    (drop (call $read (i32.const 0) (i32.const 32) (i32.const 1) (i32.const 40)))))"#;
+
+/// `_start` waits on a shared memory with no timeout, and nobody
+/// notifies: only an interrupt of the wait itself ends it.
+const WAIT_FOREVER: &str = r#"(module
+  (memory 1 1 shared)
+  (func $waiter (export "_start")
     (drop (memory.atomic.wait32 (i32.const 8) (i32.const 0) (i64.const -1)))))"#;
+
+#[test]
+fn timeout_ends_an_untimed_atomic_wait() {
+    let dir = scratch("limits_wait");
+    let wat = write(&dir, "wait.wat", WAIT_FOREVER);
+    let out = output_within(
+        Command::new(env!("CARGO_BIN_EXE_smelt")).args(["run", "--timeout", "300ms", &wat]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
+    assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("waiter"), "{}", stderr(&out));
+}
 
 /// The limits hold for every thread of a wasi-threads program: the shared
 /// memory's pages, the instances on all threads, and the timeout.
