@@ -13,3 +13,5 @@ if git grep -n -I 'TODO' -- ':!scripts/test.sh' ':!CONTRIBUTING.md' ; then
     exit 1
 fi
 cargo test --workspace --release
+# Every fuzz target for a short fixed budget with fixed seeds (~2 minutes).
+scripts/fuzz-smoke.sh

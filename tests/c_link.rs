@@ -154,3 +154,119 @@ fn c_program_calls_module_and_sees_trap() {
     assert_eq!(lines[10], "after trap: add = 42");
     assert_eq!(lines.len(), 11);
 }
+
+const SPIN: &str = r#"
+(module
+  (func (export "spin") (loop (br 0)))
+  (func (export "inc") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))
+"#;
+
+const INTERRUPT_DRIVER: &str = r#"
+#include <smelt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+
+extern const char smelt_mod_spin_descriptor[];
+extern const char smelt_mod_plain_descriptor[];
+
+static void *interrupt_later(void *h) {
+  struct timespec t = {0, 50 * 1000 * 1000};
+  nanosleep(&t, NULL);
+  smelt_rt_interrupt((const smelt_rt_interrupt_handle *)h);
+  return NULL;
+}
+
+static int spin_kind(smelt_rt_instance *inst) {
+  smelt_rt_trap *trap = smelt_rt_call(inst, "spin", NULL, 0, NULL, 0);
+  int kind = trap ? smelt_rt_trap_kind(trap) : -1;
+  smelt_rt_trap_free(trap);
+  return kind;
+}
+
+int main(void) {
+  smelt_rt_trap *trap = NULL;
+  smelt_rt_instance *inst = smelt_rt_instantiate(smelt_mod_spin_descriptor, &trap);
+  if (!inst) { printf("instantiate failed\n"); return 1; }
+
+  /* A timeout ends the loop; a quick call is unaffected. */
+  printf("set: %d\n", smelt_rt_set_timeout_ms(inst, 100));
+  printf("timeout: kind %d\n", spin_kind(inst));
+  smelt_rt_val arg = SMELT_I32(41), res[1];
+  trap = smelt_rt_call(inst, "inc", &arg, 1, res, 1);
+  printf("inc: %d\n", trap ? -1 : res[0].of.i32);
+
+  /* Without a timeout, another thread interrupts the loop. */
+  printf("unset: %d\n", smelt_rt_set_timeout_ms(inst, 0));
+  smelt_rt_interrupt_handle *h = smelt_rt_interrupt_handle_new(inst);
+  pthread_t t;
+  pthread_create(&t, NULL, interrupt_later, h);
+  printf("interrupt: kind %d\n", spin_kind(inst));
+  pthread_join(t, NULL);
+  trap = smelt_rt_call(inst, "inc", &arg, 1, res, 1);
+  printf("after: %d\n", trap ? -1 : res[0].of.i32);
+
+  /* The handle outlives the instance harmlessly. */
+  smelt_rt_instance_free(inst);
+  smelt_rt_interrupt(h);
+  smelt_rt_interrupt_handle_free(h);
+  smelt_rt_interrupt_handle_free(NULL);
+
+  /* Code without interruption checks refuses a timeout. */
+  smelt_rt_instance *plain = smelt_rt_instantiate(smelt_mod_plain_descriptor, &trap);
+  if (!plain) { printf("instantiate plain failed\n"); return 1; }
+  printf("plain: %d\n", smelt_rt_set_timeout_ms(plain, 100));
+  smelt_rt_instance_free(plain);
+  return 0;
+}
+"#;
+
+/// The C API's timeout and cross-thread interruption.
+#[test]
+fn c_program_times_out_and_interrupts_calls() {
+    let dir = smelt_tests::scratch_dir(env!("CARGO_TARGET_TMPDIR"), "c_interrupt");
+    let wasm = wat::parse_str(SPIN).expect("valid wat");
+    for (name, interruptible) in [("spin", true), ("plain", false)] {
+        let options = Options {
+            module_name: name.into(),
+            interruptible,
+            ..Options::default()
+        };
+        let artifact = compile(&wasm, &options).expect("compiles");
+        std::fs::write(dir.join(format!("{name}.o")), &artifact.object).unwrap();
+    }
+    std::fs::write(dir.join("main.c"), INTERRUPT_DRIVER).unwrap();
+    let runtime = dir.join("runtime");
+    smelt_cli::link::install_runtime(&runtime).expect("runtime installs");
+    let mut cc =
+        smelt_cli::link::c_compiler(smelt_cli::link::HOST_TRIPLE, None).expect("a C compiler");
+    let status = cc
+        .arg(format!("-I{}", runtime.join("include").display()))
+        .arg(dir.join("main.c"))
+        .arg(dir.join("spin.o"))
+        .arg(dir.join("plain.o"))
+        .arg(runtime.join("libsmelt_runtime.a"))
+        .args(smelt_cli::link::SYSTEM_LIBS)
+        .arg("-o")
+        .arg(dir.join("app"))
+        .status()
+        .expect("running cc");
+    assert!(status.success(), "linking the C program failed");
+    let out = Command::new(dir.join("app"))
+        .output()
+        .expect("running the program");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "program failed: {stdout}");
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "set: 0",
+            "timeout: kind 16",
+            "inc: 42",
+            "unset: 0",
+            "interrupt: kind 16",
+            "after: 42",
+            "plain: -1",
+        ]
+    );
+}

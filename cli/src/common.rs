@@ -94,6 +94,10 @@ pub struct CodegenArgs {
     /// Do not inline small leaf functions into their callers.
     #[arg(long = "no-inline")]
     pub no_inline: bool,
+    /// Poll for interruption at function entries and loop headers, so
+    /// calls can be timed out (`--timeout`) or interrupted (a small cost).
+    #[arg(long)]
+    pub interruptible: bool,
 }
 
 impl CodegenArgs {
@@ -132,9 +136,71 @@ impl CodegenArgs {
             module_name: self.name.clone().unwrap_or_else(|| module_name(input)),
             threads: self.threads,
             inline: !self.no_inline,
+            interruptible: self.interruptible,
             ..Options::default()
         })
     }
+}
+
+/// Resource limits for running a module (`smelt run`, and baked into
+/// executables by `smelt build`).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct LimitArgs {
+    /// Largest size of any linear memory, in pages (`memory.grow` past it
+    /// returns -1; a module whose minimum exceeds it does not instantiate).
+    #[arg(long, value_name = "N")]
+    pub max_memory_pages: Option<u64>,
+    /// Largest size of any table, in elements.
+    #[arg(long, value_name = "N")]
+    pub max_table_elements: Option<u64>,
+    /// Most instances (the module itself counts as one).
+    #[arg(long, value_name = "N")]
+    pub max_instances: Option<usize>,
+    /// Wall-clock limit for each call into wasm (e.g. `500ms`, `2s`, `1m`;
+    /// a bare number is seconds); an overrun traps with `interrupted`.
+    /// Implies --interruptible when compiling.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+}
+
+impl LimitArgs {
+    /// The store limits these flags ask for.
+    pub fn store_limits(&self) -> smelt_runtime::StoreLimits {
+        smelt_runtime::StoreLimits {
+            max_memory_pages: self.max_memory_pages,
+            max_table_elements: self.max_table_elements,
+            max_instances: self.max_instances,
+            ..Default::default()
+        }
+    }
+}
+
+/// Parses `500ms`, `2s`, `1.5s`, `3m`, `1h` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> std::result::Result<std::time::Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}`: expected a duration like 500ms, 2s or 1m"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "us" => value / 1e6,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => {
+            return Err(format!(
+                "`{text}`: unknown unit `{other}` (use ms, s, m or h)"
+            ));
+        }
+    };
+    if !(seconds.is_finite() && seconds > 0.0 && seconds < 1e9) {
+        return Err(format!("`{text}`: a timeout must be positive"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 /// Compiles wasm bytes, naming the input file in errors. On a terminal, a

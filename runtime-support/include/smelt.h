@@ -401,6 +401,43 @@ void smelt_rt_invoke(smelt_rt_instance *instance, uint32_t func_index, void *val
  * handle (or the address of the global's value), by export index.
  */
 void *smelt_rt_instance_export(smelt_rt_instance *instance, uint32_t export_index);
+/* ------------------------------------------------------------------------
+ * Interruption and timeouts. Only code compiled with interruption checks
+ * (`smelt compile --interruptible`) notices them: it traps with
+ * SMELT_TRAP_INTERRUPTED at the next function entry or loop iteration.
+ * ------------------------------------------------------------------------ */
+
+/** Interrupts an instance's calls from any thread. */
+typedef struct smelt_rt_interrupt_handle smelt_rt_interrupt_handle;
+
+/**
+ * A handle to interrupt `instance`'s calls from another thread. It may
+ * outlive the instance; free it with smelt_rt_interrupt_handle_free.
+ *
+ *     smelt_rt_interrupt_handle *h = smelt_rt_interrupt_handle_new(inst);
+ *     // in a watchdog thread:
+ *     smelt_rt_interrupt(h);
+ */
+smelt_rt_interrupt_handle *smelt_rt_interrupt_handle_new(const smelt_rt_instance *instance);
+
+/**
+ * Interrupts the running call (or, if none, the next one). Thread-safe.
+ *
+ *     smelt_rt_interrupt(h);
+ */
+void smelt_rt_interrupt(const smelt_rt_interrupt_handle *handle);
+
+/** Frees an interrupt handle (NULL is ignored). */
+void smelt_rt_interrupt_handle_free(smelt_rt_interrupt_handle *handle);
+
+/**
+ * Limits each later call into `instance` to `ms` milliseconds of wall
+ * clock (0: no limit). Returns 0, or -1 if the module was compiled
+ * without interruption checks.
+ *
+ *     if (smelt_rt_set_timeout_ms(inst, 500) != 0) fprintf(stderr, "recompile with --interruptible\n");
+ */
+int smelt_rt_set_timeout_ms(smelt_rt_instance *instance, uint64_t ms);
 
 #ifdef __cplusplus
 }

@@ -462,3 +462,77 @@ pub unsafe extern "C" fn smelt_rt_trap_free(trap: *mut SmeltTrap) {
         drop(unsafe { Box::from_raw(trap) });
     }
 }
+
+// ---------------------------------------------------------------------------
+// Interruption and timeouts (declared in their own block of smelt.h).
+// ---------------------------------------------------------------------------
+
+/// A handle that interrupts an instance's calls from any thread
+/// (`smelt_rt_interrupt_handle`).
+pub struct SmeltInterruptHandle(crate::InterruptHandle);
+
+/// A handle to interrupt `instance`'s calls from another thread; free it
+/// with `smelt_rt_interrupt_handle_free` (it may outlive the instance).
+///
+/// # Safety
+///
+/// `instance` must be valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn smelt_rt_interrupt_handle_new(
+    instance: *const SmeltInstance,
+) -> *mut SmeltInterruptHandle {
+    // SAFETY: per the contract.
+    let instance = unsafe { &*instance };
+    Box::into_raw(Box::new(SmeltInterruptHandle(
+        instance.store.interrupt_handle(),
+    )))
+}
+
+/// Interrupts the call running in the handle's instance (or, if none, the
+/// next one): it traps with `SMELT_TRAP_INTERRUPTED` at its next function
+/// entry or loop iteration. Safe to call from any thread, at any time.
+///
+/// # Safety
+///
+/// `handle` must come from `smelt_rt_interrupt_handle_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn smelt_rt_interrupt(handle: *const SmeltInterruptHandle) {
+    // SAFETY: per the contract.
+    unsafe { &*handle }.0.interrupt();
+}
+
+/// Frees an interrupt handle.
+///
+/// # Safety
+///
+/// `handle` must come from `smelt_rt_interrupt_handle_new` (or be NULL).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn smelt_rt_interrupt_handle_free(handle: *mut SmeltInterruptHandle) {
+    if !handle.is_null() {
+        // SAFETY: per the contract, we own it.
+        drop(unsafe { Box::from_raw(handle) });
+    }
+}
+
+/// Limits each later call into `instance` to `ms` milliseconds (0: no
+/// limit). Returns 0, or -1 if the module was compiled without
+/// interruption checks (`smelt compile --interruptible`).
+///
+/// # Safety
+///
+/// `instance` must be valid and not running a call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn smelt_rt_set_timeout_ms(instance: *mut SmeltInstance, ms: u64) -> i32 {
+    // SAFETY: per the contract.
+    let inst = unsafe { &mut *instance };
+    if ms == 0 {
+        inst.store.set_timeout(None);
+        return 0;
+    }
+    if !inst.instance.module(&mut inst.store).interruptible() {
+        return -1;
+    }
+    inst.store
+        .set_timeout(Some(std::time::Duration::from_millis(ms)));
+    0
+}

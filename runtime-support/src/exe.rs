@@ -25,12 +25,41 @@ pub const TRAP_EXIT_STATUS: c_int = 134;
 /// dir HOST::GUEST   preopen HOST (relative paths: to the cwd at run time) as GUEST
 /// env KEY=VALUE     set a variable in the guest's environment
 /// inherit-env       pass the process's whole environment (before `env` lines)
+/// max-memory-pages N, max-table-elements N, max-instances N
+///                   resource limits of the store (see `StoreLimits`)
+/// timeout-ms N      wall-clock limit of each call into wasm (the module
+///                   must be compiled with interruption checks)
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExeConfig {
     pub dirs: Vec<(String, String)>,
     pub env: Vec<(String, String)>,
     pub inherit_env: bool,
+    /// Resource limits; all `None` means unlimited.
+    pub limits: ExeLimits,
+}
+
+/// The resource limits an executable runs its module with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExeLimits {
+    pub max_memory_pages: Option<u64>,
+    pub max_table_elements: Option<u64>,
+    pub max_instances: Option<usize>,
+    /// Per call into wasm, in milliseconds.
+    pub timeout_ms: Option<u64>,
+}
+
+impl ExeLimits {
+    /// Applies the limits to a fresh store.
+    pub fn apply(&self, store: &mut Store) {
+        store.set_limits(crate::StoreLimits {
+            max_memory_pages: self.max_memory_pages,
+            max_table_elements: self.max_table_elements,
+            max_instances: self.max_instances,
+            ..Default::default()
+        });
+        store.set_timeout(self.timeout_ms.map(std::time::Duration::from_millis));
+    }
 }
 
 impl ExeConfig {
@@ -41,6 +70,7 @@ impl ExeConfig {
             dirs: vec![(".".into(), ".".into())],
             env: Vec::new(),
             inherit_env: true,
+            limits: ExeLimits::default(),
         }
     }
 
@@ -55,6 +85,18 @@ impl ExeConfig {
         }
         for (k, v) in &self.env {
             s.push_str(&format!("env {k}={v}\n"));
+        }
+        let l = &self.limits;
+        let limits = [
+            ("max-memory-pages", l.max_memory_pages),
+            ("max-table-elements", l.max_table_elements),
+            ("max-instances", l.max_instances.map(|n| n as u64)),
+            ("timeout-ms", l.timeout_ms),
+        ];
+        for (key, value) in limits {
+            if let Some(v) = value {
+                s.push_str(&format!("{key} {v}\n"));
+            }
         }
         s
     }
@@ -74,6 +116,17 @@ impl ExeConfig {
                 Some(("env", kv)) => {
                     let (k, v) = kv.split_once('=').ok_or_else(bad)?;
                     c.env.push((k.into(), v.into()));
+                }
+                Some((key, n)) if key.starts_with("max-") || key == "timeout-ms" => {
+                    let n: u64 = n.parse().map_err(|_| bad())?;
+                    let l = &mut c.limits;
+                    match key {
+                        "max-memory-pages" => l.max_memory_pages = Some(n),
+                        "max-table-elements" => l.max_table_elements = Some(n),
+                        "max-instances" => l.max_instances = Some(n as usize),
+                        "timeout-ms" => l.timeout_ms = Some(n),
+                        _ => return Err(bad()),
+                    }
                 }
                 _ => return Err(bad()),
             }
@@ -132,20 +185,28 @@ pub unsafe extern "C" fn smelt_rt_main(
             return 1;
         }
     };
+    let config = if config.is_null() {
+        Ok(ExeConfig::native())
+    } else {
+        // SAFETY: per this function's contract.
+        ExeConfig::parse(&unsafe { CStr::from_ptr(config) }.to_string_lossy())
+    };
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
     let mut store = Store::new();
+    config.limits.apply(&mut store);
     let mut linker = Linker::new();
     if wasi::imports_wasi(&module) || wasi::threads::imports_thread_spawn(&module) {
-        let config = if config.is_null() {
-            Ok(ExeConfig::native())
-        } else {
-            // SAFETY: per this function's contract.
-            ExeConfig::parse(&unsafe { CStr::from_ptr(config) }.to_string_lossy())
-        };
         let args = (0..argc.max(0) as usize).map(|i| {
             // SAFETY: per this function's contract, argv[i] is a C string.
             unsafe { CStr::from_ptr(*argv.add(i)) }.to_bytes().to_vec()
         });
-        let defined = config.and_then(|c| c.wasi_ctx(args)).and_then(|ctx| {
+        let defined = config.wasi_ctx(args).and_then(|ctx| {
             if wasi::threads::imports_thread_spawn(&module) {
                 wasi::threads::add_to_linker(&mut linker, &mut store, ctx, &module)
             } else {
@@ -190,8 +251,20 @@ mod tests {
             dirs: vec![("/data".into(), "data".into()), (".".into(), ".".into())],
             env: vec![("A".into(), "b=c".into())],
             inherit_env: true,
+            limits: ExeLimits {
+                max_memory_pages: Some(3),
+                max_table_elements: Some(10),
+                max_instances: Some(1),
+                timeout_ms: Some(1500),
+            },
         };
         assert_eq!(ExeConfig::parse(&c.to_text()).unwrap(), c);
         assert!(ExeConfig::parse("dir nope").unwrap_err().contains("line 1"));
+        assert!(
+            ExeConfig::parse("max-memory-pages x")
+                .unwrap_err()
+                .contains("line 1")
+        );
+        assert!(ExeConfig::parse("max-whatever 3").is_err());
     }
 }

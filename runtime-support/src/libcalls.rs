@@ -287,7 +287,20 @@ fn wait(vmctx: *mut u8, memory: u32, addr: u64, size: u64, expected: u64, timeou
                     }
                 }
             };
-            Ok(parking::wait(abs, still_expected, timeout) as u32)
+            // Code with interruption checks can be timed out or
+            // interrupted while it waits, too.
+            let flag = store.interrupt.clone();
+            let interrupted = move || flag.load(Ordering::SeqCst) != 0;
+            let interruptible = store.instances[i].module.interruptible();
+            match parking::wait(
+                abs,
+                still_expected,
+                timeout,
+                interruptible.then_some(&interrupted as &dyn Fn() -> bool),
+            ) {
+                parking::WaitResult::Interrupted => Err(TrapKind::Interrupted),
+                r => Ok(r as u32),
+            }
         }),
     )
 }

@@ -77,10 +77,16 @@ pub struct SharedMemory(pub(crate) LinearMemory);
 impl SharedMemory {
     /// Creates a shared memory; `ty` must be shared and have a maximum.
     pub fn new(ty: MemoryType) -> Result<SharedMemory, String> {
+        SharedMemory::with_limit(ty, None)
+    }
+
+    /// Creates a shared memory that never grows past `limit_pages` (a
+    /// store's `max_memory_pages`); a minimum above it is an error.
+    pub fn with_limit(ty: MemoryType, limit_pages: Option<u64>) -> Result<SharedMemory, String> {
         if !ty.shared || ty.limits.max.is_none() {
             return Err("a shared memory needs `shared` and a maximum size".into());
         }
-        Ok(SharedMemory(LinearMemory::new(ty, None, true)?))
+        Ok(SharedMemory(LinearMemory::new(ty, limit_pages, true)?))
     }
 
     pub fn ty(&self) -> MemoryType {

@@ -430,6 +430,12 @@ impl Module {
         self.inner.name().into_owned()
     }
 
+    /// Whether the module was compiled with interruption checks
+    /// (`--interruptible`), so its calls can be timed out or interrupted.
+    pub fn interruptible(&self) -> bool {
+        self.inner.header().flags & abi::FLAG_INTERRUPTIBLE != 0
+    }
+
     /// The module's imports, in order.
     pub fn imports(&self) -> Vec<ImportType> {
         let m = &self.inner;

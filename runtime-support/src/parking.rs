@@ -28,11 +28,25 @@ pub(crate) enum WaitResult {
     Woken = 0,
     NotEqual = 1,
     TimedOut = 2,
+    /// Not a wasm result: `interrupted()` became true while waiting (the
+    /// caller traps).
+    Interrupted = 3,
 }
+
+/// How often a wait that can be interrupted checks for it.
+const INTERRUPT_POLL: Duration = Duration::from_millis(5);
 
 /// Waits on `addr` while `still_expected()` holds when checked under the
 /// lot's lock; `timeout` is in nanoseconds, negative meaning forever.
-pub(crate) fn wait(addr: usize, still_expected: impl FnOnce() -> bool, timeout: i64) -> WaitResult {
+/// With `interrupted`, the wait also ends (within a few milliseconds) once
+/// it returns true: a timeout or interrupt of the waiting call must not
+/// wait for a notify that may never come.
+pub(crate) fn wait(
+    addr: usize,
+    still_expected: impl FnOnce() -> bool,
+    timeout: i64,
+    interrupted: Option<&dyn Fn() -> bool>,
+) -> WaitResult {
     let waiter = Arc::new(Waiter::default());
     {
         let mut guard = lot();
@@ -47,23 +61,30 @@ pub(crate) fn wait(addr: usize, still_expected: impl FnOnce() -> bool, timeout: 
     }
     let deadline = (timeout >= 0).then(|| Instant::now() + Duration::from_nanos(timeout as u64));
     let mut woken = waiter.woken.lock().unwrap_or_else(|e| e.into_inner());
+    let mut result = WaitResult::TimedOut;
     while !*woken {
-        match deadline {
-            None => {
-                woken = waiter.cond.wait(woken).unwrap_or_else(|e| e.into_inner());
-            }
-            Some(d) => {
-                let now = Instant::now();
-                if now >= d {
-                    break;
-                }
-                woken = waiter
-                    .cond
-                    .wait_timeout(woken, d - now)
-                    .unwrap_or_else(|e| e.into_inner())
-                    .0;
-            }
+        if interrupted.is_some_and(|f| f()) {
+            result = WaitResult::Interrupted;
+            break;
         }
+        let now = Instant::now();
+        let slice = match (deadline, interrupted) {
+            (Some(d), _) if now >= d => break,
+            (Some(d), None) => Some(d - now),
+            (Some(d), Some(_)) => Some((d - now).min(INTERRUPT_POLL)),
+            (None, Some(_)) => Some(INTERRUPT_POLL),
+            (None, None) => None,
+        };
+        woken = match slice {
+            None => waiter.cond.wait(woken).unwrap_or_else(|e| e.into_inner()),
+            Some(s) => {
+                waiter
+                    .cond
+                    .wait_timeout(woken, s)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0
+            }
+        };
     }
     if *woken {
         return WaitResult::Woken;
@@ -78,7 +99,7 @@ pub(crate) fn wait(addr: usize, still_expected: impl FnOnce() -> bool, timeout: 
         if queue.is_empty() {
             guard.as_mut().expect("present").remove(&addr);
         }
-        return WaitResult::TimedOut;
+        return result;
     }
     WaitResult::Woken
 }
@@ -107,14 +128,39 @@ mod tests {
 
     #[test]
     fn not_equal_and_timeout() {
-        assert_eq!(wait(1, || false, -1), WaitResult::NotEqual);
-        assert_eq!(wait(2, || true, 1_000_000), WaitResult::TimedOut);
+        assert_eq!(wait(1, || false, -1, None), WaitResult::NotEqual);
+        assert_eq!(wait(2, || true, 1_000_000, None), WaitResult::TimedOut);
         assert_eq!(notify(2, 1), 0);
     }
 
     #[test]
+    fn interrupt_ends_an_untimed_wait() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = flag.clone();
+        let t = std::thread::spawn(move || {
+            let interrupted = move || f.load(Ordering::SeqCst);
+            wait(4, || true, -1, Some(&interrupted))
+        });
+        std::thread::sleep(Duration::from_millis(20));
+        flag.store(true, Ordering::SeqCst);
+        assert_eq!(t.join().unwrap(), WaitResult::Interrupted);
+        // It left the queue: nobody is there to wake.
+        assert_eq!(notify(4, 1), 0);
+        // A timed wait is interrupted too, and an interrupt that is
+        // already pending ends the wait at once.
+        let started = Instant::now();
+        let always = || true;
+        assert_eq!(
+            wait(5, || true, 10_000_000_000, Some(&always)),
+            WaitResult::Interrupted
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
     fn notify_wakes_waiters() {
-        let t = std::thread::spawn(|| wait(3, || true, -1));
+        let t = std::thread::spawn(|| wait(3, || true, -1, None));
         let mut woken = 0;
         while woken == 0 {
             std::thread::yield_now();

@@ -1,9 +1,9 @@
 //! `smelt build IN [C sources/objects...] -o EXE`: compile and link.
 
-use crate::common::{CodegenArgs, compile, read_wasm};
+use crate::common::{CodegenArgs, LimitArgs, compile, read_wasm};
 use crate::link;
 use anyhow::{Result, anyhow};
-use smelt_runtime::exe::ExeConfig;
+use smelt_runtime::exe::{ExeConfig, ExeLimits};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -34,6 +34,9 @@ pub struct BuildCommand {
     codegen: CodegenArgs,
     #[command(flatten)]
     sandbox: SandboxArgs,
+    /// Limits baked into the executable, applied every time it runs.
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 /// What a built WASI program may see at run time, fixed at build time.
@@ -133,7 +136,20 @@ impl BuildCommand {
         let wasm = read_wasm(&self.input)?;
         let mut options = self.codegen.options(&self.input)?;
         options.emit_main = true;
-        options.exe_config = self.sandbox.exe_config()?.to_text().into_bytes();
+        let mut exe_config = self.sandbox.exe_config()?;
+        exe_config.limits = ExeLimits {
+            max_memory_pages: self.limits.max_memory_pages,
+            max_table_elements: self.limits.max_table_elements,
+            max_instances: self.limits.max_instances,
+            // Rounded up: a limit never becomes "none" or shorter.
+            timeout_ms: self
+                .limits
+                .timeout
+                .map(|t| (t.as_nanos().div_ceil(1_000_000)) as u64),
+        };
+        // A timeout needs interruption checks in the code.
+        options.interruptible |= self.limits.timeout.is_some();
+        options.exe_config = exe_config.to_text().into_bytes();
         let artifact = compile(&self.input, &wasm, &options)?;
         let missing = unsatisfiable(&artifact.imports);
         if !missing.is_empty() {

@@ -8,7 +8,7 @@
 //! before FILE; everything after it belongs to the program (except a
 //! `--invoke NAME` right after FILE, the older documented form).
 
-use crate::common::{CodegenArgs, Input, compile, read_input};
+use crate::common::{CodegenArgs, Input, LimitArgs, compile, read_input};
 use anyhow::{Result, anyhow};
 use smelt_runtime::wasi::{self, WasiCtx};
 use smelt_runtime::{InstantiationError, Linker, Module, Store, Trap, Val, ValType};
@@ -24,6 +24,8 @@ pub struct RunCommand {
     invoke: Option<String>,
     #[command(flatten)]
     codegen: CodegenArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// WASI: preopen host directory HOST as GUEST (default: HOST as
     /// written); repeatable.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
@@ -180,8 +182,15 @@ impl RunCommand {
             .iter()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
-        let module = load_module(&input, &self.codegen)?;
+        // A timeout needs interruption checks in the code: compile them
+        // in (an object from `smelt compile` must already have them; the
+        // store refuses it otherwise, naming --interruptible).
+        let mut codegen = self.codegen.clone();
+        codegen.interruptible |= self.limits.timeout.is_some();
+        let module = load_module(&input, &codegen)?;
         let mut store = Store::new();
+        store.set_limits(self.limits.store_limits());
+        store.set_timeout(self.limits.timeout);
         let mut linker = Linker::new();
         if wasi::threads::imports_thread_spawn(&module) {
             let ctx = self.wasi_ctx(&input)?;

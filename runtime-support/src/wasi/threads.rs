@@ -7,6 +7,12 @@
 //! shared memory and sharing the WASI context (open files, arguments,
 //! environment); the new thread runs `wasi_thread_start`.
 //!
+//! Every thread's store gets the limits and timeout of the store the
+//! program was set up in: the shared memory is created under its page
+//! limit, each thread's calls have the same timeout, and the instance
+//! limit counts the program's instances on all threads (the main one
+//! included), so `thread-spawn` fails once it is reached.
+//!
 //! As in other engines, the program is one process: `proc_exit` on any
 //! thread ends it with that status, a trap on any thread prints the report
 //! and ends it with status 134, and the process ends when `_start` returns.
@@ -14,10 +20,12 @@
 use super::{SharedWasi, WasiCtx};
 use crate::store::{AsStoreMut, StoreOpaque};
 use crate::{
-    Extern, Func, FuncType, Linker, Memory, Module, SharedMemory, Store, Trap, Val, ValType,
+    Extern, Func, FuncType, Linker, Memory, Module, SharedMemory, Store, StoreLimits, Trap, Val,
+    ValType,
 };
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// The import module and name of the spawn function.
 pub const MODULE: &str = "wasi";
@@ -43,6 +51,21 @@ struct Spawner {
     memory_import: (String, String),
     wasi: SharedWasi,
     next_tid: Arc<AtomicU32>,
+    /// The setup store's limits and timeout, for every thread's store.
+    limits: StoreLimits,
+    timeout: Option<Duration>,
+    /// Instances of the program alive on all threads (the main one
+    /// included), checked against `limits.max_instances`.
+    instances: Arc<AtomicUsize>,
+}
+
+/// Gives back a thread's slot in the instance count when it ends.
+struct InstanceSlot(Arc<AtomicUsize>);
+
+impl Drop for InstanceSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Largest thread id wasi-threads allows.
@@ -77,6 +100,17 @@ impl Spawner {
     /// Starts a thread running `wasi_thread_start(tid, start_arg)`; returns
     /// the new thread id, or a negative value when no thread can start.
     fn spawn(&self, start_arg: i32) -> i32 {
+        let max = self.limits.max_instances.unwrap_or(usize::MAX);
+        let admitted = self
+            .instances
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .is_ok();
+        if !admitted {
+            return -1;
+        }
+        let slot = InstanceSlot(self.instances.clone());
         let tid = self.next_tid.fetch_add(1, Ordering::Relaxed);
         if tid > MAX_TID {
             return -1;
@@ -85,7 +119,10 @@ impl Spawner {
         let started = std::thread::Builder::new()
             .name(format!("wasi-thread-{tid}"))
             .stack_size(THREAD_STACK)
-            .spawn(move || me.run(tid, start_arg));
+            .spawn(move || {
+                let _slot = slot;
+                me.run(tid, start_arg)
+            });
         match started {
             Ok(_) => tid as i32,
             Err(_) => -1,
@@ -94,6 +131,8 @@ impl Spawner {
 
     fn run(&self, tid: u32, start_arg: i32) {
         let mut store = Store::new();
+        store.set_limits(self.limits.clone());
+        store.set_timeout(self.timeout);
         let mut linker = Linker::new();
         self.define(&mut linker, store.as_store_mut());
         let result = linker
@@ -122,7 +161,8 @@ fn end_process(trap: &Trap) -> ! {
 
 /// Defines everything a wasi-threads program imports: the WASI functions
 /// over `ctx`, a new shared memory for its shared-memory import, and
-/// `wasi::thread-spawn`.
+/// `wasi::thread-spawn`. The store's limits and timeout (set them first)
+/// apply to the shared memory and to every thread.
 pub fn add_to_linker(
     linker: &mut Linker,
     mut store: impl AsStoreMut,
@@ -137,13 +177,19 @@ pub fn add_to_linker(
             _ => None,
         })
         .ok_or("a wasi-threads program must import a shared memory")?;
+    let store = store.as_store_mut();
+    let limits = store.limits.clone();
     let spawner = Spawner {
         module: module.clone(),
-        memory: SharedMemory::new(ty)?,
+        memory: SharedMemory::with_limit(ty, limits.max_memory_pages)?,
         memory_import: import,
         wasi: Arc::new(Mutex::new(ctx)),
         next_tid: Arc::new(AtomicU32::new(1)),
+        timeout: store.timeout,
+        limits,
+        // The main thread's instance.
+        instances: Arc::new(AtomicUsize::new(1)),
     };
-    spawner.define(linker, store.as_store_mut());
+    spawner.define(linker, store);
     Ok(())
 }
