@@ -34,10 +34,9 @@ const MAX_INSTS: usize = 40;
 /// Instructions a caller may receive from inlined bodies.
 const CALLER_BUDGET: usize = 2_000;
 
-/// The bodies that may be inlined, by `FuncId` (as `u32`), with their
-/// wasm function index.
+/// The bodies that may be inlined, by `FuncId` (as `u32`).
 pub(crate) struct Candidates {
-    bodies: HashMap<u32, (u32, ir::Function)>,
+    bodies: HashMap<u32, ir::Function>,
 }
 
 impl Candidates {
@@ -55,18 +54,17 @@ impl Candidates {
         options: &crate::Options,
     ) -> Candidates {
         let (func_ids, _) = stubs;
-        let bodies: Vec<(u32, (u32, ir::Function))> = (0..info.num_defined_funcs())
+        let bodies: Vec<(u32, ir::Function)> = (0..info.num_defined_funcs())
             .into_par_iter()
             .filter(|d| {
                 let r = info.bodies[*d as usize].body.range();
                 (r.end - r.start) as usize <= MAX_BODY_BYTES
             })
             .map_init(Worker::new, |worker, d| {
-                let index = d + info.num_imported_funcs;
                 let func = worker
-                    .translate_function(info, isa, stubs, options, index)
+                    .translate_function(info, isa, stubs, options, d + info.num_imported_funcs)
                     .ok()?;
-                is_short_leaf(&func).then(|| (func_ids[d as usize], (index, func)))
+                is_short_leaf(&func).then(|| (func_ids[d as usize], func))
             })
             .flatten()
             .collect();
@@ -130,7 +128,7 @@ impl Inline for Inliner<'_> {
         };
         let id = caller.params.user_named_funcs()[name].index;
         match self.candidates.bodies.get(&id) {
-            Some((_, body)) if id != self.caller => {
+            Some(body) if id != self.caller => {
                 let size = body.dfg.num_insts();
                 if self.inlined + size > CALLER_BUDGET {
                     return InlineCommand::KeepCall;
@@ -192,7 +190,7 @@ pub(crate) fn locate_inlined(
     let mut exact = true;
     let mut assigned: Vec<(ir::Inst, ir::SourceLoc)> = Vec::new();
     for (call_inst, id) in &inliner.sites {
-        let (_, callee) = &inliner.candidates.bodies[id];
+        let callee = &inliner.candidates.bodies[id];
         let call_loc = call_locs.get(call_inst).copied().unwrap_or_default();
         let mut dfs = cranelift_codegen::traversals::Dfs::new();
         for block in dfs.pre_order_iter(callee) {
