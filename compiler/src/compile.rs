@@ -110,21 +110,25 @@ impl Worker {
                     self.translate_function_into(info, isa, stubs, options, index, &mut func);
                 self.ctx.func = func;
                 result?;
-                let mut inliner = Inliner::new(candidates, id.as_u32());
-                let before = self.ctx.func.dfg.num_insts();
-                let call_locs = crate::inline::call_locations(&self.ctx.func);
-                let inlined = self
-                    .ctx
-                    .inline(&mut inliner)
-                    .map_err(|e| codegen_error(describe(info, kind), &self.ctx.func, e))?;
-                if inlined {
-                    inlined_calls = inliner.sites.len();
-                    inline_locs = crate::inline::locate_inlined(
-                        &mut self.ctx.func,
-                        before,
-                        &call_locs,
-                        &inliner,
-                    );
+                // With no candidates (-O0, --no-inline, or none small
+                // enough) there is nothing to scan for.
+                if !candidates.is_empty() {
+                    let mut inliner = Inliner::new(candidates, id.as_u32());
+                    let before = self.ctx.func.dfg.num_insts();
+                    let call_locs = crate::inline::call_locations(&self.ctx.func);
+                    let inlined = self
+                        .ctx
+                        .inline(&mut inliner)
+                        .map_err(|e| codegen_error(describe(info, kind), &self.ctx.func, e))?;
+                    if inlined {
+                        inlined_calls = inliner.sites.len();
+                        inline_locs = crate::inline::locate_inlined(
+                            &mut self.ctx.func,
+                            before,
+                            &call_locs,
+                            &inliner,
+                        );
+                    }
                 }
             }
             ItemKind::Entry(ty) => trampolines::translate_entry_trampoline(

@@ -40,6 +40,10 @@ pub(crate) struct Candidates {
 }
 
 impl Candidates {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.bodies.is_empty()
+    }
+
     pub(crate) fn none() -> Candidates {
         Candidates {
             bodies: HashMap::new(),
