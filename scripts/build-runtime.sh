@@ -3,7 +3,7 @@
 # features `runtime` only) for a Linux target, so that
 # `smelt build --target <triple>` can link executables for it.
 #
-#   scripts/build-runtime.sh <triple> [--install] [--out DIR]
+#   scripts/build-runtime.sh <triple> [--install] [--out DIR] [--small]
 #
 # Output: target/smelt-runtime/<triple>/{libsmelt_runtime.a,include/smelt.h}
 # (or DIR/<triple>/ with --out), which an in-tree smelt
@@ -25,6 +25,16 @@
 #     rustc-web, so riscv64 and s390x take this path. The first build takes
 #     about 10 minutes.
 #
+# --small builds a runtime for the smallest executables, for any target
+# including the host: std is always built from source, with
+# `-Cpanic=immediate-abort`, so std's panic printing and its DWARF
+# backtrace symbolizer (gimli, addr2line, miniz, demangling: ~200 KB of
+# code) are left out. Traps and their wasm backtraces are unchanged (the
+# runtime symbolizes them from the module descriptor, not from DWARF); a
+# bug in the runtime that panics aborts without a message. Output goes to
+# target/smelt-runtime/small/<triple>/ (DIR/small/<triple>/ with --out);
+# use it with `smelt build --runtime-lib <that dir>`. See bench/size.sh.
+#
 # Debian packages (as root):
 #   dpkg --add-architecture arm64 && apt-get update
 #   apt-get install rustc-web cargo-web rust-web-src libstd-rust-web-dev:arm64 \
@@ -33,7 +43,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-    echo "usage: $0 <triple> [--install] [--out DIR]" >&2
+    echo "usage: $0 <triple> [--install | --small] [--out DIR]" >&2
     echo "  e.g. $0 aarch64-unknown-linux-gnu" >&2
     exit 2
 }
@@ -41,11 +51,13 @@ usage() {
 triple=$1
 shift
 install=0
+small=0
 out_root=target/smelt-runtime
 while [ $# -gt 0 ]; do
     case $1 in
         --install) install=1 ;;
         --out) out_root=${2:?}; shift ;;
+        --small) small=1 ;;
         *) usage ;;
     esac
     shift
@@ -74,9 +86,17 @@ if command -v "$gcc_prefix-gcc" >/dev/null; then
 fi
 
 libdir=$("$RUSTC" --print target-libdir --target "$triple")
+# --small is opt-in per build (--runtime-lib), never the installed default.
+[ $install = 1 ] && [ $small = 1 ] && usage
+build_dir=target/smelt-runtime/build
+if [ $small = 1 ]; then
+    # Its own target dir: the flags differ for every crate, std included.
+    build_dir=target/smelt-runtime/build-small
+    export RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort"
+fi
 args=(build -p smelt-runtime --lib --target "$triple" --profile runtime-lib
-      --no-default-features --features runtime --target-dir target/smelt-runtime/build)
-if ls "$libdir"/libstd-*.rlib >/dev/null 2>&1; then
+      --no-default-features --features runtime --target-dir "$build_dir")
+if [ $small = 0 ] && ls "$libdir"/libstd-*.rlib >/dev/null 2>&1; then
     echo "building the runtime for $triple with $RUSTC and the packaged std" >&2
     cargo=${CARGO:-cargo}
 else
@@ -95,8 +115,11 @@ fi
 "$cargo" "${args[@]}"
 
 dest=$out_root/$triple
+if [ $small = 1 ]; then
+    dest=$out_root/small/$triple
+fi
 mkdir -p "$dest/include"
-cp "target/smelt-runtime/build/$triple/runtime-lib/libsmelt_runtime.a" "$dest/"
+cp "$build_dir/$triple/runtime-lib/libsmelt_runtime.a" "$dest/"
 cp runtime-support/include/smelt.h "$dest/include/"
 echo "$dest/libsmelt_runtime.a"
 if [ $install = 1 ]; then

@@ -5,11 +5,14 @@
 # compiled for the target, loaded and executed on the (emulated) target.
 #
 #   scripts/cross-test.sh [aarch64|riscv64|s390x|all] [--subset] [--v2] [--explicit]
+#   scripts/cross-test.sh --check aarch64   # exit 0 if everything needed is installed
 #
 #   --subset    a fixed, fast selection of spec files (what CI runs)
 #   --v2        also run data/wasm-v2 (always on for aarch64)
 #   --explicit  run with explicit bounds checks instead of guard pages
 #   --no-wasi   skip the WASI C programs (tests/wasi) as target executables
+#   --check     only check that the tools for the target are installed
+#               (scripts/test.sh runs the aarch64 part when they are)
 #
 # Needs (Debian, as root; see README "Cross-compilation"):
 #   dpkg --add-architecture arm64 && apt-get update
@@ -27,6 +30,7 @@ which=all
 subset=0
 v2=0
 wasi=1
+check=0
 bounds=guard
 for arg in "$@"; do
     case $arg in
@@ -35,13 +39,43 @@ for arg in "$@"; do
         --v2) v2=1 ;;
         --explicit) bounds=explicit ;;
         --no-wasi) wasi=0 ;;
-        *) echo "usage: $0 [aarch64|riscv64|s390x|all] [--subset] [--v2] [--explicit] [--no-wasi]" >&2; exit 2 ;;
+        --check) check=1 ;;
+        *) echo "usage: $0 [aarch64|riscv64|s390x|all] [--subset] [--v2] [--explicit] [--no-wasi] [--check]" >&2; exit 2 ;;
     esac
 done
 case $which in
     all) arches=(aarch64 riscv64 s390x) ;;
     *) arches=("$which") ;;
 esac
+
+triple_of() {
+    case $1 in
+        aarch64) echo aarch64-unknown-linux-gnu ;;
+        riscv64) echo riscv64gc-unknown-linux-gnu ;;
+        s390x) echo s390x-unknown-linux-gnu ;;
+    esac
+}
+if [ $check = 1 ]; then
+    missing=()
+    for arch in "${arches[@]}"; do
+        triple=$(triple_of "$arch")
+        gcc=$arch-linux-gnu-gcc
+        command -v "qemu-$arch" >/dev/null || missing+=("qemu-$arch (qemu-user)")
+        command -v "$gcc" >/dev/null || missing+=("$gcc (gcc-$arch-linux-gnu)")
+        rustc=${RUSTC:-/usr/bin/rustc}
+        if ! [ -x "$rustc" ]; then
+            missing+=("$rustc (rustc-web)")
+        elif ! ls "$("$rustc" --print target-libdir --target "$triple")"/libstd-*.rlib >/dev/null 2>&1 &&
+            ! [ -d "$("$rustc" --print sysroot)/lib/rustlib/src/rust/library/std" ]; then
+            missing+=("a std for $triple (libstd-rust-web-dev:<arch> or rust-web-src)")
+        fi
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "missing: ${missing[*]}" >&2
+        exit 1
+    fi
+    exit 0
+fi
 
 suite=${SMELT_TESTSUITE:-}
 if [ -z "$suite" ]; then
@@ -76,19 +110,16 @@ files_for() { # folder, then names
 
 status=0
 for arch in "${arches[@]}"; do
-    case $arch in
-        aarch64) triple=aarch64-unknown-linux-gnu; sysroot=/usr/aarch64-linux-gnu ;;
-        riscv64) triple=riscv64gc-unknown-linux-gnu; sysroot=/usr/riscv64-linux-gnu ;;
-        s390x) triple=s390x-unknown-linux-gnu; sysroot=/usr/s390x-linux-gnu ;;
-    esac
+    triple=$(triple_of "$arch")
+    sysroot=/usr/$arch-linux-gnu
     qemu=qemu-$arch
     command -v "$qemu" >/dev/null || { echo "error: $qemu not found: apt-get install qemu-user" >&2; exit 1; }
 
     # The runtime embedded in the cross-built smelt (its `smelt build`).
+    # Always (re)built: cargo makes this a no-op when it is up to date, and
+    # a stale one would carry an older ABI version than the compiler's.
     lib=target/smelt-runtime/$triple/libsmelt_runtime.a
-    if ! [ -f "$lib" ]; then
-        scripts/build-runtime.sh "$triple" >&2
-    fi
+    scripts/build-runtime.sh "$triple" >&2
 
     export RUSTC=${RUSTC:-/usr/bin/rustc}
     upper=$(echo "$triple" | tr 'a-z-' 'A-Z_')
@@ -104,7 +135,9 @@ for arch in "${arches[@]}"; do
     fi
     echo "== building smelt for $triple" >&2
     start=$(date +%s)
-    SMELT_EMBED_RUNTIME_LIB=$PWD/$lib \
+    # No debug info: a third of the build time and of the link, and the
+    # cross-built smelt is only run, never debugged here.
+    SMELT_EMBED_RUNTIME_LIB=$PWD/$lib CARGO_PROFILE_RELEASE_DEBUG=false \
         "$cargo" build --release -p smelt --bin smelt --target "$triple" \
         --target-dir target/cross "${extra[@]}" >&2
     echo "   built in $(( $(date +%s) - start ))s" >&2
@@ -117,7 +150,15 @@ for arch in "${arches[@]}"; do
         start=$(date +%s)
         echo "== $arch $name ($# files, $bounds bounds checks)" >&2
         local out
-        out=$(QEMU_LD_PREFIX=$sysroot "$qemu" "$smelt" wast --spec "$spec" \
+        # QEMU_SET_ENV: the guest's libraries from the cross sysroot only.
+        # With the target's Debian libc6 also installed (libstd-rust-*-dev
+        # pulls it in), ld.so from the sysroot would otherwise load that
+        # other glibc build from /lib/<triple>, and the mismatched pair
+        # spins forever in pthread_create's stack-cache walk.
+        # A hang must fail, not stall CI: 20 minutes per suite is ~7x the
+        # aarch64 wasm-v2 time (SMELT_CROSS_TIMEOUT overrides).
+        out=$(QEMU_LD_PREFIX=$sysroot QEMU_SET_ENV=LD_LIBRARY_PATH=$sysroot/lib \
+            timeout "${SMELT_CROSS_TIMEOUT:-1200}" "$qemu" "$smelt" wast --spec "$spec" \
             --bounds-checks "$bounds" "$@" 2>&1) || status=1
         echo "$out" | grep -v -E '^[0-9]+ passed, [0-9]+ failed' >&2 || true
         echo "$arch $name: $(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n1)"

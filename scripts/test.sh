@@ -15,3 +15,14 @@ fi
 cargo test --workspace --release
 # Every fuzz target for a short fixed budget with fixed seeds (~2 minutes).
 scripts/fuzz-smoke.sh
+# aarch64 under QEMU: smelt cross-built for aarch64 runs the spec suites
+# wasm-v1 and wasm-v2, and the WASI C programs run as aarch64 executables
+# (~15 minutes, most of it the cross build). Needs the Debian packages
+# .ci/run installs (README "Cross-compilation"); SMELT_SKIP_CROSS=1 skips.
+if [ "${SMELT_SKIP_CROSS:-0}" = 1 ]; then
+    echo "note: aarch64 QEMU tests skipped (SMELT_SKIP_CROSS=1)"
+elif scripts/cross-test.sh --check aarch64; then
+    scripts/cross-test.sh aarch64
+else
+    echo "note: aarch64 QEMU tests skipped: the cross toolchain above is not installed (README \"Testing under QEMU\")"
+fi

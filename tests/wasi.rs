@@ -267,7 +267,14 @@ fn run_as_executable(spec: &Spec, cross: Option<&str>) -> Result<(), Failed> {
             let arch = triple.split('-').next().unwrap_or(triple);
             let mut cmd = Command::new(format!("qemu-{arch}"));
             // Only needed when the executable is linked dynamically.
+            // LD_LIBRARY_PATH keeps the guest on the cross sysroot's glibc:
+            // its ld.so with the target's Debian libc6 (if installed) is a
+            // mismatched pair that hangs in pthread_create.
             cmd.env("QEMU_LD_PREFIX", format!("/usr/{arch}-linux-gnu"))
+                .env(
+                    "QEMU_SET_ENV",
+                    format!("LD_LIBRARY_PATH=/usr/{arch}-linux-gnu/lib"),
+                )
                 .arg(&exe);
             cmd
         }

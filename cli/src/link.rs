@@ -6,6 +6,7 @@
 use anyhow::{Context, Result, anyhow};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
 /// The host runtime staticlib, built by build.rs.
 pub const RUNTIME_LIB: &[u8] = include_bytes!(env!("SMELT_RUNTIME_LIB"));
@@ -164,6 +165,14 @@ pub fn c_compiler(target: &str, cc_override: Option<&str>) -> Result<Command> {
     if let Some(cc) = cc_override {
         return Ok(Command::new(cc));
     }
+    // Detection runs the compiler a few times (`-E` on a probe file, `-?`):
+    // ~30 ms a round, paid once per target and process, not per use (a
+    // build asks for it to probe for a static libc and again to link).
+    static TOOLS: Mutex<Vec<(String, cc::Tool)>> = Mutex::new(Vec::new());
+    let mut tools = TOOLS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, tool)) = tools.iter().find(|(t, _)| t == target) {
+        return Ok(tool.to_command());
+    }
     let tool = cc::Build::new()
         .target(target)
         .host(HOST_TRIPLE)
@@ -172,7 +181,9 @@ pub fn c_compiler(target: &str, cc_override: Option<&str>) -> Result<Command> {
         .cargo_warnings(false)
         .try_get_compiler()
         .map_err(|e| anyhow!("no C compiler found for {target}: {e}"))?;
-    Ok(tool.to_command())
+    let cmd = tool.to_command();
+    tools.push((target.to_string(), tool));
+    Ok(cmd)
 }
 
 /// Whether to link with gold instead of the C compiler's default (GNU ld):
