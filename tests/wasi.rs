@@ -264,7 +264,10 @@ fn run_as_executable(spec: &Spec, cross: Option<&str>) -> Result<(), Failed> {
     let mut cmd = match cross {
         None => Command::new(&exe),
         Some(triple) => {
+            // QEMU and Debian's cross sysroots name the ISA without its
+            // extension letters: riscv64gc-... runs on qemu-riscv64.
             let arch = triple.split('-').next().unwrap_or(triple);
+            let arch = arch.strip_suffix("gc").unwrap_or(arch);
             let mut cmd = Command::new(format!("qemu-{arch}"));
             // Only needed when the executable is linked dynamically.
             // LD_LIBRARY_PATH keeps the guest on the cross sysroot's glibc:
