@@ -4,11 +4,14 @@
 # in-process loader) and runs `smelt wast` there, so every module is
 # compiled for the target, loaded and executed on the (emulated) target.
 #
-#   scripts/cross-test.sh [aarch64|riscv64|s390x|all] [--subset] [--v2] [--explicit]
+#   scripts/cross-test.sh [aarch64|riscv64|s390x|all] [--subset] [--v2] [--v3] [--explicit]
 #   scripts/cross-test.sh --check aarch64   # exit 0 if everything needed is installed
 #
 #   --subset    a fixed, fast selection of spec files (what CI runs)
 #   --v2        also run data/wasm-v2 (always on for aarch64)
+#   --v3        also run data/wasm-v3 and proposals/exceptions with
+#               --spec 3.0: tail calls, typed function references, wasm
+#               exceptions (always on for aarch64)
 #   --explicit  run with explicit bounds checks instead of guard pages
 #   --no-wasi   skip the WASI C programs (tests/wasi) as target executables
 #   --check     only check that the tools for the target are installed
@@ -29,6 +32,7 @@ cd "$(dirname "$0")/.."
 which=all
 subset=0
 v2=0
+v3=0
 wasi=1
 check=0
 bounds=guard
@@ -37,10 +41,11 @@ for arg in "$@"; do
         aarch64|riscv64|s390x|all) which=$arg ;;
         --subset) subset=1 ;;
         --v2) v2=1 ;;
+        --v3) v3=1 ;;
         --explicit) bounds=explicit ;;
         --no-wasi) wasi=0 ;;
         --check) check=1 ;;
-        *) echo "usage: $0 [aarch64|riscv64|s390x|all] [--subset] [--v2] [--explicit] [--no-wasi] [--check]" >&2; exit 2 ;;
+        *) echo "usage: $0 [aarch64|riscv64|s390x|all] [--subset] [--v2] [--v3] [--explicit] [--no-wasi] [--check]" >&2; exit 2 ;;
     esac
 done
 case $which in
@@ -95,6 +100,9 @@ SUBSET_V1=(address block br_table call_indirect conversions f64 fac float_exprs
            stack traps unreachable)
 SUBSET_V2=(bulk memory_copy ref_func table_copy multi-value sign-extension
            conversions)
+SUBSET_V3=(return_call return_call_indirect return_call_ref call_ref br_on_null
+           unwind)
+SUBSET_EXN=(tag throw throw_ref try_table)
 
 files_for() { # folder, then names
     local dir=$suite/$1
@@ -169,6 +177,12 @@ for arch in "${arches[@]}"; do
     if [ "$arch" = aarch64 ] || [ $v2 = 1 ]; then
         mapfile -t v2files < <(files_for wasm-v2 "${SUBSET_V2[@]}")
         run_suite wasm-v2 2.0 "${v2files[@]}"
+    fi
+    if [ "$arch" = aarch64 ] || [ $v3 = 1 ]; then
+        mapfile -t v3files < <(files_for wasm-v3 "${SUBSET_V3[@]}")
+        run_suite wasm-v3 3.0 "${v3files[@]}"
+        mapfile -t exnfiles < <(files_for proposals/exceptions "${SUBSET_EXN[@]}")
+        run_suite exceptions 3.0 "${exnfiles[@]}"
     fi
 
     # The WASI C programs of tests/wasi as executables for the target,

@@ -60,13 +60,14 @@ pub(crate) unsafe fn trap_registers(ucontext: *mut c_void) -> TrapRegisters {
 pub(crate) unsafe fn resume_at(ucontext: *mut c_void, pc: usize, sp: usize, _fp: usize) {
     // No frame-pointer register to restore: the trampoline addresses its
     // frame from r15, and its backchain word at `[sp]` is still intact.
-    // r2/r3 would carry an exception payload; the handler ignores them.
+    // r6/r7 are the exception payload registers (see `resume_to_handler`);
+    // the trampoline's resume point ignores them, zeroed as on the others.
     // SAFETY: per the contract, `ucontext` points to a valid ucontext_t.
     let uc = unsafe { &mut *(ucontext as *mut libc::ucontext_t) };
     uc.uc_mcontext.psw.addr = pc as _;
     uc.uc_mcontext.gregs[15] = sp as _;
-    uc.uc_mcontext.gregs[2] = 0;
-    uc.uc_mcontext.gregs[3] = 0;
+    uc.uc_mcontext.gregs[6] = 0;
+    uc.uc_mcontext.gregs[7] = 0;
 }
 
 pub(crate) fn trap_pc(pc: usize, signum: i32) -> usize {
@@ -88,12 +89,33 @@ pub(crate) unsafe fn next_frame(fp: usize) -> (usize, usize) {
     unsafe { (*((fp + 14 * 8) as *const usize), *(fp as *const usize)) }
 }
 
-/// Exception resumption is not implemented on s390x (its frames have no
-/// frame pointer chain like the other targets); throwing aborts.
+/// Transfers control to an exception handler block of a Cranelift frame:
+/// `r15 = sp`, payload in r6 and r7 zeroed (Cranelift's exception payload
+/// registers for the SystemV and tail conventions on s390x). There is no
+/// frame-pointer register to restore: the handler addresses its frame
+/// from r15, and the frame's backchain word at `[sp]` is still intact
+/// because unwinding only abandons frames below it. `fp` (the frame's
+/// backchain value) is implied by `sp`.
 ///
 /// # Safety
 ///
-/// Never returns; always safe to call.
-pub(crate) unsafe fn resume_to_handler(_pc: usize, _sp: usize, _fp: usize, _payload: usize) -> ! {
-    super::signals::abort_with("smelt: wasm exceptions are not supported on s390x yet\n")
+/// `pc`/`sp` must be a handler found in the exception tables of a frame
+/// live on this thread's stack (or the entry trampoline's resume point),
+/// above every Rust frame that is still running: those frames are
+/// abandoned (they must own nothing that needs dropping).
+pub(crate) unsafe fn resume_to_handler(pc: usize, sp: usize, _fp: usize, payload: usize) -> ! {
+    // SAFETY: per the contract. `pc` is in an address register (`reg_addr`
+    // excludes r0, which as a branch target would mean "no branch"), and
+    // neither input can be r6/r7, which carry the payload.
+    unsafe {
+        std::arch::asm!(
+            "lgr %r15, {sp}",
+            "br {pc}",
+            sp = in(reg) sp,
+            pc = in(reg_addr) pc,
+            in("r6") payload,
+            in("r7") 0usize,
+            options(noreturn),
+        )
+    }
 }
