@@ -9,6 +9,7 @@
 #
 #   bench/versus.sh                    # all programs, RUNS=5 rounds
 #   RUNS=3 PROGRAMS="zstd nbody" bench/versus.sh
+#   SMELT_FLAGS="--cpu native" bench/versus.sh   # Wasmtime's .cwasm is host-tuned too
 #
 # Wasmtime is the PyPI package through the harness's runner with a
 # precompiled .cwasm, as in the shared harness; its CPU time includes the
@@ -41,7 +42,8 @@ wt_native=()
 for p in $PROGRAMS; do
     wasm="$CORPUS/wasm/$p.wasm"
     native="$CORPUS/native/$p"
-    "$SMELT" build "$wasm" -o "$WORK/$p"
+    # shellcheck disable=SC2086 # SMELT_FLAGS is a list of flags
+    "$SMELT" build ${SMELT_FLAGS:-} "$wasm" -o "$WORK/$p"
     "$PY" "$RUNNER" --compile "$wasm" -o "$WORK/$p.cwasm" >/dev/null 2>&1
     # Same output from all three before timing anything.
     "$native" >"$WORK/out.native" 2>&1
