@@ -14,12 +14,8 @@ set -euo pipefail
 A="${1-}"
 B="${2-}"
 RUNS="${RUNS:-3}"
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SMELT="${SMELT:-$ROOT/target/release/smelt}"
-CORPUS="${BENCH_CACHE:-/tmp/bench-cache}/corpus/wasm"
-PROGRAMS="${PROGRAMS:-sqlite lua zstd bzip2 zlib matmul nbody fannkuch sieve sha256 hashmap}"
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
+# shellcheck source=bench/env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 cpu_time() { # prints user+sys seconds of one run of $1
     /usr/bin/time -o "$WORK/time" -f '%U %S' "$1" >/dev/null 2>&1
@@ -29,7 +25,7 @@ cpu_time() { # prints user+sys seconds of one run of $1
 printf '%-10s %10s %10s %8s\n' program "A s" "B s" "B/A"
 ratios=()
 for p in $PROGRAMS; do
-    wasm="$CORPUS/$p.wasm"
+    wasm="$CORPUS/wasm/$p.wasm"
     # shellcheck disable=SC2086 # flag sets are word lists
     "$SMELT" build $A "$wasm" -o "$WORK/$p.a"
     # shellcheck disable=SC2086

@@ -17,18 +17,10 @@
 # by the PyPI wasmtime for this host, so tuned for this CPU: compare with
 # SMELT_FLAGS="--cpu native"). About 50x the programs' run time.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED_BENCH="${SHARED_BENCH:-$ROOT/../shared/bench}"
-SMELT="${SMELT:-$ROOT/target/release/smelt}"
-CACHE="${BENCH_CACHE:-/tmp/bench-cache}"
-CORPUS="$CACHE/corpus"
-PY="$CACHE/venv/bin/python"
-RUNNER="$SHARED_BENCH/runners/wasmtime_run.py"
-PROGRAMS="${PROGRAMS:-sqlite lua zstd bzip2 zlib matmul nbody fannkuch sieve sha256 hashmap}"
+# shellcheck source=bench/env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 command -v valgrind >/dev/null || { echo "error: valgrind not found (apt-get install valgrind)" >&2; exit 1; }
 [ -x "$PY" ] || { echo "error: no venv at $CACHE/venv (run $SHARED_BENCH/setup.sh)" >&2; exit 1; }
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
 
 # Sum of Ir over the functions of a callgrind profile whose line matches $2.
 sum_ir() {

@@ -18,16 +18,8 @@
 # /tmp/bench-cache) and a release build of smelt.
 set -euo pipefail
 RUNS="${RUNS:-5}"
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED_BENCH="${SHARED_BENCH:-$ROOT/../shared/bench}"
-SMELT="${SMELT:-$ROOT/target/release/smelt}"
-CACHE="${BENCH_CACHE:-/tmp/bench-cache}"
-CORPUS="$CACHE/corpus"
-PY="$CACHE/venv/bin/python"
-RUNNER="$SHARED_BENCH/runners/wasmtime_run.py"
-PROGRAMS="${PROGRAMS:-sqlite lua zstd bzip2 zlib matmul nbody fannkuch sieve sha256 hashmap}"
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
+# shellcheck source=bench/env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 cpu_time() { # prints user+sys seconds of one run of the command
     /usr/bin/time -o "$WORK/time" -f '%U %S' "$@" >/dev/null 2>&1
