@@ -101,8 +101,9 @@ fn main() {
 
 /// A copy of the runtime archive without debug info and without the LLVM
 /// bitcode Rust's prebuilt std carries in every object (`.llvmbc`): 23.6
-/// MB shrink to 4.5 MB, `smelt build` links ~40 ms faster and executables
-/// are 1.7 MB instead of 5.6 MB before `strip`, with the same code (the
+/// MB shrink to 4.5 MB, `smelt build` of a 30 KB module takes 0.24 s
+/// instead of 0.33 s (most of it the link) and executables are 1.75 MB
+/// instead of 5.6 MB before `strip`, with the same code (the
 /// runtime keeps its symbols, so backtraces through it still have names).
 /// Uses `objcopy` (`OBJCOPY` overrides); where it is missing or does not
 /// know the target's object format, the library is embedded as built.
