@@ -4,11 +4,13 @@
 //!
 //! For each module (default: the `../shared/bench` corpus in
 //! `$BENCH_CACHE/corpus/wasm`, or `/tmp/bench-cache/...`): the compile time
-//! with 1 thread and with all cores (best of `RUNS`, default 3), the
-//! throughput in MB of wasm code section per second on 1 thread, the
-//! speed-up, the size of the generated machine code relative to the code
-//! section, and the time to load the object and instantiate it (median of
-//! 200, imports satisfied with traps for modules that import functions).
+//! with 1 thread and with all cores (best of `RUNS`, default 5, the two
+//! alternating), the throughput in MB of wasm code section per second on 1
+//! thread, the speed-up (median over the `RUNS` adjacent pairs), the size
+//! of the generated machine code relative to the code section, the time to
+//! load the object in process (`smelt run`'s loader: parse, map, relocate)
+//! and, separately, to instantiate the loaded module with WASI (medians of
+//! 200).
 
 use smelt_bench::geomean;
 use smelt_compiler::{Options, compile};
@@ -21,7 +23,7 @@ fn main() {
     let runs: usize = std::env::var("RUNS")
         .ok()
         .and_then(|r| r.parse().ok())
-        .unwrap_or(3);
+        .unwrap_or(5);
     let mut files: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     if files.is_empty() {
         let cache = std::env::var("BENCH_CACHE").unwrap_or_else(|_| "/tmp/bench-cache".into());
@@ -41,9 +43,9 @@ fn main() {
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "| module | code KiB | 1 thread s | MB/s | {cores} threads s | speed-up | .text / code | instantiate µs |"
+        "| module | code KiB | 1 thread s | MB/s | {cores} threads s | speed-up | .text / code | load µs | instantiate µs |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     let (mut speedups, mut sizes) = (Vec::new(), Vec::new());
     let (mut total_code, mut total_one) = (0usize, Duration::ZERO);
     for file in &files {
@@ -54,35 +56,45 @@ fn main() {
                 std::process::exit(1);
             }
         };
-        let best = |threads: Option<usize>| {
+        let time = |threads: Option<usize>| {
             let options = Options {
                 threads,
                 ..Options::default()
             };
-            let mut best = Duration::MAX;
-            let mut artifact = None;
-            for _ in 0..runs {
-                let start = Instant::now();
-                let a = compile(&wasm, &options).unwrap_or_else(|e| {
-                    eprintln!("{}: {e}", file.display());
-                    std::process::exit(1)
-                });
-                best = best.min(start.elapsed());
-                artifact = Some(a);
-            }
-            (best, artifact.expect("runs >= 1"))
+            let start = Instant::now();
+            let a = compile(&wasm, &options).unwrap_or_else(|e| {
+                eprintln!("{}: {e}", file.display());
+                std::process::exit(1)
+            });
+            (start.elapsed(), a)
         };
-        let (one, artifact) = best(Some(1));
-        let (all, _) = best(None);
+        // 1-thread and all-core compiles alternate, so each speed-up is the
+        // ratio of two runs next to each other in time: on a noisy machine
+        // the host's load drifts between runs, rarely within a pair.
+        let (mut one, mut ratios, mut artifact) = (Duration::MAX, Vec::new(), None);
+        let mut all = Duration::MAX;
+        for _ in 0..runs {
+            let (t1, a) = time(Some(1));
+            let (tn, _) = time(None);
+            one = one.min(t1);
+            all = all.min(tn);
+            ratios.push(t1.as_secs_f64() / tn.as_secs_f64());
+            artifact = Some(a);
+        }
+        let artifact = artifact.expect("runs >= 1");
+        ratios.sort_by(f64::total_cmp);
         let code = artifact.code_section_size;
         let text = text_size(&artifact.object);
         let mbps = code as f64 / 1e6 / one.as_secs_f64();
-        let speedup = one.as_secs_f64() / all.as_secs_f64();
+        let speedup = ratios[ratios.len() / 2];
         let size = text as f64 / code as f64;
-        let inst = instantiate_time(&artifact.object)
-            .map_or_else(|| "-".into(), |d| format!("{:.1}", d.as_secs_f64() * 1e6));
+        let micros = |d: Option<Duration>| {
+            d.map_or_else(|| "-".into(), |d| format!("{:.1}", d.as_secs_f64() * 1e6))
+        };
+        let (load, inst) = load_and_instantiate_times(&artifact.object);
+        let (load, inst) = (micros(load), micros(inst));
         println!(
-            "| {} | {} | {:.3} | {mbps:.2} | {:.3} | {speedup:.2}x | {size:.2}x | {inst} |",
+            "| {} | {} | {:.3} | {mbps:.2} | {:.3} | {speedup:.2}x | {size:.2}x | {load} | {inst} |",
             file.file_stem().unwrap_or_default().to_string_lossy(),
             code / 1024,
             one.as_secs_f64(),
@@ -115,21 +127,40 @@ fn text_size(object: &[u8]) -> usize {
         .sum()
 }
 
-/// Median time to load the object and instantiate it with WASI (a fresh
-/// context each time; `_start` is not run). `None` when the module imports
+/// Median times to load the object in process and to instantiate the
+/// loaded module with WASI (a fresh store and context each time; `_start`
+/// is not run). The instantiation time is `None` when the module imports
 /// something WASI does not provide.
-fn instantiate_time(object: &[u8]) -> Option<Duration> {
-    let mut times = Vec::new();
+fn load_and_instantiate_times(object: &[u8]) -> (Option<Duration>, Option<Duration>) {
+    let median = |mut times: Vec<Duration>| {
+        times.sort();
+        times[times.len() / 2]
+    };
+    let mut loads = Vec::new();
     for _ in 0..200 {
         let start = Instant::now();
-        let module = Module::from_object(object).ok()?;
+        let Ok(module) = Module::from_object(object) else {
+            return (None, None);
+        };
+        loads.push(start.elapsed());
+        drop(module);
+    }
+    let Ok(module) = Module::from_object(object) else {
+        return (None, None);
+    };
+    let mut instantiations = Vec::new();
+    for _ in 0..200 {
         let mut store = Store::new();
         let mut linker = Linker::new();
-        let ctx = WasiCtx::builder().build().ok()?;
+        let Ok(ctx) = WasiCtx::builder().build() else {
+            return (Some(median(loads)), None);
+        };
         smelt_runtime::wasi::add_to_linker(&mut linker, &mut store, ctx);
-        linker.instantiate(&mut store, &module).ok()?;
-        times.push(start.elapsed());
+        let start = Instant::now();
+        if linker.instantiate(&mut store, &module).is_err() {
+            return (Some(median(loads)), None);
+        }
+        instantiations.push(start.elapsed());
     }
-    times.sort();
-    Some(times[times.len() / 2])
+    (Some(median(loads)), Some(median(instantiations)))
 }
