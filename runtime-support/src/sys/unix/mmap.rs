@@ -82,6 +82,20 @@ impl Mmap {
         self.ptr.as_ptr()
     }
 
+    /// Asks for transparent huge pages over the whole mapping, for large
+    /// memories that are mostly touched: one TLB entry per 2 MiB instead of
+    /// per 4 KiB, and 512 times fewer page faults. Only a hint: where the
+    /// kernel has THP off (or always on), or on other systems, it changes
+    /// nothing, and small accessible ranges keep small pages.
+    pub(crate) fn prefer_huge_pages(&self) {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        // SAFETY: advice on our own mapping; MADV_HUGEPAGE changes neither
+        // contents nor protections.
+        unsafe {
+            libc::madvise(self.ptr.as_ptr().cast(), self.len, libc::MADV_HUGEPAGE);
+        }
+    }
+
     /// Changes the protection of `[offset, offset + len)` (page aligned).
     pub(crate) fn protect(&self, offset: usize, len: usize, prot: Protection) -> io::Result<()> {
         assert!(offset.is_multiple_of(page_size()) && offset + len <= self.len);
