@@ -133,6 +133,7 @@ impl BuildCommand {
         }
         // Find the runtime before compiling, so a missing one fails fast.
         let runtime_lib = link::runtime_lib_for(&target, self.runtime_lib.as_deref())?;
+        let _probe = link::probe_in_background(&target, self.cc.as_deref(), !self.dynamic);
         let wasm = read_wasm(&self.input)?;
         let mut options = self.codegen.options(&self.input)?;
         options.emit_main = true;
