@@ -188,11 +188,20 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
     let next = AtomicUsize::new(0);
     let slots: Vec<OnceLock<Result<crate::CompiledItem>>> =
         items.iter().map(|_| OnceLock::new()).collect();
-    rayon::broadcast(|_| {
+    let drain = || {
         let mut worker = Worker::new();
         while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
             let (kind, id) = items[i];
             let _ = slots[i].set(compile_one(&mut worker, kind, id));
+        }
+    };
+    // One draining job per pool thread. Plain jobs rather than a
+    // broadcast: any idle thread may run them, so a compile never waits for
+    // a thread that is busy with another compile sharing the pool (a late
+    // job finds the counter exhausted and returns at once).
+    rayon::scope(|scope| {
+        for _ in 0..rayon::current_num_threads() {
+            scope.spawn(|_| drain());
         }
     });
     let compiled: Vec<Result<crate::CompiledItem>> = slots
