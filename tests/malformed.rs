@@ -344,3 +344,30 @@ fn deep_nesting() {
         expect_invalid(&one_function(&[0], &body), "unclosed blocks");
     });
 }
+
+/// A body that fails validation half-way leaves that compiler worker's
+/// builder mid-function. The same worker then compiles the next function
+/// (with 1 thread, all of them, largest first), which must start clean.
+/// The bad body is the largest and the last: compiled first, reported
+/// after the others in item order, so a poisoned worker would turn the
+/// module's error into an internal compiler error in function 0.
+#[test]
+fn invalid_body_does_not_poison_the_next_function() {
+    let mut wat = String::from("(module\n");
+    for i in 0..8 {
+        wat.push_str(&format!(
+            "  (func (param i32 i64) (result i64) (local f32)\n    (if (result i64) (i32.eqz (local.get 0))\n      (then (i64.add (local.get 1) (i64.const {i})))\n      (else (i64.mul (local.get 1) (i64.const 2)))))\n"
+        ));
+    }
+    // Loops, locals and blocks are open when the type error (an f32 where
+    // i32.add wants an i32) is found.
+    wat.push_str("  (func $bad (param i32) (result i32) (local i64 f64)\n    (block (loop\n");
+    for _ in 0..40 {
+        wat.push_str("      (local.set 0 (i32.add (local.get 0) (i32.const 3)))\n");
+    }
+    wat.push_str("      (br_if 1 (i32.eqz (local.get 0)))))\n");
+    wat.push_str("    (i32.add (local.get 0) (f32.const 1))))\n");
+    let wasm = wat::parse_str(&wat).expect("well-formed text");
+    let error = expect_invalid(&wasm, "type error in the first-compiled body");
+    assert!(error.contains("type mismatch"), "{error}");
+}
