@@ -11,9 +11,10 @@
 #
 # Environment: SHARED_BENCH (default ../shared/bench next to the repo),
 # SMELT (default target/release/smelt), SMELT_FLAGS (extra build flags),
-# ENGINES (default "native project wasmtime wasm2c"; the harness skips
-# an engine that is not installed, e.g. wasm2c without Debian's wabt), and everything run.sh reads
-# (RUNS, PROGRAMS, BENCH_CACHE, RESULTS_MD, WRITE_RESULTS).
+# ENGINES (default "native project wasmtime wasm2c"; the harness skips an
+# engine that is not installed, e.g. wasm2c without Debian's wabt), and
+# everything run.sh reads (RUNS, PROGRAMS, BENCH_CACHE, RESULTS_MD,
+# WRITE_RESULTS).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED_BENCH="${SHARED_BENCH:-$ROOT/../shared/bench}"

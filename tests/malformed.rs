@@ -371,3 +371,21 @@ fn invalid_body_does_not_poison_the_next_function() {
     let error = expect_invalid(&wasm, "type error in the first-compiled body");
     assert!(error.contains("type mismatch"), "{error}");
 }
+
+/// The same for the inlining pass, which translates every small function
+/// up front with reused workers: a small body that fails half-way comes
+/// first, valid small functions follow it on the same worker.
+#[test]
+fn invalid_small_body_does_not_poison_inlining_candidates() {
+    let mut wat = String::from("(module\n");
+    wat.push_str("  (func $bad (param i32) (result i32) (local i64 f64)\n    (block (loop (br_if 1 (i32.eqz (local.get 0)))))\n    (i32.add (local.get 0) (f32.const 1)))\n");
+    for i in 0..8 {
+        wat.push_str(&format!(
+            "  (func (param i32 i64) (result i64) (local f32)\n    (if (result i64) (i32.eqz (local.get 0))\n      (then (i64.add (local.get 1) (i64.const {i})))\n      (else (i64.mul (local.get 1) (i64.const 2)))))\n"
+        ));
+    }
+    wat.push_str(")\n");
+    let wasm = wat::parse_str(&wat).expect("well-formed text");
+    let error = expect_invalid(&wasm, "type error in a small body");
+    assert!(error.contains("type mismatch"), "{error}");
+}

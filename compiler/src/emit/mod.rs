@@ -161,19 +161,15 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
                 )
                 .inspect(report)
         });
-        let result = std::panic::catch_unwind(run).unwrap_or_else(|payload| {
+        // A panic may leave any of the worker's state half-way; errors
+        // leave it clean (`FuncTranslator::translate` resets its builder).
+        std::panic::catch_unwind(run).unwrap_or_else(|payload| {
+            *worker = Worker::new();
             Err(CompileError::Internal {
                 func: describe(&info, kind),
                 message: panic_message(&*payload),
             })
-        });
-        // A failed item (a validation error half-way through a body, or a
-        // panic) leaves the builder and context mid-function; the worker's
-        // next item must not start from that state.
-        if result.is_err() {
-            *worker = Worker::new();
-        }
-        result
+        })
     };
     // Every worker thread takes the largest item not yet taken: a big
     // function started last is a tail that one thread compiles while the

@@ -51,6 +51,24 @@ impl FuncTranslator {
         body: &Body<'_>,
         func: &mut ir::Function,
     ) -> Result<()> {
+        let result = self.translate_body(env, body, func);
+        if result.is_err() {
+            // A body that fails half-way (a validation error, an operator
+            // not supported) leaves the builder context mid-function:
+            // variables declared, blocks unsealed. Cranelift only clears
+            // it in `finalize`, so the next body would start from that
+            // state and die on its assertions.
+            self.builder_ctx = FunctionBuilderContext::new();
+        }
+        result
+    }
+
+    fn translate_body(
+        &mut self,
+        env: &mut FuncEnv,
+        body: &Body<'_>,
+        func: &mut ir::Function,
+    ) -> Result<()> {
         let mut validator = FuncToValidate {
             resources: body.validator.resources.clone(),
             index: body.validator.index,
