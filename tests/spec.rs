@@ -58,18 +58,37 @@ fn suites() -> Vec<Suite> {
     suites
 }
 
-/// How a suite is run: `(label, bounds-check mode, CPU preset)`. Every
-/// suite runs in both bounds-check modes at the default CPU level
-/// (x86-64-v2 on x86-64); the SIMD suites also run once with
-/// `x86-64-v3` when the host can execute it, to cover the AVX/AVX2
-/// lowerings.
-fn modes(suite: &str) -> Vec<(&'static str, BoundsChecks, Option<&'static str>)> {
+/// How a suite is run.
+struct Mode {
+    label: &'static str,
+    bounds: BoundsChecks,
+    /// CPU preset (`None`: the target's baseline).
+    cpu: Option<&'static str>,
+    canonicalize_nans: bool,
+}
+
+/// The modes of a suite. Every suite runs in both bounds-check modes at
+/// the default CPU level (x86-64-v2 on x86-64), and once more with NaN
+/// canonicalization (`--canonicalize-nans` must not break any spec
+/// command: canonical NaNs satisfy both `nan:canonical` and
+/// `nan:arithmetic`, and sign-bit operations keep their payloads); the
+/// SIMD suites also run once with `x86-64-v3` when the host can execute
+/// it, to cover the AVX/AVX2 lowerings.
+fn modes(suite: &str) -> Vec<Mode> {
+    let mode = |label, bounds, cpu, canonicalize_nans| Mode {
+        label,
+        bounds,
+        cpu,
+        canonicalize_nans,
+    };
     let mut modes = vec![
-        ("guard", BoundsChecks::Guard, None),
-        ("explicit", BoundsChecks::Explicit, None),
+        mode("guard", BoundsChecks::Guard, None, false),
+        mode("explicit", BoundsChecks::Explicit, None, false),
+        mode("guard, canonical NaNs", BoundsChecks::Guard, None, true),
     ];
     if suite.contains("simd") && host_has_x86_64_v3() {
-        modes.push(("guard, x86-64-v3", BoundsChecks::Guard, Some("x86-64-v3")));
+        let cpu = Some("x86-64-v3");
+        modes.push(mode("guard, x86-64-v3", BoundsChecks::Guard, cpu, false));
     }
     modes
 }
@@ -98,17 +117,18 @@ fn main() {
         for file in files {
             let name = format!("{suite}/{}", file.name());
             let contents = file.raw();
-            for (mode, bounds, cpu) in modes(&suite) {
+            for mode in modes(&suite) {
                 let name = name.clone();
                 let options = WastOptions {
                     features,
-                    bounds_checks: bounds,
-                    cpu: cpu.map(String::from),
+                    bounds_checks: mode.bounds,
+                    cpu: mode.cpu.map(String::from),
                     target_features: Vec::new(),
+                    canonicalize_nans: mode.canonicalize_nans,
                     verbose: false,
                 };
                 trials.push(
-                    Trial::test(format!("{name} [{mode}]"), move || {
+                    Trial::test(format!("{name} [{}]", mode.label), move || {
                         let mut out = Vec::new();
                         let summary = run_file(&name, contents.as_bytes(), &options, &mut out);
                         if summary.failed == 0 {

@@ -98,6 +98,10 @@ pub struct CodegenArgs {
     /// calls can be timed out (`--timeout`) or interrupted (a small cost).
     #[arg(long)]
     pub interruptible: bool,
+    /// Make every NaN that float arithmetic produces the canonical quiet
+    /// NaN (scalar and SIMD), so results are bit-identical on every target.
+    #[arg(long = "canonicalize-nans")]
+    pub canonicalize_nans: bool,
 }
 
 impl CodegenArgs {
@@ -137,6 +141,7 @@ impl CodegenArgs {
             threads: self.threads,
             inline: !self.no_inline,
             interruptible: self.interruptible,
+            canonicalize_nans: self.canonicalize_nans,
             ..Options::default()
         })
     }

@@ -213,3 +213,60 @@ fn stack_overflow_in_an_executable_with_a_small_stack() {
         assert!(err.trim_end().ends_with("more frames"), "{err}");
     }
 }
+
+/// `f32.add` of two NaNs: one input's payload, quieted, without
+/// `--canonicalize-nans` (x86 and aarch64 propagate the first NaN), the
+/// canonical NaN with it.
+const NAN_BITS: &str = r#"(func $bits (export "bits") (result i32)
+    (i32.reinterpret_f32 (f32.add (f32.const -nan:0x200001) (f32.const nan:0x300000))))"#;
+
+#[test]
+fn canonicalize_nans_in_run_build_and_wast() {
+    let dir = scratch("cli_nans");
+    // `_start` exits with 0 only for the canonical NaN.
+    let program = format!(
+        r#"(module
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          {NAN_BITS}
+          (func (export "_start") (call $exit (i32.ne (call $bits) (i32.const 0x7fc00000)))))"#
+    );
+    let wat = write(&dir, "nan.wat", &program);
+    let bits = |flags: &[&str]| {
+        let mut args = vec!["run"];
+        args.extend_from_slice(flags);
+        args.extend_from_slice(&[&wat, "--invoke", "bits"]);
+        let out = smelt(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse::<i32>()
+            .unwrap() as u32
+    };
+    assert_eq!(bits(&["--canonicalize-nans"]), 0x7fc0_0000);
+    // The first operand's payload, quieted and with its sign.
+    assert_eq!(bits(&[]), 0xffe0_0001);
+
+    for (flags, status) in [(&["--canonicalize-nans"][..], 0), (&[][..], 1)] {
+        let exe = dir
+            .join(format!("nan{}", flags.len()))
+            .display()
+            .to_string();
+        let mut args = vec!["build", &wat, "-o", &exe];
+        args.extend_from_slice(flags);
+        let out = smelt(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let run = Command::new(&exe).status().unwrap();
+        assert_eq!(run.code(), Some(status), "{flags:?}");
+    }
+
+    // The script runner has no WASI: the function alone.
+    let script = write(
+        &dir,
+        "nan.wast",
+        format!("(module {NAN_BITS})\n(assert_return (invoke \"bits\") (i32.const 0x7fc00000))"),
+    );
+    let out = smelt(&["wast", "--canonicalize-nans", &script]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "2 passed, 0 failed\n");
+    let out = smelt(&["wast", &script]);
+    assert_eq!(out.status.code(), Some(1));
+}

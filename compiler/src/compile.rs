@@ -130,6 +130,11 @@ impl Worker {
                         );
                     }
                 }
+                // On the final body, so inlined callees are judged by
+                // their uses in the caller.
+                if options.canonicalize_nans {
+                    crate::nan_canon::canonicalize_nans(&mut self.ctx.func);
+                }
             }
             ItemKind::Entry(ty) => trampolines::translate_entry_trampoline(
                 isa,

@@ -154,7 +154,10 @@ pub(crate) fn build_isa(options: &Options) -> Result<OwnedTargetIsa> {
     // get an implicit return area; both sides are compiled by us, so the
     // non-standard ABI is fine.
     set("enable_multi_ret_implicit_sret", "true")?;
-    // NaN payloads are nondeterministic in wasm; no canonicalization cost.
+    // NaN payloads are nondeterministic in wasm, so by default no
+    // canonicalization cost. `--canonicalize-nans` is smelt's own pass
+    // (nan_canon.rs), which checks only results whose bits can be seen;
+    // Cranelift's checks every arithmetic result.
     set("enable_nan_canonicalization", "false")?;
     // Signals-based traps: memory accesses rely on the guard region and
     // trapping loads, so no Spectre masking of heap addresses is needed in

@@ -26,6 +26,7 @@ mod inline;
 mod isa;
 mod module_info;
 pub mod names;
+mod nan_canon;
 mod trampolines;
 mod translate;
 mod types;
@@ -102,6 +103,13 @@ pub struct Options {
     /// entries and the imports' `smelt_w_*` functions), so it must be
     /// linked, not loaded in-process by `smelt run`.
     pub c_api: bool,
+    /// Replace every NaN that float arithmetic produces (scalar and each
+    /// SIMD lane) with the canonical quiet NaN (`0x7fc00000`,
+    /// `0x7ff8000000000000`), so results are bit-identical on every target
+    /// and CPU. Wasm leaves the payload and sign of such NaNs
+    /// nondeterministic; hardware differs (x86 returns an input's payload
+    /// or a negative "default NaN", aarch64 a positive one).
+    pub canonicalize_nans: bool,
 }
 
 impl Default for Options {
@@ -121,6 +129,7 @@ impl Default for Options {
             interruptible: false,
             inline: true,
             c_api: false,
+            canonicalize_nans: false,
         }
     }
 }

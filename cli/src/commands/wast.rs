@@ -29,6 +29,10 @@ pub struct WastCommand {
     /// Target features to enable (+feat) or disable (-feat); repeatable.
     #[arg(long = "target-feature")]
     target_features: Vec<String>,
+    /// Make every NaN that float arithmetic produces the canonical quiet
+    /// NaN (scalar and SIMD), as `compile --canonicalize-nans` does.
+    #[arg(long = "canonicalize-nans")]
+    canonicalize_nans: bool,
     /// Print every command, not just failures.
     #[arg(short, long)]
     verbose: bool,
@@ -66,6 +70,7 @@ impl WastCommand {
             },
             cpu: self.cpu,
             target_features: self.target_features,
+            canonicalize_nans: self.canonicalize_nans,
             verbose: self.verbose,
         };
         let mut total = crate::wast::Summary::default();

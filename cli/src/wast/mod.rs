@@ -34,6 +34,8 @@ pub struct WastOptions {
     pub cpu: Option<String>,
     /// Extra ISA features (`+avx2`, `-bmi1`…).
     pub target_features: Vec<String>,
+    /// Compile with NaN canonicalization (`--canonicalize-nans`).
+    pub canonicalize_nans: bool,
     pub verbose: bool,
 }
 
@@ -203,6 +205,7 @@ impl<'o> Runner<'o> {
             bounds_checks: self.options.bounds_checks,
             cpu: self.options.cpu.clone(),
             target_features: self.options.target_features.clone(),
+            canonicalize_nans: self.options.canonicalize_nans,
             module_name: name.unwrap_or("module").to_string(),
             ..Options::default()
         };
