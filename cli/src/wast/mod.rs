@@ -26,7 +26,7 @@ use std::io::Write;
 use std::thread::Scope;
 use wast::core::WastArgCore;
 use wast::lexer::Lexer;
-use wast::parser::{self, ParseBuffer};
+use wast::parser::{self, Cursor, Parse, ParseBuffer, Parser, Peek};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet};
 
 /// How to run scripts.
@@ -123,8 +123,8 @@ fn run_script(name: &str, contents: &[u8], options: &WastOptions, out: &mut Vec<
             return summary;
         }
     };
-    let wast = match parser::parse::<Wast>(&buf) {
-        Ok(w) => w,
+    let wast = match parser::parse::<Script>(&buf) {
+        Ok(Script(w)) => w,
         Err(mut e) => {
             e.set_text(text);
             let _ = writeln!(out, "{name}: {e}");
@@ -132,7 +132,7 @@ fn run_script(name: &str, contents: &[u8], options: &WastOptions, out: &mut Vec<
             return summary;
         }
     };
-    let script = Script {
+    let script = Shared {
         name,
         text,
         options,
@@ -142,7 +142,7 @@ fn run_script(name: &str, contents: &[u8], options: &WastOptions, out: &mut Vec<
     // borrow the parsed commands, and none outlives the script.
     let report = std::thread::scope(|scope| {
         let mut runner = Runner::new(&script, scope, String::new());
-        runner.run(wast.directives);
+        runner.run(wast);
         runner.into_report()
     });
     out.extend_from_slice(&report.out);
@@ -153,9 +153,50 @@ fn run_script(name: &str, contents: &[u8], options: &WastOptions, out: &mut Vec<
     summary
 }
 
+/// A script's commands. wast 263's `Wast` parses a script whose first
+/// command is `thread` or `wait` as one inline module (its test for
+/// "this is a script" knows only `module`, `register`, `invoke`,
+/// `assert_*`), so such a script is parsed here, command by command, with
+/// the annotations `Wast` registers; any other goes to `Wast`.
+struct Script<'a>(Vec<WastDirective<'a>>);
+
+impl<'a> Parse<'a> for Script<'a> {
+    fn parse(parser: Parser<'a>) -> parser::Result<Self> {
+        if !parser.peek2::<ThreadCommand>()? {
+            return Ok(Script(parser.parse::<Wast>()?.directives));
+        }
+        let _annotations = [
+            "custom",
+            "producers",
+            "name",
+            "dylink.0",
+            "metadata.code.branch_hint",
+        ]
+        .map(|a| parser.register_annotation(a));
+        let mut directives = Vec::new();
+        while !parser.is_empty() {
+            directives.push(parser.parens(|p| p.parse())?);
+        }
+        Ok(Script(directives))
+    }
+}
+
+/// The keyword of a `thread` or `wait` command.
+struct ThreadCommand;
+
+impl Peek for ThreadCommand {
+    fn peek(cursor: Cursor<'_>) -> parser::Result<bool> {
+        Ok(matches!(cursor.keyword()?, Some(("thread" | "wait", _))))
+    }
+
+    fn display() -> &'static str {
+        "`thread` or `wait`"
+    }
+}
+
 /// What every thread of one script shares: its name and text (for
 /// `FILE:LINE`), the options, and `spectest.shared_memory`.
-struct Script<'a> {
+struct Shared<'a> {
     name: &'a str,
     text: &'a str,
     options: &'a WastOptions,
@@ -174,7 +215,7 @@ type CmdResult = Result<(), String>;
 /// Runs the commands of the script, or of one of its threads: one store
 /// and one linker per thread (see threads.rs).
 struct Runner<'a, 's> {
-    script: &'a Script<'a>,
+    script: &'a Shared<'a>,
     scope: &'s Scope<'s, 'a>,
     /// `$T` inside thread `$T`, `$T/$U` inside its thread `$U`; empty for
     /// the script itself.
@@ -204,7 +245,7 @@ enum CompileFailure {
 }
 
 impl<'a, 's> Runner<'a, 's> {
-    fn new(script: &'a Script<'a>, scope: &'s Scope<'s, 'a>, thread: String) -> Self {
+    fn new(script: &'a Shared<'a>, scope: &'s Scope<'s, 'a>, thread: String) -> Self {
         let mut store = Store::new();
         let mut linker = Linker::new();
         spectest::define(&mut store, &mut linker, &script.spectest_memory);
