@@ -123,8 +123,8 @@ fn run_script(name: &str, contents: &[u8], options: &WastOptions, out: &mut Vec<
             return summary;
         }
     };
-    let wast = match parser::parse::<Script>(&buf) {
-        Ok(Script(w)) => w,
+    let wast = match parser::parse::<Commands>(&buf) {
+        Ok(Commands(w)) => w,
         Err(mut e) => {
             e.set_text(text);
             let _ = writeln!(out, "{name}: {e}");
@@ -132,7 +132,7 @@ fn run_script(name: &str, contents: &[u8], options: &WastOptions, out: &mut Vec<
             return summary;
         }
     };
-    let script = Shared {
+    let script = Script {
         name,
         text,
         options,
@@ -158,12 +158,12 @@ fn run_script(name: &str, contents: &[u8], options: &WastOptions, out: &mut Vec<
 /// "this is a script" knows only `module`, `register`, `invoke`,
 /// `assert_*`), so such a script is parsed here, command by command, with
 /// the annotations `Wast` registers; any other goes to `Wast`.
-struct Script<'a>(Vec<WastDirective<'a>>);
+struct Commands<'a>(Vec<WastDirective<'a>>);
 
-impl<'a> Parse<'a> for Script<'a> {
+impl<'a> Parse<'a> for Commands<'a> {
     fn parse(parser: Parser<'a>) -> parser::Result<Self> {
         if !parser.peek2::<ThreadCommand>()? {
-            return Ok(Script(parser.parse::<Wast>()?.directives));
+            return Ok(Commands(parser.parse::<Wast>()?.directives));
         }
         let _annotations = [
             "custom",
@@ -177,7 +177,7 @@ impl<'a> Parse<'a> for Script<'a> {
         while !parser.is_empty() {
             directives.push(parser.parens(|p| p.parse())?);
         }
-        Ok(Script(directives))
+        Ok(Commands(directives))
     }
 }
 
@@ -196,7 +196,7 @@ impl Peek for ThreadCommand {
 
 /// What every thread of one script shares: its name and text (for
 /// `FILE:LINE`), the options, and `spectest.shared_memory`.
-struct Shared<'a> {
+struct Script<'a> {
     name: &'a str,
     text: &'a str,
     options: &'a WastOptions,
@@ -215,7 +215,7 @@ type CmdResult = Result<(), String>;
 /// Runs the commands of the script, or of one of its threads: one store
 /// and one linker per thread (see threads.rs).
 struct Runner<'a, 's> {
-    script: &'a Shared<'a>,
+    script: &'a Script<'a>,
     scope: &'s Scope<'s, 'a>,
     /// `$T` inside thread `$T`, `$T/$U` inside its thread `$U`; empty for
     /// the script itself.
@@ -245,7 +245,7 @@ enum CompileFailure {
 }
 
 impl<'a, 's> Runner<'a, 's> {
-    fn new(script: &'a Shared<'a>, scope: &'s Scope<'s, 'a>, thread: String) -> Self {
+    fn new(script: &'a Script<'a>, scope: &'s Scope<'s, 'a>, thread: String) -> Self {
         let mut store = Store::new();
         let mut linker = Linker::new();
         spectest::define(&mut store, &mut linker, &script.spectest_memory);
