@@ -5,23 +5,28 @@
 //! loader, and instantiated in one store per script (so `register` and the
 //! `spectest` module link modules together as the scripts expect).
 //!
-//! Each directive is one command; the summary counts every command. A
-//! command on the expected-failure list ([`expected::EXPECTED_FAILURES`])
-//! that fails is counted as skipped, with its reason.
+//! Each directive is one command; the summary counts every command,
+//! including those inside `(thread ...)` (see threads.rs for how threads
+//! run and are counted). A command on the expected-failure list
+//! ([`expected::EXPECTED_FAILURES`]) that fails is counted as skipped, with
+//! its reason.
 
 mod expected;
 mod spectest;
+mod threads;
 mod values;
 
 use smelt_compiler::{BoundsChecks, CompileError, Options, WasmFeatures};
 use smelt_runtime::{
-    ExternRef, Instance, InstantiationError, Linker, Module, Store, Trap, TrapKind, Val,
+    Extern, ExternRef, Instance, InstantiationError, Linker, Memory, Module, SharedMemory, Store,
+    Trap, TrapKind, Val,
 };
 use std::collections::HashMap;
 use std::io::Write;
+use std::thread::Scope;
 use wast::core::WastArgCore;
 use wast::lexer::Lexer;
-use wast::parser::{self, ParseBuffer};
+use wast::parser::{self, Cursor, Parse, ParseBuffer, Parser, Peek};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet};
 
 /// How to run scripts.
@@ -120,8 +125,8 @@ fn run_script(name: &str, contents: &[u8], options: &WastOptions, out: &mut Vec<
             return summary;
         }
     };
-    let wast = match parser::parse::<Wast>(&buf) {
-        Ok(w) => w,
+    let wast = match parser::parse::<Commands>(&buf) {
+        Ok(Commands(w)) => w,
         Err(mut e) => {
             e.set_text(text);
             let _ = writeln!(out, "{name}: {e}");
@@ -129,42 +134,95 @@ fn run_script(name: &str, contents: &[u8], options: &WastOptions, out: &mut Vec<
             return summary;
         }
     };
-    let mut runner = Runner::new(options);
-    for directive in wast.directives {
-        let (line, _) = directive.span().linecol_in(text);
-        let line = line + 1;
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.directive(directive)))
-                .unwrap_or_else(|_| Err("panicked while running this command".into()));
-        match result {
-            Ok(()) => {
-                summary.passed += 1;
-                if options.verbose {
-                    let _ = writeln!(out, "{name}:{line}: ok");
-                }
-            }
-            Err(msg) => match expected::expected_failure(name, line) {
-                Some(reason) => {
-                    summary.skipped += 1;
-                    let _ = writeln!(out, "{name}:{line}: skipped ({reason}): {msg}");
-                }
-                None => {
-                    summary.failed += 1;
-                    let _ = writeln!(out, "{name}:{line}: {msg}");
-                }
-            },
-        }
-    }
+    let script = Script {
+        name,
+        text,
+        options,
+        spectest_memory: spectest::shared_memory(),
+    };
+    // Threads of the script (`(thread ...)`) are scoped threads: they
+    // borrow the parsed commands, and none outlives the script.
+    let report = std::thread::scope(|scope| {
+        let mut runner = Runner::new(&script, scope, String::new());
+        runner.run(wast);
+        runner.into_report()
+    });
+    out.extend_from_slice(&report.out);
+    summary.add(&report.summary);
     if options.verbose {
         let _ = writeln!(out, "{name}: {}", summary.line());
     }
     summary
 }
 
+/// A script's commands. wast 263's `Wast` parses a script whose first
+/// command is `thread` or `wait` as one inline module (its test for
+/// "this is a script" knows only `module`, `register`, `invoke`,
+/// `assert_*`), so such a script is parsed here, command by command, with
+/// the annotations `Wast` registers; any other goes to `Wast`.
+struct Commands<'a>(Vec<WastDirective<'a>>);
+
+impl<'a> Parse<'a> for Commands<'a> {
+    fn parse(parser: Parser<'a>) -> parser::Result<Self> {
+        if !parser.peek2::<ThreadCommand>()? {
+            return Ok(Commands(parser.parse::<Wast>()?.directives));
+        }
+        let _annotations = [
+            "custom",
+            "producers",
+            "name",
+            "dylink.0",
+            "metadata.code.branch_hint",
+        ]
+        .map(|a| parser.register_annotation(a));
+        let mut directives = Vec::new();
+        while !parser.is_empty() {
+            directives.push(parser.parens(|p| p.parse())?);
+        }
+        Ok(Commands(directives))
+    }
+}
+
+/// The keyword of a `thread` or `wait` command.
+struct ThreadCommand;
+
+impl Peek for ThreadCommand {
+    fn peek(cursor: Cursor<'_>) -> parser::Result<bool> {
+        Ok(matches!(cursor.keyword()?, Some(("thread" | "wait", _))))
+    }
+
+    fn display() -> &'static str {
+        "`thread` or `wait`"
+    }
+}
+
+/// What every thread of one script shares: its name and text (for
+/// `FILE:LINE`), the options, and `spectest.shared_memory`.
+struct Script<'a> {
+    name: &'a str,
+    text: &'a str,
+    options: &'a WastOptions,
+    spectest_memory: SharedMemory,
+}
+
+/// What running a list of commands produced: the counts and the lines
+/// for the user (failures, and every command with `-v`).
+struct Report {
+    summary: Summary,
+    out: Vec<u8>,
+}
+
 type CmdResult = Result<(), String>;
 
-struct Runner<'o> {
-    options: &'o WastOptions,
+/// Runs the commands of the script, or of one of its threads: one store
+/// and one linker per thread (see threads.rs).
+struct Runner<'a, 's> {
+    script: &'a Script<'a>,
+    scope: &'s Scope<'s, 'a>,
+    /// `$T` inside thread `$T`, `$T/$U` inside its thread `$U`; empty for
+    /// the script itself.
+    thread: String,
+    options: &'a WastOptions,
     store: Store,
     linker: Linker,
     instances: HashMap<String, Instance>,
@@ -172,6 +230,12 @@ struct Runner<'o> {
     definitions: HashMap<String, Module>,
     last_definition: Option<Module>,
     externs: HashMap<u32, ExternRef>,
+    /// Modules shared with this thread by `(thread $T (shared (module $M)))`:
+    /// their exports, every one a shared memory.
+    shared: HashMap<String, Vec<(String, SharedMemory)>>,
+    /// Threads this runner started and has not waited for yet.
+    threads: Vec<threads::Running<'s>>,
+    report: Report,
 }
 
 /// Why a module did not compile.
@@ -182,13 +246,16 @@ enum CompileFailure {
     Other(String),
 }
 
-impl<'o> Runner<'o> {
-    fn new(options: &'o WastOptions) -> Self {
+impl<'a, 's> Runner<'a, 's> {
+    fn new(script: &'a Script<'a>, scope: &'s Scope<'s, 'a>, thread: String) -> Self {
         let mut store = Store::new();
         let mut linker = Linker::new();
-        spectest::define(&mut store, &mut linker);
+        spectest::define(&mut store, &mut linker, &script.spectest_memory);
         Runner {
-            options,
+            script,
+            scope,
+            thread,
+            options: script.options,
             store,
             linker,
             instances: HashMap::new(),
@@ -196,7 +263,62 @@ impl<'o> Runner<'o> {
             definitions: HashMap::new(),
             last_definition: None,
             externs: HashMap::new(),
+            shared: HashMap::new(),
+            threads: Vec::new(),
+            report: Report {
+                summary: Summary::default(),
+                out: Vec::new(),
+            },
         }
+    }
+
+    /// Runs `directives` in order, counting each; then joins the threads
+    /// that were never waited for.
+    fn run(&mut self, directives: Vec<WastDirective<'a>>) {
+        for directive in directives {
+            let (line, _) = directive.span().linecol_in(self.script.text);
+            let line = line + 1;
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.directive(directive, line)
+            }))
+            .unwrap_or_else(|_| Err("panicked while running this command".into()));
+            self.record(line, result);
+        }
+        self.join_forgotten_threads();
+    }
+
+    /// Counts one command and writes its line: `FILE:LINE: reason` for a
+    /// failure, `FILE:LINE: thread $T: reason` inside a thread.
+    fn record(&mut self, line: usize, result: CmdResult) {
+        let name = self.script.name;
+        let thread = if self.thread.is_empty() {
+            String::new()
+        } else {
+            format!("thread {}: ", self.thread)
+        };
+        let out = &mut self.report.out;
+        match result {
+            Ok(()) => {
+                self.report.summary.passed += 1;
+                if self.options.verbose {
+                    let _ = writeln!(out, "{name}:{line}: {thread}ok");
+                }
+            }
+            Err(msg) => match expected::expected_failure(name, line) {
+                Some(reason) => {
+                    self.report.summary.skipped += 1;
+                    let _ = writeln!(out, "{name}:{line}: {thread}skipped ({reason}): {msg}");
+                }
+                None => {
+                    self.report.summary.failed += 1;
+                    let _ = writeln!(out, "{name}:{line}: {thread}{msg}");
+                }
+            },
+        }
+    }
+
+    fn into_report(self) -> Report {
+        self.report
     }
 
     fn compile(&self, wasm: &[u8], name: Option<&str>) -> Result<Module, CompileFailure> {
@@ -234,6 +356,11 @@ impl<'o> Runner<'o> {
 
     fn instance(&self, id: Option<wast::token::Id<'_>>) -> Result<Instance, String> {
         match id {
+            Some(id) if self.shared.contains_key(id.name()) => Err(format!(
+                "module ${} is shared with this thread, which can only use its memories \
+                 (through `register`)",
+                id.name()
+            )),
             Some(id) => self
                 .instances
                 .get(id.name())
@@ -245,14 +372,21 @@ impl<'o> Runner<'o> {
         }
     }
 
-    fn directive(&mut self, directive: WastDirective<'_>) -> CmdResult {
+    /// Names an instance of this thread; a module shared under that name
+    /// is hidden from then on.
+    fn name_instance(&mut self, name: &str, instance: Instance) {
+        self.shared.remove(name);
+        self.instances.insert(name.to_string(), instance);
+    }
+
+    fn directive(&mut self, directive: WastDirective<'a>, line: usize) -> CmdResult {
         match directive {
             WastDirective::Module(mut module) => {
                 let name = module.name().map(|id| id.name().to_string());
                 let m = self.compile_quote(&mut module)?;
                 let instance = self.instantiate(&m).map_err(|e| e.to_string())?;
                 if let Some(name) = name {
-                    self.instances.insert(name, instance);
+                    self.name_instance(&name, instance);
                 }
                 self.current = Some(instance);
                 Ok(())
@@ -282,9 +416,20 @@ impl<'o> Runner<'o> {
                 };
                 let inst = self.instantiate(&m).map_err(|e| e.to_string())?;
                 if let Some(id) = instance {
-                    self.instances.insert(id.name().to_string(), inst);
+                    self.name_instance(id.name(), inst);
                 }
                 self.current = Some(inst);
+                Ok(())
+            }
+            WastDirective::Register {
+                name,
+                module: Some(id),
+                ..
+            } if self.shared.contains_key(id.name()) => {
+                for (export, memory) in &self.shared[id.name()] {
+                    let memory = Memory::from_shared(&mut self.store, memory);
+                    self.linker.define(name, export, Extern::Memory(memory));
+                }
                 Ok(())
             }
             WastDirective::Register { name, module, .. } => {
@@ -440,9 +585,8 @@ impl<'o> Runner<'o> {
             WastDirective::AssertSuspension { .. } => {
                 Err("assert_suspension: stack switching is not implemented".into())
             }
-            WastDirective::Thread(_) | WastDirective::Wait { .. } => {
-                Err("thread/wait: threads in scripts are not implemented".into())
-            }
+            WastDirective::Thread(thread) => self.spawn(thread, line),
+            WastDirective::Wait { thread, .. } => self.wait(thread.name()),
             WastDirective::AssertInvalidCustom { .. }
             | WastDirective::AssertMalformedCustom { .. } => {
                 Err("custom-section assertions are not implemented".into())

@@ -1,11 +1,26 @@
 //! The `spectest` host module that spec scripts import from.
+//!
+//! Every thread of a script (see threads.rs) gets its own instance of it in
+//! its own store, except `shared_memory`: that one memory is made once per
+//! script and shared by all its threads, as the reference interpreter's
+//! single `spectest` instance is.
 
 use smelt_runtime::{
-    Extern, Func, FuncType, Global, GlobalType, Limits, Linker, Memory, MemoryType, Store, Table,
-    TableType, Val, ValType,
+    Extern, Func, FuncType, Global, GlobalType, Limits, Linker, Memory, MemoryType, SharedMemory,
+    Store, Table, TableType, Val, ValType,
 };
 
-pub(crate) fn define(store: &mut Store, linker: &mut Linker) {
+/// `spectest.shared_memory`: one page, at most one page.
+pub(crate) fn shared_memory() -> SharedMemory {
+    SharedMemory::new(MemoryType {
+        shared: true,
+        ..MemoryType::new(1, Some(1))
+    })
+    .expect("spectest shared memory")
+}
+
+/// Defines `spectest` in `linker`, with `shared` as its `shared_memory`.
+pub(crate) fn define(store: &mut Store, linker: &mut Linker, shared: &SharedMemory) {
     let prints: [(&str, &[ValType]); 7] = [
         ("print", &[]),
         ("print_i32", &[ValType::I32]),
@@ -57,13 +72,6 @@ pub(crate) fn define(store: &mut Store, linker: &mut Linker) {
     linker.define("spectest", "table", Extern::Table(table));
     let memory = Memory::new(&mut *store, MemoryType::new(1, Some(2))).expect("spectest memory");
     linker.define("spectest", "memory", Extern::Memory(memory));
-    let shared = Memory::new(
-        &mut *store,
-        MemoryType {
-            shared: true,
-            ..MemoryType::new(1, Some(1))
-        },
-    )
-    .expect("spectest shared memory");
+    let shared = Memory::from_shared(&mut *store, shared);
     linker.define("spectest", "shared_memory", Extern::Memory(shared));
 }
