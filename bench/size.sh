@@ -2,17 +2,21 @@
 # Size of a stripped `smelt build` executable whose module is an empty
 # `_start`: what the runtime and the C library cost on their own.
 #
-#   bench/size.sh [SMELT]        (default: target/release/smelt)
+#   bench/size.sh [SMELT [LABEL=RUNTIME_DIR ...]]   (default: target/release/smelt)
 #
-# Four builds: the default runtime (embedded in smelt) and the --small
-# runtime (scripts/build-runtime.sh <host triple> --small: std built
-# from source without its panic printer and DWARF symbolizer), each linked
-# statically (the default) and with --dynamic. The --small rows need that
-# runtime built first; they are skipped (with a note) when it is missing.
+# Four builds: the default runtime (embedded in smelt, with demangling)
+# and the --small runtime (scripts/build-runtime.sh <host triple> --small:
+# std built from source without its panic printer and DWARF symbolizer,
+# no demangling), each linked statically (the default) and with
+# --dynamic. The --small rows need that runtime built first; they are
+# skipped (with a note) when it is missing. Each LABEL=RUNTIME_DIR adds two
+# rows for another libsmelt_runtime.a (`smelt build --runtime-lib`), e.g.
+# one built with other features (README "Small executables").
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$HERE/.."
 SMELT="${1:-$ROOT/target/release/smelt}"
+shift || true
 host=$(rustc -vV | sed -n 's/^host: //p')
 small="$ROOT/target/smelt-runtime/small/$host"
 work="$(mktemp -d)"
@@ -38,3 +42,7 @@ if [ -f "$small/libsmelt_runtime.a" ]; then
 else
     echo "(no $small: scripts/build-runtime.sh $host --small for the --small rows)"
 fi
+for extra in "$@"; do
+    row "${extra%%=*}, static" --runtime-lib "${extra#*=}"
+    row "${extra%%=*}, --dynamic" --runtime-lib "${extra#*=}" --dynamic
+done

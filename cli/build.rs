@@ -1,5 +1,6 @@
 //! Builds the runtime-support staticlib for the machine `smelt` will run
-//! on (release profile `runtime-lib`, without the in-process loader) and
+//! on (release profile `runtime-lib`, without the in-process loader, with
+//! demangled backtraces) and
 //! hands its path to the CLI, which embeds it: `cargo install --path cli`
 //! is the whole install.
 //!
@@ -61,7 +62,8 @@ fn main() {
             "--lib",
             "--no-default-features",
             "--features",
-            "runtime",
+            // No in-process loader; demangled backtraces (README "Traps").
+            "runtime,demangle",
         ])
         .arg("--target-dir")
         .arg(&target_dir);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds smelt's runtime staticlib (runtime-support, profile `runtime-lib`,
-# features `runtime` only) for a Linux target, so that
-# `smelt build --target <triple>` can link executables for it.
+# features `runtime,demangle`, as embedded in smelt) for a Linux target,
+# so that `smelt build --target <triple>` can link executables for it.
 #
-#   scripts/build-runtime.sh <triple> [--install] [--out DIR] [--small]
+#   scripts/build-runtime.sh <triple> [--install] [--out DIR] [--small] [--features F]
 #
 # Output: target/smelt-runtime/<triple>/{libsmelt_runtime.a,include/smelt.h}
 # (or DIR/<triple>/ with --out), which an in-tree smelt
@@ -29,11 +29,19 @@
 # including the host: std is always built from source, with
 # `-Cpanic=immediate-abort`, so std's panic printing and its DWARF
 # backtrace symbolizer (gimli, addr2line, miniz, demangling: ~200 KB of
-# code) are left out. Traps and their wasm backtraces are unchanged (the
+# code) are left out. Traps and their wasm backtraces work the same (the
 # runtime symbolizes them from the module descriptor, not from DWARF); a
-# bug in the runtime that panics aborts without a message. Output goes to
-# target/smelt-runtime/small/<triple>/ (DIR/small/<triple>/ with --out);
-# use it with `smelt build --runtime-lib <that dir>`. See bench/size.sh.
+# bug in the runtime that panics aborts without a message. It also leaves
+# out demangling (feature `demangle`: Rust and C++ names in trap
+# backtraces, about 240 KB, nearly all of it the C++ demangler), so
+# backtraces show the name section's names raw; `--features
+# demangle-rust` puts the Rust half back (about 30 KB), `--features
+# demangle` both (README "Small executables" has the numbers). Output
+# goes to target/smelt-runtime/small/<triple>/ (DIR/small/<triple>/ with
+# --out); use it with `smelt build --runtime-lib <that dir>`. See
+# bench/size.sh.
+#
+# --features F adds smelt-runtime features (comma-separated) to the build.
 #
 # Debian packages (as root):
 #   dpkg --add-architecture arm64 && apt-get update
@@ -43,7 +51,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-    echo "usage: $0 <triple> [--install | --small] [--out DIR]" >&2
+    echo "usage: $0 <triple> [--install | --small] [--out DIR] [--features F]" >&2
     echo "  e.g. $0 aarch64-unknown-linux-gnu" >&2
     exit 2
 }
@@ -52,12 +60,14 @@ triple=$1
 shift
 install=0
 small=0
+extra_features=
 out_root=target/smelt-runtime
 while [ $# -gt 0 ]; do
     case $1 in
         --install) install=1 ;;
         --out) out_root=${2:?}; shift ;;
         --small) small=1 ;;
+        --features) extra_features=${2:?}; shift ;;
         *) usage ;;
     esac
     shift
@@ -89,13 +99,16 @@ libdir=$("$RUSTC" --print target-libdir --target "$triple")
 # --small is opt-in per build (--runtime-lib), never the installed default.
 [ $install = 1 ] && [ $small = 1 ] && usage
 build_dir=target/smelt-runtime/build
+features=runtime,demangle
 if [ $small = 1 ]; then
     # Its own target dir: the flags differ for every crate, std included.
     build_dir=target/smelt-runtime/build-small
     export RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort"
+    features=runtime
 fi
+[ -n "$extra_features" ] && features=$features,$extra_features
 args=(build -p smelt-runtime --lib --target "$triple" --profile runtime-lib
-      --no-default-features --features runtime --target-dir "$build_dir")
+      --no-default-features --features "$features" --target-dir "$build_dir")
 if [ $small = 0 ] && ls "$libdir"/libstd-*.rlib >/dev/null 2>&1; then
     echo "building the runtime for $triple with $RUSTC and the packaged std" >&2
     cargo=${CARGO:-cargo}

@@ -13,6 +13,9 @@ if git grep -n -I 'TODO' -- ':!scripts/test.sh' ':!CONTRIBUTING.md' ; then
     exit 1
 fi
 cargo test --workspace --release
+# The runtime without demangling, as the --small runtime is built:
+# backtraces keep the name section's names (README "Small executables").
+cargo test -p smelt-runtime --lib --no-default-features --features runtime
 # Every fuzz target for a short fixed budget with fixed seeds (~2 minutes).
 scripts/fuzz-smoke.sh
 # aarch64 under QEMU: smelt cross-built for aarch64 runs the spec suites

@@ -305,3 +305,74 @@ fn table_imports_are_refused_with_a_reason() {
     assert!(err.contains("import `env` `t` is a table"), "{err}");
     assert!(err.contains("Rust API"), "{err}");
 }
+
+/// Reads a trap's frames through both name accessors and the report.
+const DEMANGLE_MAIN: &str = r#"
+#include <stdio.h>
+#include "mangled.h"
+
+static const char *or_null(const char *s) { return s ? s : "(null)"; }
+
+int main(void) {
+  smelt_rt_trap *trap = NULL;
+  smelt_w_mangled *m = smelt_mod_mangled_instantiate(&trap);
+  if (!m) { printf("instantiate: %s\n", smelt_rt_trap_message(trap)); return 1; }
+  smelt_w_mangled_run(m);
+  smelt_rt_trap *t = smelt_rt_take_trap();
+  if (!t) { puts("no trap"); return 1; }
+  smelt_rt_frame f[16];
+  size_t n = smelt_rt_trap_backtrace(t, f, 16);
+  for (size_t i = 0; i < n && i < 16; i++) {
+    const char *raw = smelt_rt_trap_frame_func_name(t, i);
+    const char *readable = smelt_rt_trap_frame_demangled_name(t, i);
+    /* The raw accessor is the frame's func_name; an unchanged name is the same string. */
+    printf("%zu: %s | %s%s%s\n", i, or_null(readable), or_null(raw),
+           raw == f[i].func_name ? "" : " (func_name differs)",
+           raw == readable ? " (same)" : "");
+  }
+  printf("past the end: %s %s\n", or_null(smelt_rt_trap_frame_func_name(t, n)),
+         or_null(smelt_rt_trap_frame_demangled_name(t, n)));
+  fputs(smelt_rt_trap_report(t), stdout);
+  smelt_rt_trap_free(t);
+  smelt_mod_mangled_free(m);
+  return 0;
+}
+"#;
+
+#[test]
+fn trap_frames_give_raw_and_demangled_names() {
+    let dir = smelt_tests::scratch_dir(env!("CARGO_TARGET_TMPDIR"), "c_api_demangle");
+    let app = smelt_tests::build_c_program(
+        &dir,
+        &[("mangled", include_str!("demangle/mangled.wat"))],
+        DEMANGLE_MAIN,
+    );
+    let out = Command::new(&app).output().expect("running the program");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "program failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = "\
+0: geometry::Shape::area(int) const | _ZNK8geometry5Shape4areaEi
+1: _ZN3foo | _ZN3foo (same)
+2: <a::geometry::Shape>::area | _RNvMNtCs6xxl1lAjzDf_1a8geometryNtB2_5Shape4area
+3: std::rt::lang_start::{{closure}} | _ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17he39bdf0230cb3880E
+4: _RNvNtCsjrHSEGnQ3l9_3std2rt | _RNvNtCsjrHSEGnQ3l9_3std2rt (same)
+5: std::rt::lang_start_internal | _RNvNtCsjrHSEGnQ3l9_3std2rt19lang_start_internal
+6: v | v (same)
+7: run | run (same)
+past the end: (null) (null)
+error: wasm trap: integer divide by zero
+  0: 0x3f - mangled!geometry::Shape::area(int) const
+  1: 0x45 - mangled!_ZN3foo
+  2: 0x4c - mangled!<a::geometry::Shape>::area
+  3: 0x53 - mangled!std::rt::lang_start::{{closure}}
+  4: 0x5a - mangled!_RNvNtCsjrHSEGnQ3l9_3std2rt
+  5: 0x61 - mangled!std::rt::lang_start_internal
+  6: 0x68 - mangled!v
+  7: 0x6f - mangled!run
+";
+    assert_eq!(stdout, expected);
+}

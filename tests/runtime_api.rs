@@ -583,3 +583,75 @@ fn trap_kinds_from_libcalls_references_and_hosts() {
     let trap = call(&mut store, &instance, "host_error", &[]).unwrap_err();
     assert_eq!(trap.message(), "the host failed");
 }
+
+/// The report shows names from the name section demangled (Rust legacy
+/// and v0, C++ Itanium); each frame keeps the raw name next to its
+/// demangled one, and names that are not manglings, or malformed ones,
+/// stay as they are. The fixture's comment lists the symbols.
+#[test]
+fn backtraces_demangle_rust_and_cpp_names() {
+    let wat = include_str!("demangle/mangled.wat");
+    let m = module_with(
+        wat,
+        Options {
+            module_name: "mangled".into(),
+            ..Options::default()
+        },
+    );
+    let mut store = Store::new();
+    let instance = Linker::new().instantiate(&mut store, &m).unwrap();
+    let trap = call(&mut store, &instance, "run", &[]).unwrap_err();
+    assert_eq!(trap.kind(), TrapKind::IntegerDivideByZero);
+    let raw: Vec<_> = trap
+        .backtrace()
+        .iter()
+        .map(|f| f.func_name.as_deref().unwrap())
+        .collect();
+    assert_eq!(
+        raw,
+        [
+            "_ZNK8geometry5Shape4areaEi",
+            "_ZN3foo",
+            "_RNvMNtCs6xxl1lAjzDf_1a8geometryNtB2_5Shape4area",
+            "_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17he39bdf0230cb3880E",
+            "_RNvNtCsjrHSEGnQ3l9_3std2rt",
+            "_RNvNtCsjrHSEGnQ3l9_3std2rt19lang_start_internal",
+            "v",
+            "run",
+        ]
+    );
+    let demangled: Vec<_> = trap
+        .backtrace()
+        .iter()
+        .map(|f| f.demangled_name().unwrap().into_owned())
+        .collect();
+    assert_eq!(
+        demangled,
+        [
+            "geometry::Shape::area(int) const",
+            "_ZN3foo",
+            "<a::geometry::Shape>::area",
+            "std::rt::lang_start::{{closure}}",
+            "_RNvNtCsjrHSEGnQ3l9_3std2rt",
+            "std::rt::lang_start_internal",
+            "v",
+            "run",
+        ]
+    );
+    // The offsets are the ones Wasmtime reports for the same module.
+    assert_eq!(trap.report(), MANGLED_REPORT);
+}
+
+/// `tests/demangle/mangled.wat`'s `run` trap as `smelt run`, executables
+/// and `Trap::report` print it.
+const MANGLED_REPORT: &str = "\
+error: wasm trap: integer divide by zero
+  0: 0x3f - mangled!geometry::Shape::area(int) const
+  1: 0x45 - mangled!_ZN3foo
+  2: 0x4c - mangled!<a::geometry::Shape>::area
+  3: 0x53 - mangled!std::rt::lang_start::{{closure}}
+  4: 0x5a - mangled!_RNvNtCsjrHSEGnQ3l9_3std2rt
+  5: 0x61 - mangled!std::rt::lang_start_internal
+  6: 0x68 - mangled!v
+  7: 0x6f - mangled!run
+";

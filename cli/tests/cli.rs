@@ -270,3 +270,45 @@ fn canonicalize_nans_in_run_build_and_wast() {
     let out = smelt(&["wast", &script]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Rust (legacy, v0) and C++ names in the name section are printed
+/// demangled by `smelt run` and by built executables (static and
+/// dynamic: the embedded runtime demangles); plain and malformed names
+/// as they are. The fixture's comment lists the symbols.
+#[test]
+fn trap_reports_demangle_rust_and_cpp_names() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/demangle/mangled.wat");
+    let dir = scratch("cli_demangle");
+    // The module name is the file name.
+    let wat = write(&dir, "mangled.wat", std::fs::read(fixture).unwrap());
+    // The offsets are the ones Wasmtime reports for the same module.
+    let report = "\
+error: wasm trap: integer divide by zero
+  0: 0x3f - mangled!geometry::Shape::area(int) const
+  1: 0x45 - mangled!_ZN3foo
+  2: 0x4c - mangled!<a::geometry::Shape>::area
+  3: 0x53 - mangled!std::rt::lang_start::{{closure}}
+  4: 0x5a - mangled!_RNvNtCsjrHSEGnQ3l9_3std2rt
+  5: 0x61 - mangled!std::rt::lang_start_internal
+  6: 0x68 - mangled!v
+  7: 0x6f - mangled!run
+";
+    let out = smelt(&["run", &wat, "--invoke", "run"]);
+    assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
+    assert_eq!(stderr(&out), report);
+    // Through `_start`, one more frame (an unnamed function).
+    let via_start = format!("{report}  8: 0x74 - mangled!<wasm function 8>\n");
+    let out = smelt(&["run", &wat]);
+    assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
+    assert_eq!(stderr(&out), via_start);
+    for flags in [&[][..], &["--dynamic"][..]] {
+        let exe = dir.join("mangled").display().to_string();
+        let mut args = vec!["build", &wat, "-o", &exe];
+        args.extend(flags);
+        let out = smelt(&args);
+        assert!(out.status.success(), "{flags:?}: {}", stderr(&out));
+        let run = Command::new(&exe).output().unwrap();
+        assert_eq!(run.status.code(), Some(134), "{flags:?}: {}", stderr(&run));
+        assert_eq!(stderr(&run), via_start, "{flags:?}");
+    }
+}

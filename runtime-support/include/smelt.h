@@ -134,7 +134,8 @@ const char *smelt_rt_trap_message(const smelt_rt_trap *trap);
 
 /**
  * The trap's full report: "error: wasm trap: MESSAGE" and one line per
- * wasm frame, "  N: 0xOFFSET - module!function".
+ * wasm frame, "  N: 0xOFFSET - module!function", with function names
+ * demangled (see smelt_rt_trap_frame_demangled_name).
  */
 const char *smelt_rt_trap_report(const smelt_rt_trap *trap);
 
@@ -151,7 +152,10 @@ typedef struct smelt_rt_frame {
   const char *module;
   /** Function index in the module. */
   uint32_t func_index;
-  /** Name from the name section, or NULL. */
+  /**
+   * Name from the name section as it is there (for Rust or C++ code a
+   * mangled symbol such as "_ZNK8geometry5Shape4areaEi"), or NULL.
+   */
   const char *func_name;
   /** Byte offset of the trapping (frame 0) or calling instruction, or UINT32_MAX. */
   uint32_t wasm_offset;
@@ -168,6 +172,33 @@ typedef struct smelt_rt_frame {
  *              f[i].func_name ? f[i].func_name : "?");
  */
 size_t smelt_rt_trap_backtrace(const smelt_rt_trap *trap, smelt_rt_frame *out, size_t max);
+
+/**
+ * The raw name of backtrace frame `index` (0 is the innermost): the
+ * frame's func_name, exactly as the name section has it. NULL when the
+ * function has no name or there is no frame `index`. Valid until the trap
+ * is freed.
+ *
+ *     const char *raw = smelt_rt_trap_frame_func_name(t, 0);   // "_ZNK8geometry5Shape4areaEi"
+ */
+const char *smelt_rt_trap_frame_func_name(const smelt_rt_trap *trap, size_t index);
+
+/**
+ * The readable name of backtrace frame `index`, as the report prints it:
+ * a Rust (legacy or v0) or C++ Itanium mangling demangled, Rust names
+ * without their hash; any other name, a malformed mangling, or a
+ * demangling longer than 64 KiB as it is (then the same pointer as
+ * smelt_rt_trap_frame_func_name). NULL when the function has no name or
+ * there is no frame `index`. A runtime built without demangling (README
+ * "Small executables") returns the raw names. Valid until the trap is
+ * freed.
+ *
+ *     for (size_t i = 0; i < smelt_rt_trap_backtrace(t, NULL, 0); i++) {
+ *       const char *name = smelt_rt_trap_frame_demangled_name(t, i);
+ *       printf("%zu: %s\n", i, name ? name : "?");   // "0: geometry::Shape::area(int) const"
+ *     }
+ */
+const char *smelt_rt_trap_frame_demangled_name(const smelt_rt_trap *trap, size_t index);
 
 /** Frees a trap (NULL is ignored). */
 void smelt_rt_trap_free(smelt_rt_trap *trap);

@@ -42,7 +42,10 @@ pub struct SmeltTrap {
     message: CString,
     report: CString,
     frames: Vec<SmeltFrame>,
-    /// Owns the strings `frames` point to.
+    /// Per frame, its demangled name (`smelt_rt_trap_frame_demangled_name`):
+    /// `frames[i].func_name` itself when demangling changes nothing.
+    demangled_names: Vec<*const c_char>,
+    /// Owns the strings `frames` and `demangled_names` point to.
     _names: Vec<CString>,
 }
 
@@ -52,7 +55,8 @@ pub struct SmeltTrap {
 pub struct SmeltFrame {
     pub module: *const c_char,
     pub func_index: u32,
-    /// NULL when the name section has no name for the function.
+    /// The name section's name, raw (mangled for Rust or C++ code); NULL
+    /// when the name section has no name for the function.
     pub func_name: *const c_char,
     /// `UINT32_MAX` when unknown.
     pub wasm_offset: u32,
@@ -87,18 +91,26 @@ fn cstring(s: &str) -> CString {
 fn trap_snapshot(trap: &Trap) -> SmeltTrap {
     let mut names = Vec::new();
     let mut frames = Vec::new();
+    let mut demangled_names = Vec::new();
     for f in trap.backtrace() {
         let module = cstring(&f.module);
         let func_name = f.func_name.as_deref().map(cstring);
+        let func_name_ptr = func_name.as_ref().map_or(std::ptr::null(), |n| n.as_ptr());
+        let demangled = match f.demangled_name() {
+            Some(std::borrow::Cow::Owned(d)) => Some(cstring(&d)),
+            _ => None,
+        };
         frames.push(SmeltFrame {
             module: module.as_ptr(),
             func_index: f.func_index,
-            func_name: func_name.as_ref().map_or(std::ptr::null(), |n| n.as_ptr()),
+            func_name: func_name_ptr,
             wasm_offset: f.wasm_offset.unwrap_or(u32::MAX),
         });
+        demangled_names.push(demangled.as_ref().map_or(func_name_ptr, |d| d.as_ptr()));
         // Moving a CString does not move its heap buffer.
         names.push(module);
         names.extend(func_name);
+        names.extend(demangled);
     }
     SmeltTrap {
         kind: trap.kind() as u8,
@@ -106,6 +118,7 @@ fn trap_snapshot(trap: &Trap) -> SmeltTrap {
         message: cstring(trap.message()),
         report: cstring(&trap.report()),
         frames,
+        demangled_names,
         _names: names,
     }
 }
@@ -326,6 +339,41 @@ pub unsafe extern "C" fn smelt_rt_trap_backtrace(
         unsafe { out.copy_from_nonoverlapping(frames.as_ptr(), n) };
     }
     frames.len()
+}
+
+/// The raw name of backtrace frame `index` (innermost is 0) as the name
+/// section has it, the frame's `func_name`: NULL when the function has no
+/// name or there is no such frame. Valid until the trap is freed.
+///
+/// # Safety
+///
+/// `trap` must be a live trap.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn smelt_rt_trap_frame_func_name(
+    trap: *const SmeltTrap,
+    index: usize,
+) -> *const c_char {
+    // SAFETY: per the contract.
+    let frames = unsafe { &(*trap).frames };
+    frames.get(index).map_or(std::ptr::null(), |f| f.func_name)
+}
+
+/// The readable name of backtrace frame `index`, as the report prints it
+/// ([`crate::Frame::demangled_name`]): a Rust or C++ mangling demangled,
+/// any other name as it is. NULL when the function has no name or there
+/// is no such frame. Valid until the trap is freed.
+///
+/// # Safety
+///
+/// `trap` must be a live trap.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn smelt_rt_trap_frame_demangled_name(
+    trap: *const SmeltTrap,
+    index: usize,
+) -> *const c_char {
+    // SAFETY: per the contract.
+    let names = unsafe { &(*trap).demangled_names };
+    names.get(index).copied().unwrap_or(std::ptr::null())
 }
 
 /// A C trap handler: returns one of `SMELT_RECOVER_*`; for

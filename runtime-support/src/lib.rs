@@ -37,6 +37,8 @@ pub mod c_linked;
 #[cfg(feature = "runtime")]
 pub mod c_memory;
 #[cfg(feature = "runtime")]
+mod demangle;
+#[cfg(feature = "runtime")]
 mod exceptions;
 #[cfg(feature = "runtime")]
 pub mod exe;

@@ -1,6 +1,7 @@
 //! Traps as the host sees them: a kind, a message and a wasm backtrace.
 
 use crate::abi::TrapKind;
+use std::borrow::Cow;
 use std::fmt;
 
 /// One frame of a wasm backtrace.
@@ -10,11 +11,30 @@ pub struct Frame {
     pub module: String,
     /// Function index in its module.
     pub func_index: u32,
-    /// Name from the name section, if any.
+    /// Name from the name section, if any, exactly as it is there (for
+    /// code from Rust or C++, a mangled linker symbol such as
+    /// `_ZNK8geometry5Shape4areaEi`; see [`Frame::demangled_name`]).
     pub func_name: Option<String>,
     /// Byte offset in the wasm module of the trapping (frame 0) or calling
     /// instruction.
     pub wasm_offset: Option<u32>,
+}
+
+impl Frame {
+    /// The function's name as people read it, as the report prints it:
+    /// a Rust (legacy or v0) or C++ Itanium mangling demangled
+    /// (`geometry::Shape::area(int) const`; Rust names without their
+    /// hash), any other name — not mangled, malformed, or a demangling
+    /// longer than 64 KiB — as it is. `None` when the name section has no
+    /// name for the function.
+    ///
+    /// Demangling is done on each call, not when the trap is made, so
+    /// traps that nobody prints cost nothing extra. With the runtime's
+    /// `demangle` feature off (`demangle-rust`, `demangle-cpp` each) the
+    /// names it would demangle come back unchanged.
+    pub fn demangled_name(&self) -> Option<Cow<'_, str>> {
+        self.func_name.as_deref().map(crate::demangle::demangle)
+    }
 }
 
 impl fmt::Display for Frame {
@@ -23,7 +43,7 @@ impl fmt::Display for Frame {
             Some(o) => write!(f, "{o:#x} - ")?,
             None => write!(f, "<unknown> - ")?,
         }
-        match &self.func_name {
+        match self.demangled_name() {
             Some(n) => write!(f, "{}!{}", self.module, n),
             None => write!(f, "{}!<wasm function {}>", self.module, self.func_index),
         }
@@ -242,5 +262,43 @@ mod tests {
             t.report(),
             "error: wasm trap: integer divide by zero\n  0: 0x1a2b - m!compute\n"
         );
+    }
+
+    /// The report prints demangled names; the frame keeps the raw one.
+    #[cfg(feature = "demangle")]
+    #[test]
+    fn report_demangles_and_frames_keep_the_raw_name() {
+        let mut t = Trap::new(TrapKind::Unreachable);
+        let frame = |index, name: Option<&str>| Frame {
+            module: "m".into(),
+            func_index: index,
+            func_name: name.map(Into::into),
+            wasm_offset: Some(0x10 + index),
+        };
+        t.set_backtrace(vec![
+            frame(0, Some("_ZNK8geometry5Shape4areaEi")),
+            frame(1, Some("_RNvMNtCs6xxl1lAjzDf_1a8geometryNtB2_5Shape4area")),
+            frame(2, Some("_ZN3foo")),
+            frame(3, None),
+        ]);
+        assert_eq!(
+            t.report(),
+            "error: wasm trap: unreachable\n  \
+             0: 0x10 - m!geometry::Shape::area(int) const\n  \
+             1: 0x11 - m!<a::geometry::Shape>::area\n  \
+             2: 0x12 - m!_ZN3foo\n  \
+             3: 0x13 - m!<wasm function 3>\n"
+        );
+        let frames = t.backtrace();
+        assert_eq!(
+            frames[0].func_name.as_deref(),
+            Some("_ZNK8geometry5Shape4areaEi")
+        );
+        assert_eq!(
+            frames[0].demangled_name().as_deref(),
+            Some("geometry::Shape::area(int) const")
+        );
+        assert_eq!(frames[2].demangled_name().as_deref(), Some("_ZN3foo"));
+        assert_eq!(frames[3].demangled_name(), None);
     }
 }
