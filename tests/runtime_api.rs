@@ -644,14 +644,4 @@ fn backtraces_demangle_rust_and_cpp_names() {
 
 /// `tests/demangle/mangled.wat`'s `run` trap as `smelt run`, executables
 /// and `Trap::report` print it.
-const MANGLED_REPORT: &str = "\
-error: wasm trap: integer divide by zero
-  0: 0x3f - mangled!geometry::Shape::area(int) const
-  1: 0x45 - mangled!_ZN3foo
-  2: 0x4c - mangled!<a::geometry::Shape>::area
-  3: 0x53 - mangled!std::rt::lang_start::{{closure}}
-  4: 0x5a - mangled!_RNvNtCsjrHSEGnQ3l9_3std2rt
-  5: 0x61 - mangled!std::rt::lang_start_internal
-  6: 0x68 - mangled!v
-  7: 0x6f - mangled!run
-";
+const MANGLED_REPORT: &str = include_str!("demangle/mangled.report");
