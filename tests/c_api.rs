@@ -238,6 +238,18 @@ int main(void) {
 }
 "#;
 
+/// Runs the C program `app`, which must exit with 0; its stdout.
+fn run_successfully(app: &std::path::Path) -> String {
+    let out = Command::new(app).output().expect("running the program");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "program failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 #[test]
 fn modules_link_into_one_c_program() {
     let dir = smelt_tests::scratch_dir(env!("CARGO_TARGET_TMPDIR"), "c_api");
@@ -251,13 +263,7 @@ fn modules_link_into_one_c_program() {
         ],
         MAIN,
     );
-    let out = Command::new(&app).output().expect("running the program");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "program failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run_successfully(&app);
     let expected = "\
 counts 2 1 110
 memories counter other
@@ -347,13 +353,7 @@ fn trap_frames_give_raw_and_demangled_names() {
         &[("mangled", include_str!("demangle/mangled.wat"))],
         DEMANGLE_MAIN,
     );
-    let out = Command::new(&app).output().expect("running the program");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "program failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run_successfully(&app);
     let expected = "\
 0: geometry::Shape::area(int) const | _ZNK8geometry5Shape4areaEi
 1: _ZN3foo | _ZN3foo (same)
