@@ -231,14 +231,24 @@ fn path_open(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
     if oflags & OFLAGS_TRUNC != 0 {
         needed |= RIGHT_PATH_FILESTAT_SET_SIZE;
     }
+    // `O_CREAT | O_DIRECTORY` is EINVAL on Linux since 6.4 (older kernels
+    // made a regular file); refuse it here so every host agrees.
+    if oflags & OFLAGS_CREAT != 0 && oflags & OFLAGS_DIRECTORY != 0 {
+        return Err(Errno::INVAL.into());
+    }
     let inheriting = cx.ctx.get().table.get(dirfd, needed)?.rights_inheriting;
     let follow = dirflags & LOOKUP_SYMLINK_FOLLOW != 0;
-    let r = lookup(cx, dirfd, needed, arg32(a, 2), arg32(a, 3), follow)?;
+    let (ptr, len) = (arg32(a, 2), arg32(a, 3));
+    let r = lookup(cx, dirfd, needed, ptr, len, follow)?;
 
     // What the guest may do with the new fd: what it asked for, within
     // what the directory passes on.
     let base = want_base & inheriting;
     let write = base & RIGHTS_WRITE != 0;
+    // Asking to write (FD_WRITE, as open's O_WRONLY/O_RDWR) makes a
+    // directory EISDIR, as in POSIX and Wasmtime, whatever the parent
+    // passes on and with or without O_DIRECTORY.
+    let wants_write = want_base & RIGHT_FD_WRITE != 0;
     let mut flags = libc::O_CLOEXEC | libc::O_NOFOLLOW | libc::O_NOCTTY;
     flags |= if oflags & OFLAGS_DIRECTORY != 0 || r.must_be_dir {
         libc::O_RDONLY | libc::O_DIRECTORY
@@ -278,12 +288,10 @@ fn path_open(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
         check(unsafe { libc::openat(r.dir(), r.name.as_ptr(), flags, 0o666) })
     };
     let fd = match open(flags) {
-        // A directory opened without O_DIRECTORY but with write rights
-        // (some libcs ask for everything): open it read-only.
-        Err(Errno::ISDIR)
-            if flags & libc::O_ACCMODE != libc::O_RDONLY
-                && oflags & (OFLAGS_CREAT | OFLAGS_TRUNC) == 0 =>
-        {
+        // Opened for writing only because of FD_ALLOCATE, FD_DATASYNC or
+        // FD_FILESTAT_SET_SIZE, which a directory just does not get: open
+        // it as one (Wasmtime does too).
+        Err(Errno::ISDIR) if !wants_write && oflags & (OFLAGS_CREAT | OFLAGS_TRUNC) == 0 => {
             open((flags & !libc::O_ACCMODE) | libc::O_RDONLY | libc::O_DIRECTORY)?
         }
         r => r?,
@@ -291,17 +299,26 @@ fn path_open(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
     // SAFETY: `fd` was just opened and is owned by nobody else.
     let owned = unsafe { OwnedFd::from_raw_fd(fd) };
     let st = fstat(fd)?;
-    let is_dir = filetype_of(fd, &st) == FILETYPE_DIRECTORY;
-    let (base, inheriting) = if is_dir {
-        (base, want_inheriting & inheriting)
+    let filetype = filetype_of(fd, &st);
+    let (base, inheriting) = if filetype == FILETYPE_DIRECTORY {
+        if wants_write {
+            return Err(Errno::ISDIR.into());
+        }
+        // No read, write, seek or tell on a directory: those calls are
+        // EBADF on it, and fd_fdstat_get says so.
+        (base & RIGHTS_DIRECTORY, want_inheriting & inheriting)
     } else {
-        (base & !(RIGHT_FD_READDIR), 0)
+        // A file passes nothing on; like Wasmtime, report its own rights
+        // as the inheriting ones.
+        let base = base & !RIGHT_FD_READDIR;
+        (base, base)
     };
-    let new = cx
-        .ctx
-        .get()
-        .table
-        .insert(Descriptor::new(HostFd::Owned(owned), base, inheriting))?;
+    let new = cx.ctx.get().table.insert(Descriptor::new(
+        HostFd::Owned(owned),
+        filetype,
+        base,
+        inheriting,
+    ))?;
     cx.mem.write_u32(arg32(a, 8), new)?;
     Ok(())
 }
