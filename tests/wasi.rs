@@ -16,11 +16,20 @@
 //! build-flags: ...       `smelt build` flags (default: none = native view)
 //! status: N              expected exit status (default 0)
 //! stderr: TEXT           must appear in stderr (repeatable)
+//! absent: PATH           afterwards nothing is at box/PATH, not even a
+//!                        dangling symlink (repeatable)
+//! link: PATH -> TARGET   afterwards box/PATH is a symlink to exactly TARGET
+//!                        (repeatable)
 //! ```
 //!
 //! The tree: `box/` is the working directory (and the preopen), with
 //! `data.txt`, `sub/inner.txt` and symlinks in and out; `outside/secret.txt`
-//! must stay unreachable and `outside/` unchanged.
+//! must stay unreachable and `outside/` unchanged. After every run, every
+//! symlink in `box/` that the tree did not make must stay inside `box/`
+//! when the kernel follows it (not absolute, never climbing above `box/`):
+//! other programs on the host walk that directory too. All of this is
+//! checked with `symlink_metadata`/`read_link`, never following a link the
+//! guest made.
 //!
 //! `SMELT_WASI_CROSS=aarch64-unknown-linux-gnu` (or another Linux triple
 //! with a runtime library and cross C compiler installed) adds a third run
@@ -60,6 +69,8 @@ struct Spec {
     build_flags: Vec<String>,
     status: i32,
     stderr: Vec<String>,
+    absent: Vec<String>,
+    links: Vec<(String, String)>,
     stdout: String,
 }
 
@@ -102,11 +113,28 @@ fn parse_spec(name: &str, text: &str, stdout: String) -> Result<Spec, String> {
                     .map_err(|_| format!("{name}.spec:{}: bad status", n + 1))?
             }
             "stderr" => s.stderr.push(v.into()),
+            "absent" => s.absent.push(v.into()),
+            "link" => {
+                let (path, target) = v
+                    .split_once(" -> ")
+                    .ok_or_else(|| format!("{name}.spec:{}: link: PATH -> TARGET", n + 1))?;
+                s.links.push((path.into(), target.into()));
+            }
             other => return Err(format!("{name}.spec:{}: unknown key `{other}`", n + 1)),
         }
     }
     Ok(s)
 }
+
+/// The symlinks `Tree::new` makes inside `box/` (some lead out on
+/// purpose; the guest must not make such links itself).
+const TREE_LINKS: [&str; 5] = [
+    "link_in",
+    "link_out",
+    "link_abs",
+    "sub/link_up",
+    "link_dir_out",
+];
 
 /// A fresh directory tree for one run, removed on drop.
 struct Tree(PathBuf);
@@ -159,6 +187,90 @@ impl Tree {
             ));
         }
         Ok(())
+    }
+}
+
+/// Whether a symlink `depth` directories below the sandbox root whose
+/// contents are `target` stays inside the root when the kernel follows it
+/// (lexically: names may be links, but those are checked too).
+fn stays_inside(target: &Path, depth: usize) -> bool {
+    use std::path::Component;
+    let mut depth = depth as isize;
+    for c in target.components() {
+        match c {
+            Component::RootDir | Component::Prefix(_) => return false,
+            Component::ParentDir => depth -= 1,
+            Component::CurDir => {}
+            Component::Normal(_) => depth += 1,
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    true
+}
+
+/// Every symlink under `dir` (`depth` below the sandbox root, at `rel`)
+/// that the tree did not make, with its contents. Never follows a link:
+/// `DirEntry::file_type` does not, and only real directories are entered.
+fn guest_links(dir: &Path, rel: &str, depth: usize, out: &mut Vec<(String, PathBuf, usize)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let rel = if rel.is_empty() {
+            name
+        } else {
+            format!("{rel}/{name}")
+        };
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_symlink() {
+            if !TREE_LINKS.contains(&rel.as_str()) {
+                let target = std::fs::read_link(e.path()).unwrap_or_default();
+                out.push((rel, target, depth));
+            }
+        } else if ft.is_dir() {
+            guest_links(&e.path(), &rel, depth + 1, out);
+        }
+    }
+}
+
+impl Tree {
+    /// The spec's `absent:` and `link:` lines hold, and no symlink the
+    /// guest made leads out of `box/`.
+    fn check_box(&self, spec: &Spec) -> Result<(), String> {
+        let boxed = self.cwd();
+        let mut problems = Vec::new();
+        for path in &spec.absent {
+            if let Ok(m) = std::fs::symlink_metadata(boxed.join(path)) {
+                problems.push(format!("box/{path} exists ({:?})", m.file_type()));
+            }
+        }
+        for (path, want) in &spec.links {
+            match std::fs::read_link(boxed.join(path)) {
+                Ok(got) if got == Path::new(want) => {}
+                Ok(got) => {
+                    problems.push(format!("box/{path} -> {}, expected {want}", got.display()))
+                }
+                Err(e) => problems.push(format!("box/{path} is not a symlink to {want}: {e}")),
+            }
+        }
+        let mut links = Vec::new();
+        guest_links(&boxed, "", 0, &mut links);
+        for (rel, target, depth) in links {
+            if !stays_inside(&target, depth) {
+                problems.push(format!(
+                    "the guest made box/{rel} -> {}, which leads out of the sandbox",
+                    target.display()
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("\n"))
+        }
     }
 }
 
@@ -224,6 +336,25 @@ fn check_run(spec: &Spec, mut cmd: Command, cwd: &Path, bless: bool) -> Result<(
     }
 }
 
+/// The run's outcome and the tree checks, all reported together: a wrong
+/// stdout must not hide a link that leads out.
+fn all_of(run: Result<(), Failed>, tree: &Tree, spec: &Spec) -> Result<(), Failed> {
+    let problems: Vec<String> = [
+        run.err()
+            .map(|e| e.message().unwrap_or("failed").to_string()),
+        tree.check_outside().err(),
+        tree.check_box(spec).err(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n").into())
+    }
+}
+
 fn run_with_smelt_run(spec: &Spec) -> Result<(), Failed> {
     let tree = Tree::new(&format!("{}-run", spec.name))?;
     let wasm = corpus_dir().join(format!("{}.wasm", spec.program));
@@ -233,9 +364,8 @@ fn run_with_smelt_run(spec: &Spec) -> Result<(), Failed> {
         .arg(&wasm)
         .args(&spec.args);
     let bless = std::env::var_os("SMELT_TEST_BLESS").is_some();
-    check_run(spec, cmd, &tree.cwd(), bless)?;
-    tree.check_outside()?;
-    Ok(())
+    let run = check_run(spec, cmd, &tree.cwd(), bless);
+    all_of(run, &tree, spec)
 }
 
 /// Builds the program as an executable and runs it: for the host, or with
@@ -283,9 +413,8 @@ fn run_as_executable(spec: &Spec, cross: Option<&str>) -> Result<(), Failed> {
         }
     };
     cmd.args(&spec.args);
-    check_run(spec, cmd, &tree.cwd(), false)?;
-    tree.check_outside()?;
-    Ok(())
+    let run = check_run(spec, cmd, &tree.cwd(), false);
+    all_of(run, &tree, spec)
 }
 
 /// `--invoke` works before FILE and, as older docs show it, right after.

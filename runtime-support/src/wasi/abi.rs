@@ -108,6 +108,44 @@ pub(crate) const RIGHT_SOCK_SHUTDOWN: u64 = 1 << 28;
 pub(crate) const RIGHT_SOCK_ACCEPT: u64 = 1 << 29;
 /// Every right preview1 defines.
 pub(crate) const RIGHTS_ALL: u64 = (1 << 30) - 1;
+/// What a preopened directory holds: the set Wasmtime reports for its
+/// preopens (the rights "many userlands expect" of a directory), plus
+/// `PATH_FILESTAT_SET_SIZE`, which smelt enforces for `path_open` with
+/// `O_TRUNC` (preview1's rule) where Wasmtime enforces no rights at all.
+pub(crate) const RIGHTS_PREOPEN_BASE: u64 = RIGHT_PATH_CREATE_DIRECTORY
+    | RIGHT_PATH_CREATE_FILE
+    | RIGHT_PATH_LINK_SOURCE
+    | RIGHT_PATH_LINK_TARGET
+    | RIGHT_PATH_OPEN
+    | RIGHT_FD_READDIR
+    | RIGHT_PATH_READLINK
+    | RIGHT_PATH_RENAME_SOURCE
+    | RIGHT_PATH_RENAME_TARGET
+    | RIGHT_PATH_FILESTAT_GET
+    | RIGHT_PATH_FILESTAT_SET_SIZE
+    | RIGHT_PATH_FILESTAT_SET_TIMES
+    | RIGHT_FD_FILESTAT_GET
+    | RIGHT_FD_FILESTAT_SET_TIMES
+    | RIGHT_PATH_SYMLINK
+    | RIGHT_PATH_REMOVE_DIRECTORY
+    | RIGHT_PATH_UNLINK_FILE;
+/// What a preopened directory passes on to what is opened under it: every
+/// right but the socket ones (a path never opens a socket), as Wasmtime
+/// reports (plus `PATH_FILESTAT_SET_SIZE`, see above).
+pub(crate) const RIGHTS_PREOPEN_INHERITING: u64 =
+    RIGHTS_ALL & !(RIGHT_SOCK_SHUTDOWN | RIGHT_SOCK_ACCEPT);
+/// Rights that only mean something on a file: a directory fd never holds
+/// them, and the calls that need them fail with `EBADF` on a directory
+/// (Wasmtime's errno; Linux's own `read(2)` on a directory says `EISDIR`).
+pub(crate) const RIGHTS_FILE_ONLY: u64 = RIGHT_FD_READ
+    | RIGHT_FD_WRITE
+    | RIGHT_FD_SEEK
+    | RIGHT_FD_TELL
+    | RIGHT_FD_ALLOCATE
+    | RIGHT_FD_FILESTAT_SET_SIZE;
+/// The most a directory fd opened with `path_open` may hold.
+pub(crate) const RIGHTS_DIRECTORY: u64 =
+    RIGHTS_ALL & !(RIGHTS_FILE_ONLY | RIGHT_SOCK_SHUTDOWN | RIGHT_SOCK_ACCEPT);
 /// Rights that need the host file opened for writing.
 pub(crate) const RIGHTS_WRITE: u64 =
     RIGHT_FD_WRITE | RIGHT_FD_ALLOCATE | RIGHT_FD_FILESTAT_SET_SIZE | RIGHT_FD_DATASYNC;

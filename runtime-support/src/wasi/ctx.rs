@@ -2,8 +2,9 @@
 //! stdio, preopened directories and sockets — and its builder.
 
 use super::abi;
+use super::fd::{filetype_of, fstat};
 use super::table::{Descriptor, FdTable, HostFd};
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -168,21 +169,29 @@ impl WasiCtxBuilder {
             } else {
                 stdio_rights
             };
+            let filetype = filetype_of_host(fd.raw());
             table
-                .insert(Descriptor::new(fd, rights, 0))
+                .insert(Descriptor::new(fd, filetype, rights, 0))
                 .map_err(|_| "fd table full".to_string())?;
         }
         for (host, guest) in self.preopens {
             let fd = open_host(&host, libc::O_RDONLY | libc::O_DIRECTORY)
                 .map_err(|e| format!("{}: cannot preopen directory: {e}", host.display()))?;
-            let mut d = Descriptor::new(HostFd::Owned(fd), abi::RIGHTS_ALL, abi::RIGHTS_ALL);
+            let mut d = Descriptor::new(
+                HostFd::Owned(fd),
+                abi::FILETYPE_DIRECTORY,
+                abi::RIGHTS_PREOPEN_BASE,
+                abi::RIGHTS_PREOPEN_INHERITING,
+            );
             d.preopen = Some(guest.into_bytes());
             table.insert(d).map_err(|_| "fd table full".to_string())?;
         }
         for socket in self.sockets {
+            let filetype = filetype_of_host(socket.as_raw_fd());
             table
                 .insert(Descriptor::new(
                     HostFd::Owned(socket),
+                    filetype,
                     abi::RIGHTS_SOCKET,
                     abi::RIGHTS_SOCKET,
                 ))
@@ -194,6 +203,12 @@ impl WasiCtxBuilder {
             table,
         })
     }
+}
+
+/// The WASI filetype of a host fd the embedder hands over (a closed one is
+/// `UNKNOWN`: calls on it fail with the host's `EBADF` later).
+fn filetype_of_host(fd: RawFd) -> u8 {
+    fstat(fd).map_or(abi::FILETYPE_UNKNOWN, |st| filetype_of(fd, &st))
 }
 
 /// Opens a host path (close-on-exec), for preopens and stdio.

@@ -1,11 +1,18 @@
 //! `path_*`: opening, creating, linking, renaming and removing files and
 //! directories by path — every path resolved inside its directory fd by
 //! the [`sandbox`](super::sandbox).
+//!
+//! Trailing slashes follow POSIX (Linux), as Wasmtime does: a path ending
+//! in `/` names a directory. Calls that look a name up (`open`, `stat`,
+//! `unlink`, `readlink`) then follow a final symlink; calls that make,
+//! remove or move the name itself (`mkdir`, `rmdir`, `rename`, `symlink`,
+//! `link`) never do ([`resolve_entry`]). Creating anything but a directory
+//! at `name/` fails and creates nothing.
 
 use super::abi::*;
 use super::errno::{Errno, check};
 use super::fd::{filetype_of, fstat, times, write_filestat};
-use super::sandbox::{Resolved, read_link_at, resolve};
+use super::sandbox::{Resolved, read_link_at, resolve, resolve_entry, symlink_target_allowed};
 use super::table::{Descriptor, HostFd, filetype_of_mode};
 use super::{Cx, HostDef, I, L, WasiResult, arg32, arg64, def};
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -13,26 +20,29 @@ use std::os::fd::{FromRawFd, OwnedFd};
 pub(crate) const FUNCS: &[HostDef] = &[
     def("path_open", &[I, I, I, I, I, L, L, I, I], path_open),
     def("path_create_directory", &[I, I, I], |cx, a| {
-        let r = lookup(
+        // `mkdir("d/")` is fine; `mkdir("link/")` is `EEXIST`, not a
+        // directory made where the link points.
+        let r = lookup_entry(
             cx,
             arg32(a, 0),
             RIGHT_PATH_CREATE_DIRECTORY,
             arg32(a, 1),
             arg32(a, 2),
-            false,
         )?;
         // SAFETY: `name` is NUL-terminated.
         check(unsafe { libc::mkdirat(r.dir(), r.name.as_ptr(), 0o777) })?;
         Ok(())
     }),
     def("path_remove_directory", &[I, I, I], |cx, a| {
-        let r = lookup(
+        // `rmdir("d/")` removes `d` (POSIX; Wasmtime 50 says `EINVAL`);
+        // `rmdir("link/")` is `ENOTDIR`, never a removal of the link's
+        // target; `rmdir("d/.")` is `EINVAL`.
+        let r = lookup_entry(
             cx,
             arg32(a, 0),
             RIGHT_PATH_REMOVE_DIRECTORY,
             arg32(a, 1),
             arg32(a, 2),
-            false,
         )?;
         // SAFETY: `name` is NUL-terminated.
         check(unsafe { libc::unlinkat(r.dir(), r.name.as_ptr(), libc::AT_REMOVEDIR) })?;
@@ -118,18 +128,20 @@ pub(crate) const FUNCS: &[HostDef] = &[
         Ok(())
     }),
     def("path_symlink", &[I, I, I, I, I], |cx, a| {
-        // The link's contents are only data: creating a link that points
-        // outside is allowed (as natively); following it never escapes.
         let target = cx.mem.bytes(arg32(a, 0), arg32(a, 1))?;
         let target = std::ffi::CString::new(target).map_err(|_| Errno::INVAL)?;
-        let r = lookup(
-            cx,
-            arg32(a, 2),
-            RIGHT_PATH_SYMLINK,
-            arg32(a, 3),
-            arg32(a, 4),
-            false,
-        )?;
+        let (dirfd, ptr, len) = (arg32(a, 2), arg32(a, 3), arg32(a, 4));
+        let r = lookup_entry(cx, dirfd, RIGHT_PATH_SYMLINK, ptr, len)?;
+        if r.must_be_dir {
+            return Err(trailing_slash_error(cx, dirfd, ptr, len).into());
+        }
+        // smelt never follows a link out of the sandbox, but every other
+        // program on the host would: a link that leads out (absolute, or
+        // climbing above the directory fd) is not made. EPERM is what
+        // Wasmtime returns for an absolute target.
+        if !symlink_target_allowed(target.as_bytes(), r.depth) {
+            return Err(Errno::PERM.into());
+        }
         // SAFETY: both strings are NUL-terminated.
         check(unsafe { libc::symlinkat(target.as_ptr(), r.dir(), r.name.as_ptr()) })?;
         Ok(())
@@ -144,14 +156,13 @@ pub(crate) const FUNCS: &[HostDef] = &[
             arg32(a, 3),
             follow,
         )?;
-        let new = lookup(
-            cx,
-            arg32(a, 4),
-            RIGHT_PATH_LINK_TARGET,
-            arg32(a, 5),
-            arg32(a, 6),
-            false,
-        )?;
+        let (new_fd, new_ptr, new_len) = (arg32(a, 4), arg32(a, 5), arg32(a, 6));
+        let new = lookup_entry(cx, new_fd, RIGHT_PATH_LINK_TARGET, new_ptr, new_len)?;
+        if new.must_be_dir {
+            // A hard link is never a directory.
+            return Err(trailing_slash_error(cx, new_fd, new_ptr, new_len).into());
+        }
+        check_moved_symlink(&old, &new)?;
         // SAFETY: both names are NUL-terminated.
         check(unsafe {
             libc::linkat(
@@ -165,22 +176,28 @@ pub(crate) const FUNCS: &[HostDef] = &[
         Ok(())
     }),
     def("path_rename", &[I, I, I, I, I, I], |cx, a| {
-        let old = lookup(
+        let old = lookup_entry(
             cx,
             arg32(a, 0),
             RIGHT_PATH_RENAME_SOURCE,
             arg32(a, 1),
             arg32(a, 2),
-            false,
         )?;
-        let new = lookup(
+        let new = lookup_entry(
             cx,
             arg32(a, 3),
             RIGHT_PATH_RENAME_TARGET,
             arg32(a, 4),
             arg32(a, 5),
-            false,
         )?;
+        // A trailing `/` on either side: the source must be a directory
+        // (not a link to one: rename moves the link itself), as in POSIX.
+        if (old.must_be_dir || new.must_be_dir)
+            && stat_at(&old, false)?.st_mode & libc::S_IFMT != libc::S_IFDIR
+        {
+            return Err(Errno::NOTDIR.into());
+        }
+        check_moved_symlink(&old, &new)?;
         // SAFETY: both names are NUL-terminated.
         check(unsafe {
             libc::renameat(old.dir(), old.name.as_ptr(), new.dir(), new.name.as_ptr())
@@ -202,6 +219,52 @@ fn lookup(
     let path = cx.mem.bytes(ptr, len)?;
     let dir = cx.ctx.get().table.get(fd, right)?.raw();
     resolve(dir, &path, follow)
+}
+
+/// Resolves the guest path (`ptr`, `len`) in directory `fd` (which must
+/// hold `right`) to the entry it names, not following a final symlink even
+/// with a trailing `/` ([`resolve_entry`]).
+fn lookup_entry(
+    cx: &mut Cx<'_>,
+    fd: u32,
+    right: u64,
+    ptr: u32,
+    len: u32,
+) -> Result<Resolved, Errno> {
+    let path = cx.mem.bytes(ptr, len)?;
+    let dir = cx.ctx.get().table.get(fd, right)?.raw();
+    resolve_entry(dir, &path)
+}
+
+/// The errno for making a symlink or hard link at a path ending in `/`,
+/// which can only name a directory: `ENOENT` when nothing is there,
+/// `EEXIST` for a directory (or a link to one), `ENOTDIR` for anything
+/// else — what Linux and Wasmtime return. Nothing is created.
+fn trailing_slash_error(cx: &mut Cx<'_>, fd: u32, ptr: u32, len: u32) -> Errno {
+    // Rights were checked by the caller's lookup of the same path.
+    match lookup(cx, fd, 0, ptr, len, true).and_then(|r| stat_at(&r, true)) {
+        Ok(_) => Errno::EXIST,
+        Err(e) => e,
+    }
+}
+
+/// `path_rename` and `path_link` of a symlink move its contents to
+/// another directory, where the same relative target may lead elsewhere:
+/// the moved link must pass the rule `path_symlink` applies
+/// ([`symlink_target_allowed`]) at its new place, or `EPERM`.
+fn check_moved_symlink(old: &Resolved, new: &Resolved) -> Result<(), Errno> {
+    let st = match stat_at(old, false) {
+        Ok(st) => st,
+        // The call itself reports the missing source.
+        Err(_) => return Ok(()),
+    };
+    if st.st_mode & libc::S_IFMT == libc::S_IFLNK {
+        let target = read_link_at(old.dir(), &old.name)?;
+        if !symlink_target_allowed(&target, new.depth) {
+            return Err(Errno::PERM);
+        }
+    }
+    Ok(())
 }
 
 /// `fstatat` on a resolved path, never following a final symlink (the
@@ -231,14 +294,33 @@ fn path_open(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
     if oflags & OFLAGS_TRUNC != 0 {
         needed |= RIGHT_PATH_FILESTAT_SET_SIZE;
     }
+    // `O_CREAT | O_DIRECTORY` is EINVAL on Linux since 6.4 (older kernels
+    // made a regular file); refuse it here so every host agrees.
+    if oflags & OFLAGS_CREAT != 0 && oflags & OFLAGS_DIRECTORY != 0 {
+        return Err(Errno::INVAL.into());
+    }
     let inheriting = cx.ctx.get().table.get(dirfd, needed)?.rights_inheriting;
     let follow = dirflags & LOOKUP_SYMLINK_FOLLOW != 0;
-    let r = lookup(cx, dirfd, needed, arg32(a, 2), arg32(a, 3), follow)?;
+    let (ptr, len) = (arg32(a, 2), arg32(a, 3));
+    // `open("name/", O_CREAT)` is EISDIR whatever `name` is (missing, a
+    // file, a directory): only a directory could be there, and open never
+    // creates one. The directories on the way are still resolved first.
+    if oflags & OFLAGS_CREAT != 0 {
+        let entry = lookup_entry(cx, dirfd, needed, ptr, len)?;
+        if entry.must_be_dir {
+            return Err(Errno::ISDIR.into());
+        }
+    }
+    let r = lookup(cx, dirfd, needed, ptr, len, follow)?;
 
     // What the guest may do with the new fd: what it asked for, within
     // what the directory passes on.
     let base = want_base & inheriting;
     let write = base & RIGHTS_WRITE != 0;
+    // Asking to write (FD_WRITE, as open's O_WRONLY/O_RDWR) makes a
+    // directory EISDIR, as in POSIX and Wasmtime, whatever the parent
+    // passes on and with or without O_DIRECTORY.
+    let wants_write = want_base & RIGHT_FD_WRITE != 0;
     let mut flags = libc::O_CLOEXEC | libc::O_NOFOLLOW | libc::O_NOCTTY;
     flags |= if oflags & OFLAGS_DIRECTORY != 0 || r.must_be_dir {
         libc::O_RDONLY | libc::O_DIRECTORY
@@ -278,12 +360,10 @@ fn path_open(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
         check(unsafe { libc::openat(r.dir(), r.name.as_ptr(), flags, 0o666) })
     };
     let fd = match open(flags) {
-        // A directory opened without O_DIRECTORY but with write rights
-        // (some libcs ask for everything): open it read-only.
-        Err(Errno::ISDIR)
-            if flags & libc::O_ACCMODE != libc::O_RDONLY
-                && oflags & (OFLAGS_CREAT | OFLAGS_TRUNC) == 0 =>
-        {
+        // Opened for writing only because of FD_ALLOCATE, FD_DATASYNC or
+        // FD_FILESTAT_SET_SIZE, which a directory just does not get: open
+        // it as one (Wasmtime does too).
+        Err(Errno::ISDIR) if !wants_write && oflags & (OFLAGS_CREAT | OFLAGS_TRUNC) == 0 => {
             open((flags & !libc::O_ACCMODE) | libc::O_RDONLY | libc::O_DIRECTORY)?
         }
         r => r?,
@@ -291,17 +371,26 @@ fn path_open(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
     // SAFETY: `fd` was just opened and is owned by nobody else.
     let owned = unsafe { OwnedFd::from_raw_fd(fd) };
     let st = fstat(fd)?;
-    let is_dir = filetype_of(fd, &st) == FILETYPE_DIRECTORY;
-    let (base, inheriting) = if is_dir {
-        (base, want_inheriting & inheriting)
+    let filetype = filetype_of(fd, &st);
+    let (base, inheriting) = if filetype == FILETYPE_DIRECTORY {
+        if wants_write {
+            return Err(Errno::ISDIR.into());
+        }
+        // No read, write, seek or tell on a directory: those calls are
+        // EBADF on it, and fd_fdstat_get says so.
+        (base & RIGHTS_DIRECTORY, want_inheriting & inheriting)
     } else {
-        (base & !(RIGHT_FD_READDIR), 0)
+        // A file passes nothing on; like Wasmtime, report its own rights
+        // as the inheriting ones.
+        let base = base & !RIGHT_FD_READDIR;
+        (base, base)
     };
-    let new = cx
-        .ctx
-        .get()
-        .table
-        .insert(Descriptor::new(HostFd::Owned(owned), base, inheriting))?;
+    let new = cx.ctx.get().table.insert(Descriptor::new(
+        HostFd::Owned(owned),
+        filetype,
+        base,
+        inheriting,
+    ))?;
     cx.mem.write_u32(arg32(a, 8), new)?;
     Ok(())
 }

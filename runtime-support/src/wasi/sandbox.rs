@@ -21,6 +21,14 @@
 //! symlink between our check and our use, that call fails (`ELOOP`,
 //! `ENOTDIR`) instead of escaping.
 //!
+//! The directories the walk opens are real children of one another (each
+//! is opened by name, with `O_NOFOLLOW`, from the one before), so the
+//! stack is the physical chain below the directory fd and its height is
+//! the final directory's real depth. [`symlink_target_allowed`] uses that
+//! depth to refuse, at creation, links whose target would climb out of
+//! the directory fd: other programs on the host follow links with the
+//! kernel, not with this resolver.
+//!
 //! Two reviews for any change here: it is the whole sandbox.
 
 use super::errno::{Errno, check};
@@ -47,6 +55,9 @@ pub(crate) struct Resolved {
     /// The path ended in `/` (or `/.`): the final component must be a
     /// directory.
     pub(crate) must_be_dir: bool,
+    /// How many directories below `base` the one holding `name` is (0:
+    /// `base` itself). Physical, not lexical: see the module comment.
+    pub(crate) depth: usize,
 }
 
 impl Resolved {
@@ -58,14 +69,33 @@ impl Resolved {
 
 /// Splits a guest path into components, reporting whether it ended in a
 /// separator or `.` (which makes the last component a directory).
+///
+/// `.` components are dropped, except a final one (`x/.`, `x/./`): it
+/// keeps `x` from being the last component, so `x` must exist and be a
+/// directory (`mkdir("x/.")` is `ENOENT` when `x` is missing, not a new
+/// `x`; `rmdir("x/.")` is `EINVAL`, not a removal of `x`), as POSIX
+/// resolves it.
 fn components(path: &[u8]) -> (VecDeque<Vec<u8>>, bool) {
-    let trailing = path.ends_with(b"/") || path.ends_with(b"/.") || path == b".";
-    let comps = path
+    let trimmed = trim_slashes(path);
+    let trailing = trimmed.len() < path.len() || trimmed.ends_with(b"/.") || trimmed == b".";
+    let mut comps: VecDeque<Vec<u8>> = trimmed
         .split(|b| *b == b'/')
         .filter(|c| !c.is_empty() && *c != b".")
         .map(<[u8]>::to_vec)
         .collect();
+    if trimmed.ends_with(b"/.") && !comps.is_empty() {
+        comps.push_back(b".".to_vec());
+    }
     (comps, trailing)
+}
+
+/// `path` without its trailing separators (a lone `/` stays).
+fn trim_slashes(path: &[u8]) -> &[u8] {
+    let mut end = path.len();
+    while end > 1 && path[end - 1] == b'/' {
+        end -= 1;
+    }
+    &path[..end]
 }
 
 fn cstring(bytes: &[u8]) -> Result<CString, Errno> {
@@ -112,14 +142,17 @@ pub(crate) fn resolve(base: RawFd, path: &[u8], follow: bool) -> Result<Resolved
     let mut stack: Vec<OwnedFd> = Vec::new();
     let mut links = 0;
     let cur = |stack: &Vec<OwnedFd>| stack.last().map_or(base, AsRawFd::as_raw_fd);
+    // The directory on top of the stack (or `base`) and `name` in it.
+    let found = |mut stack: Vec<OwnedFd>, name: CString, must_be_dir: bool| Resolved {
+        base,
+        depth: stack.len(),
+        opened: stack.pop(),
+        name,
+        must_be_dir,
+    };
     loop {
         let Some(comp) = pending.pop_front() else {
-            return Ok(Resolved {
-                base,
-                opened: stack.pop(),
-                name: cstring(b".")?,
-                must_be_dir: true,
-            });
+            return Ok(found(stack, cstring(b".")?, true));
         };
         let last = pending.is_empty();
         if comp == b".." {
@@ -128,27 +161,20 @@ pub(crate) fn resolve(base: RawFd, path: &[u8], follow: bool) -> Result<Resolved
             }
             continue;
         }
+        if comp == b"." {
+            // Only a final `.` is kept (see `components`): the directory
+            // reached so far is the result.
+            continue;
+        }
         let name = cstring(&comp)?;
         if last && !follow && !must_be_dir {
-            return Ok(Resolved {
-                base,
-                opened: stack.pop(),
-                name,
-                must_be_dir,
-            });
+            return Ok(found(stack, name, must_be_dir));
         }
         let dir = cur(&stack);
         let st = match lstat_at(dir, &name) {
             Ok(st) => st,
             // A missing final component is what creating calls want.
-            Err(Errno::NOENT) if last => {
-                return Ok(Resolved {
-                    base,
-                    opened: stack.pop(),
-                    name,
-                    must_be_dir,
-                });
-            }
+            Err(Errno::NOENT) if last => return Ok(found(stack, name, must_be_dir)),
             Err(e) => return Err(e),
         };
         match st.st_mode & libc::S_IFMT {
@@ -175,25 +201,59 @@ pub(crate) fn resolve(base: RawFd, path: &[u8], follow: bool) -> Result<Resolved
                 // SAFETY: `fd` was just opened and is owned by nobody else.
                 stack.push(unsafe { OwnedFd::from_raw_fd(fd) });
             }
-            libc::S_IFDIR => {
-                return Ok(Resolved {
-                    base,
-                    opened: stack.pop(),
-                    name,
-                    must_be_dir,
-                });
-            }
-            _ if last && !must_be_dir => {
-                return Ok(Resolved {
-                    base,
-                    opened: stack.pop(),
-                    name,
-                    must_be_dir,
-                });
-            }
+            libc::S_IFDIR => return Ok(found(stack, name, must_be_dir)),
+            _ if last && !must_be_dir => return Ok(found(stack, name, must_be_dir)),
             _ => return Err(Errno::NOTDIR),
         }
     }
+}
+
+/// Resolves `path` to the directory entry it names, never following a
+/// final symlink, not even with a trailing `/`: what the calls that create,
+/// remove or rename a name work on (`mkdir`, `rmdir`, `rename`, `symlink`,
+/// `link` in POSIX, which do not follow the last component). A trailing
+/// `/` is remembered in `must_be_dir`; a final `.` or `..` (`x/.`) names
+/// the directory itself, as `.` in it.
+pub(crate) fn resolve_entry(base: RawFd, path: &[u8]) -> Result<Resolved, Errno> {
+    let trimmed = trim_slashes(path);
+    let last = trimmed.rsplit(|b| *b == b'/').next().unwrap_or_default();
+    if trimmed.len() == path.len() || last == b"." || last == b".." || trimmed == b"/" {
+        return resolve(base, path, false);
+    }
+    let mut r = resolve(base, trimmed, false)?;
+    r.must_be_dir = true;
+    Ok(r)
+}
+
+/// Whether a symlink whose contents are `target`, placed `depth`
+/// directories below a directory fd, stays inside that directory when the
+/// kernel follows it — the rule for links a guest creates (`path_symlink`)
+/// or moves (`path_rename`, `path_link`), since programs on the host
+/// other than smelt follow them with the kernel:
+///
+/// - an absolute target is refused;
+/// - `..` components may only lead the target, and at most `depth` of
+///   them (`sub/l -> ../x` is fine, `l -> ../x` is not);
+/// - a `..` after a name (`a/../x`) is refused: `a` may itself be a link,
+///   and the kernel then climbs from wherever `a` points, not from here.
+///
+/// The names after the leading `..`s only descend; a link met among them
+/// was itself checked by this rule (or put there by the host).
+pub(crate) fn symlink_target_allowed(target: &[u8], depth: usize) -> bool {
+    if target.first() == Some(&b'/') {
+        return false;
+    }
+    let mut climbs = 0usize;
+    let mut descended = false;
+    for comp in target.split(|b| *b == b'/') {
+        match comp {
+            b"" | b"." => {}
+            b".." if descended => return false,
+            b".." => climbs += 1,
+            _ => descended = true,
+        }
+    }
+    climbs <= depth
 }
 
 #[cfg(test)]
@@ -236,5 +296,79 @@ mod tests {
         assert_eq!(resolve(b, b"sub/f/x", true).err(), Some(Errno::NOTDIR));
         assert_eq!(resolve(b, b"new", true).unwrap().name.as_bytes(), b"new");
         let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn final_dot_needs_the_directory_and_depth_is_physical() {
+        let root = std::env::temp_dir().join(format!("smelt-sandbox-dot-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        std::fs::write(root.join("f"), "").unwrap();
+        // A link to a deeper directory: names below it are at its real
+        // depth, not one below the link.
+        symlink("a/b", root.join("deep")).unwrap();
+        let fd = open_dir(&root);
+        let b = fd.as_raw_fd();
+        // `missing/.` must not resolve to a creatable `missing`.
+        assert_eq!(resolve(b, b"missing/.", false).err(), Some(Errno::NOENT));
+        assert_eq!(resolve(b, b"f/.", false).err(), Some(Errno::NOTDIR));
+        // `a/.` and `a/./` name `a` itself, as `.` inside it.
+        for path in [&b"a/."[..], b"a/./"] {
+            let r = resolve(b, path, false).unwrap();
+            assert_eq!(
+                (r.name.as_bytes(), r.depth, r.must_be_dir),
+                (&b"."[..], 1, true)
+            );
+        }
+        let r = resolve(b, b"a/", false).unwrap();
+        assert_eq!((r.name.as_bytes(), r.depth), (&b"a"[..], 0));
+        assert_eq!(resolve(b, b"x", false).unwrap().depth, 0);
+        assert_eq!(resolve(b, b"a/b/x", false).unwrap().depth, 2);
+        assert_eq!(resolve(b, b"a/../a/b/x", false).unwrap().depth, 2);
+        assert_eq!(resolve(b, b"deep/x", false).unwrap().depth, 2);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn entries_are_never_followed() {
+        let root = std::env::temp_dir().join(format!("smelt-sandbox-entry-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("d")).unwrap();
+        symlink("d", root.join("ld")).unwrap();
+        let fd = open_dir(&root);
+        let b = fd.as_raw_fd();
+        // With a trailing slash, a lookup follows `ld` to `d`; the entry
+        // is `ld` itself, marked as needing to be a directory.
+        assert_eq!(resolve(b, b"ld/", false).unwrap().name.as_bytes(), b"d");
+        let r = resolve_entry(b, b"ld//").unwrap();
+        assert_eq!((r.name.as_bytes(), r.must_be_dir), (&b"ld"[..], true));
+        let r = resolve_entry(b, b"ld").unwrap();
+        assert_eq!((r.name.as_bytes(), r.must_be_dir), (&b"ld"[..], false));
+        let r = resolve_entry(b, b"d/./").unwrap();
+        assert_eq!((r.name.as_bytes(), r.must_be_dir), (&b"."[..], true));
+        assert_eq!(resolve_entry(b, b"/").err(), Some(Errno::NOTCAPABLE));
+        assert_eq!(resolve_entry(b, b"../x/").err(), Some(Errno::NOTCAPABLE));
+        assert_eq!(resolve_entry(b, b"").err(), Some(Errno::NOENT));
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn symlink_targets_must_stay_below_the_directory_fd() {
+        let ok = |t: &[u8], depth| symlink_target_allowed(t, depth);
+        assert!(!ok(b"/", 0));
+        assert!(!ok(b"/etc/passwd", 5));
+        assert!(!ok(b"//x", 0));
+        assert!(!ok(b"..", 0));
+        assert!(!ok(b"../x", 0));
+        assert!(ok(b"../x", 1));
+        assert!(!ok(b"../../../etc", 2));
+        assert!(ok(b"../../../etc", 3));
+        assert!(ok(b"./.././x/", 1));
+        assert!(ok(b"x/y/z", 0));
+        assert!(ok(b"", 0));
+        assert!(ok(b".", 0));
+        // `..` after a name: refused whatever the depth.
+        assert!(!ok(b"x/..", 4));
+        assert!(!ok(b"../x/../y", 4));
     }
 }

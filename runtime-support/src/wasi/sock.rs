@@ -1,5 +1,6 @@
 //! `sock_*` on sockets the embedder preopened (preview1 cannot create or
-//! connect sockets itself): accept, receive, send, shut down.
+//! connect sockets itself): accept, receive, send, shut down. Any other
+//! descriptor is `ENOTSOCK`, before its rights are looked at.
 
 use super::abi::*;
 use super::errno::{Errno, check};
@@ -13,7 +14,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
             .ctx
             .get()
             .table
-            .get(arg32(a, 0), RIGHT_SOCK_ACCEPT)?
+            .get_socket(arg32(a, 0), RIGHT_SOCK_ACCEPT)?
             .raw();
         let flags = arg32(a, 1) as u16;
         if flags & !FDFLAGS_NONBLOCK != 0 {
@@ -31,16 +32,22 @@ pub(crate) const FUNCS: &[HostDef] = &[
         // SAFETY: `conn` was just created and is owned by nobody else.
         let owned = unsafe { OwnedFd::from_raw_fd(conn) };
         let rights = RIGHTS_SOCKET & !RIGHT_SOCK_ACCEPT;
-        let new = cx
-            .ctx
-            .get()
-            .table
-            .insert(Descriptor::new(HostFd::Owned(owned), rights, 0))?;
+        let new = cx.ctx.get().table.insert(Descriptor::new(
+            HostFd::Owned(owned),
+            FILETYPE_SOCKET_STREAM,
+            rights,
+            0,
+        ))?;
         cx.mem.write_u32(arg32(a, 2), new)?;
         Ok(())
     }),
     def("sock_recv", &[I, I, I, I, I, I], |cx, a| {
-        let fd = cx.ctx.get().table.get(arg32(a, 0), RIGHT_FD_READ)?.raw();
+        let fd = cx
+            .ctx
+            .get()
+            .table
+            .get_socket(arg32(a, 0), RIGHT_FD_READ)?
+            .raw();
         let mut iovs = cx.mem.iovecs(arg32(a, 1), arg32(a, 2))?;
         let ri = arg32(a, 3) as u16;
         let mut flags = 0;
@@ -69,7 +76,12 @@ pub(crate) const FUNCS: &[HostDef] = &[
         Ok(())
     }),
     def("sock_send", &[I, I, I, I, I], |cx, a| {
-        let fd = cx.ctx.get().table.get(arg32(a, 0), RIGHT_FD_WRITE)?.raw();
+        let fd = cx
+            .ctx
+            .get()
+            .table
+            .get_socket(arg32(a, 0), RIGHT_FD_WRITE)?
+            .raw();
         let mut iovs = cx.mem.iovecs(arg32(a, 1), arg32(a, 2))?;
         // SAFETY: an all-zero msghdr is valid.
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
@@ -89,7 +101,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
             .ctx
             .get()
             .table
-            .get(arg32(a, 0), RIGHT_SOCK_SHUTDOWN)?
+            .get_socket(arg32(a, 0), RIGHT_SOCK_SHUTDOWN)?
             .raw();
         let how = match arg32(a, 1) as u8 {
             x if x == SDFLAGS_RD | SDFLAGS_WR => libc::SHUT_RDWR,

@@ -31,6 +31,10 @@ pub(crate) struct DirEntry {
 /// What a WASI fd refers to.
 pub(crate) struct Descriptor {
     pub(crate) fd: HostFd,
+    /// The WASI filetype, fixed when the fd is made (a host fd never
+    /// changes type): directories and sockets are told apart from files
+    /// before any rights check, for the errnos Wasmtime gives.
+    pub(crate) filetype: u8,
     pub(crate) rights_base: u64,
     pub(crate) rights_inheriting: u64,
     /// The guest-visible name, for preopened directories.
@@ -41,9 +45,15 @@ pub(crate) struct Descriptor {
 }
 
 impl Descriptor {
-    pub(crate) fn new(fd: HostFd, rights_base: u64, rights_inheriting: u64) -> Descriptor {
+    pub(crate) fn new(
+        fd: HostFd,
+        filetype: u8,
+        rights_base: u64,
+        rights_inheriting: u64,
+    ) -> Descriptor {
         Descriptor {
             fd,
+            filetype,
             rights_base,
             rights_inheriting,
             preopen: None,
@@ -53,6 +63,17 @@ impl Descriptor {
 
     pub(crate) fn raw(&self) -> RawFd {
         self.fd.raw()
+    }
+
+    pub(crate) fn is_dir(&self) -> bool {
+        self.filetype == abi::FILETYPE_DIRECTORY
+    }
+
+    fn is_socket(&self) -> bool {
+        matches!(
+            self.filetype,
+            abi::FILETYPE_SOCKET_STREAM | abi::FILETYPE_SOCKET_DGRAM
+        )
     }
 }
 
@@ -74,6 +95,25 @@ impl FdTable {
             return Err(Errno::NOTCAPABLE);
         }
         Ok(d)
+    }
+
+    /// The descriptor `fd` for a call that reads, writes or positions
+    /// file data (`RIGHTS_FILE_ONLY`): `EBADF` on a directory, whatever
+    /// its rights, as in Wasmtime.
+    pub(crate) fn get_file(&mut self, fd: u32, rights: u64) -> Result<&mut Descriptor, Errno> {
+        if self.get(fd, 0)?.is_dir() {
+            return Err(Errno::BADF);
+        }
+        self.get(fd, rights)
+    }
+
+    /// The descriptor `fd` for a `sock_*` call: `ENOTSOCK` unless it is a
+    /// socket, before its rights are looked at.
+    pub(crate) fn get_socket(&mut self, fd: u32, rights: u64) -> Result<&mut Descriptor, Errno> {
+        if !self.get(fd, 0)?.is_socket() {
+            return Err(Errno::NOTSOCK);
+        }
+        self.get(fd, rights)
     }
 
     /// Adds `d` at the lowest free number.
@@ -138,13 +178,19 @@ mod tests {
     #[test]
     fn lowest_free_slot_and_renumber() {
         let mut t = FdTable::default();
+        let file = abi::FILETYPE_REGULAR_FILE;
         for _ in 0..3 {
-            t.insert(Descriptor::new(HostFd::Borrowed(-1), abi::RIGHTS_ALL, 0))
-                .unwrap();
+            t.insert(Descriptor::new(
+                HostFd::Borrowed(-1),
+                file,
+                abi::RIGHTS_ALL,
+                0,
+            ))
+            .unwrap();
         }
         t.remove(1).unwrap();
         assert_eq!(
-            t.insert(Descriptor::new(HostFd::Borrowed(-1), 0, 0))
+            t.insert(Descriptor::new(HostFd::Borrowed(-1), file, 0, 0))
                 .unwrap(),
             1
         );
@@ -153,5 +199,36 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!(t.get(0, 0).err(), Some(Errno::BADF));
         assert_eq!(t.renumber(0, 1), Err(Errno::BADF));
+    }
+
+    #[test]
+    fn directories_and_sockets_are_told_apart_before_rights() {
+        let mut t = FdTable::default();
+        let dir = Descriptor::new(
+            HostFd::Borrowed(-1),
+            abi::FILETYPE_DIRECTORY,
+            abi::RIGHTS_ALL,
+            0,
+        );
+        let dir = t.insert(dir).unwrap();
+        let file = Descriptor::new(HostFd::Borrowed(-1), abi::FILETYPE_REGULAR_FILE, 0, 0);
+        let file = t.insert(file).unwrap();
+        let sock = Descriptor::new(HostFd::Borrowed(-1), abi::FILETYPE_SOCKET_STREAM, 0, 0);
+        let sock = t.insert(sock).unwrap();
+        // A directory is EBADF for file calls even with every right.
+        assert_eq!(t.get_file(dir, abi::RIGHT_FD_READ).err(), Some(Errno::BADF));
+        assert_eq!(
+            t.get_file(file, abi::RIGHT_FD_READ).err(),
+            Some(Errno::NOTCAPABLE)
+        );
+        assert_eq!(t.get_file(9, 0).err(), Some(Errno::BADF));
+        assert_eq!(t.get_socket(dir, 0).err(), Some(Errno::NOTSOCK));
+        assert_eq!(t.get_socket(file, 0).err(), Some(Errno::NOTSOCK));
+        assert_eq!(
+            t.get_socket(sock, abi::RIGHT_SOCK_SHUTDOWN).err(),
+            Some(Errno::NOTCAPABLE)
+        );
+        assert_eq!(t.get_socket(9, 0).err(), Some(Errno::BADF));
+        assert!(t.get_socket(sock, 0).is_ok());
     }
 }
