@@ -12,7 +12,9 @@
 use super::abi::*;
 use super::errno::{Errno, check};
 use super::fd::{filetype_of, fstat, times, write_filestat};
-use super::sandbox::{Resolved, read_link_at, resolve, resolve_entry, symlink_target_allowed};
+use super::sandbox::{
+    Resolved, leads_out_through_links, read_link_at, resolve, resolve_entry, symlink_target_allowed,
+};
 use super::table::{Descriptor, HostFd, filetype_of_mode};
 use super::{Cx, HostDef, I, L, WasiResult, arg32, arg64, def};
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -139,7 +141,12 @@ pub(crate) const FUNCS: &[HostDef] = &[
         // program on the host would: a link that leads out (absolute, or
         // climbing above the directory fd) is not made. EPERM is what
         // Wasmtime returns for an absolute target.
-        if !symlink_target_allowed(target.as_bytes(), r.depth) {
+        // Nor one that leaves through links already there (host-made ones
+        // pointing out: the guest would add a way out of its own).
+        let link = cx.mem.bytes(ptr, len)?;
+        if !symlink_target_allowed(target.as_bytes(), r.depth)
+            || leads_out_through_links(r.base(), &link, target.as_bytes())
+        {
             return Err(Errno::PERM.into());
         }
         // SAFETY: both strings are NUL-terminated.

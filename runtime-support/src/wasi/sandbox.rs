@@ -61,6 +61,11 @@ pub(crate) struct Resolved {
 }
 
 impl Resolved {
+    /// The directory fd the path was resolved from.
+    pub(crate) fn base(&self) -> RawFd {
+        self.base
+    }
+
     /// The directory fd to use with `name`.
     pub(crate) fn dir(&self) -> RawFd {
         self.opened.as_ref().map_or(self.base, AsRawFd::as_raw_fd)
@@ -256,6 +261,23 @@ pub(crate) fn symlink_target_allowed(target: &[u8], depth: usize) -> bool {
     climbs <= depth
 }
 
+/// Whether a symlink at `link_path` (relative to `base`) with contents
+/// `target` would, followed now, leave `base` through links already there:
+/// `l -> out/x` with a host-made `out -> ../outside` passes
+/// [`symlink_target_allowed`] (it only descends) but a native follower of
+/// `l` ends up outside. Refused too, so a guest never adds a way out; a
+/// target that does not exist (yet) is fine, as a dangling link is.
+pub(crate) fn leads_out_through_links(base: RawFd, link_path: &[u8], target: &[u8]) -> bool {
+    let dir = match link_path.iter().rposition(|b| *b == b'/') {
+        Some(i) => &link_path[..=i],
+        None => &[][..],
+    };
+    let mut through = dir.to_vec();
+    through.extend_from_slice(target);
+    // Missing components, loops and non-directories end the walk inside.
+    matches!(resolve(base, &through, true), Err(Errno::NOTCAPABLE))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,6 +371,22 @@ mod tests {
         assert_eq!(resolve_entry(b, b"/").err(), Some(Errno::NOTCAPABLE));
         assert_eq!(resolve_entry(b, b"../x/").err(), Some(Errno::NOTCAPABLE));
         assert_eq!(resolve_entry(b, b"").err(), Some(Errno::NOENT));
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn links_through_links_that_lead_out() {
+        let root = std::env::temp_dir().join(format!("smelt-sandbox-thru-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("box/sub")).unwrap();
+        std::fs::create_dir_all(root.join("outside")).unwrap();
+        symlink("../outside", root.join("box/out")).unwrap();
+        let fd = open_dir(&root.join("box"));
+        let out = |link: &[u8], t: &[u8]| leads_out_through_links(fd.as_raw_fd(), link, t);
+        assert!(out(b"l", b"out/secret"));
+        assert!(out(b"sub/l", b"../out"));
+        assert!(!out(b"l", b"sub/missing/x"));
+        assert!(!out(b"sub/l", b"../sub"));
         let _ = std::fs::remove_dir_all(&root);
     }
 

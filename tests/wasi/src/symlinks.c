@@ -64,6 +64,10 @@ int main(void) {
     sym("x/../../outside", "link_x");
     sym("../../sub/../data.txt", "a/b/link_lex");
 
+    printf("-- targets that only descend, but through a host link out\n");
+    sym("link_dir_out/secret.txt", "link_via_out");
+    sym("../link_dir_out", "sub/link_via_out");
+
     printf("-- targets that stay inside\n");
     sym("data.txt", "link_good");
     sym("../data.txt", "sub/link_parent");
