@@ -111,7 +111,8 @@ pub(crate) const RIGHTS_ALL: u64 = (1 << 30) - 1;
 /// What a preopened directory holds: the set Wasmtime reports for its
 /// preopens (the rights "many userlands expect" of a directory), plus
 /// `PATH_FILESTAT_SET_SIZE`, which smelt enforces for `path_open` with
-/// `O_TRUNC` (preview1's rule) where Wasmtime enforces no rights at all.
+/// `O_TRUNC` (preview1's rule) where Wasmtime enforces no rights at all,
+/// and `FD_SYNC`/`FD_DATASYNC`.
 pub(crate) const RIGHTS_PREOPEN_BASE: u64 = RIGHT_PATH_CREATE_DIRECTORY
     | RIGHT_PATH_CREATE_FILE
     | RIGHT_PATH_LINK_SOURCE
@@ -128,7 +129,11 @@ pub(crate) const RIGHTS_PREOPEN_BASE: u64 = RIGHT_PATH_CREATE_DIRECTORY
     | RIGHT_FD_FILESTAT_SET_TIMES
     | RIGHT_PATH_SYMLINK
     | RIGHT_PATH_REMOVE_DIRECTORY
-    | RIGHT_PATH_UNLINK_FILE;
+    | RIGHT_PATH_UNLINK_FILE
+    // fsync(2) of a directory makes the creations and renames in it
+    // durable (Wasmtime refuses both on directories).
+    | RIGHT_FD_SYNC
+    | RIGHT_FD_DATASYNC;
 /// What a preopened directory passes on to what is opened under it: every
 /// right but the socket ones (a path never opens a socket), as Wasmtime
 /// reports (plus `PATH_FILESTAT_SET_SIZE`, see above).
@@ -143,6 +148,25 @@ pub(crate) const RIGHTS_FILE_ONLY: u64 = RIGHT_FD_READ
     | RIGHT_FD_TELL
     | RIGHT_FD_ALLOCATE
     | RIGHT_FD_FILESTAT_SET_SIZE;
+/// Rights that only mean something on a directory: the `path_*` calls and
+/// the listing. A file, socket or stdio fd never holds them, and the calls
+/// that need them fail with `EBADF` on one (Wasmtime's errno; `path_open`
+/// through a non-directory says `ENOTDIR`, as `openat(2)` does).
+pub(crate) const RIGHTS_DIRECTORY_ONLY: u64 = RIGHT_PATH_CREATE_DIRECTORY
+    | RIGHT_PATH_CREATE_FILE
+    | RIGHT_PATH_LINK_SOURCE
+    | RIGHT_PATH_LINK_TARGET
+    | RIGHT_PATH_OPEN
+    | RIGHT_FD_READDIR
+    | RIGHT_PATH_READLINK
+    | RIGHT_PATH_RENAME_SOURCE
+    | RIGHT_PATH_RENAME_TARGET
+    | RIGHT_PATH_FILESTAT_GET
+    | RIGHT_PATH_FILESTAT_SET_SIZE
+    | RIGHT_PATH_FILESTAT_SET_TIMES
+    | RIGHT_PATH_SYMLINK
+    | RIGHT_PATH_REMOVE_DIRECTORY
+    | RIGHT_PATH_UNLINK_FILE;
 /// The most a directory fd opened with `path_open` may hold.
 pub(crate) const RIGHTS_DIRECTORY: u64 =
     RIGHTS_ALL & !(RIGHTS_FILE_ONLY | RIGHT_SOCK_SHUTDOWN | RIGHT_SOCK_ACCEPT);

@@ -150,7 +150,7 @@ impl WasiCtxBuilder {
     pub fn build(self) -> Result<WasiCtx, String> {
         let mut table = FdTable::default();
         let stdio_rights = abi::RIGHTS_ALL
-            & !(abi::RIGHT_SOCK_ACCEPT | abi::RIGHT_SOCK_SHUTDOWN | abi::RIGHT_FD_READDIR);
+            & !(abi::RIGHT_SOCK_ACCEPT | abi::RIGHT_SOCK_SHUTDOWN | abi::RIGHTS_DIRECTORY_ONLY);
         for (n, stdio) in self.stdio.into_iter().enumerate() {
             let fd = match stdio {
                 Stdio::Inherit => HostFd::Borrowed(n as i32),

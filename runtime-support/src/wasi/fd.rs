@@ -1,7 +1,9 @@
 //! `fd_*`: reading, writing, seeking, metadata, flags and lifetime of open
 //! descriptors (`fd_readdir` is in `readdir.rs`). The calls on file data
 //! (read, write, pread, pwrite, seek, tell, allocate, set_size) are
-//! `EBADF` on a directory, as in Wasmtime.
+//! `EBADF` on a directory, as in Wasmtime ([`FdTable::get`]).
+//!
+//! [`FdTable::get`]: super::table::FdTable::get
 
 use super::abi::*;
 use super::errno::{Errno, check};
@@ -12,12 +14,7 @@ use std::os::fd::RawFd;
 
 pub(crate) const FUNCS: &[HostDef] = &[
     def("fd_read", &[I, I, I, I], |cx, a| {
-        let fd = cx
-            .ctx
-            .get()
-            .table
-            .get_file(arg32(a, 0), RIGHT_FD_READ)?
-            .raw();
+        let fd = cx.ctx.get().table.get(arg32(a, 0), RIGHT_FD_READ)?.raw();
         let iovs = cx.mem.iovecs(arg32(a, 1), arg32(a, 2))?;
         // SAFETY: the iovecs point into guest memory, checked in bounds.
         let n = cx
@@ -27,12 +24,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
         Ok(())
     }),
     def("fd_write", &[I, I, I, I], |cx, a| {
-        let fd = cx
-            .ctx
-            .get()
-            .table
-            .get_file(arg32(a, 0), RIGHT_FD_WRITE)?
-            .raw();
+        let fd = cx.ctx.get().table.get(arg32(a, 0), RIGHT_FD_WRITE)?.raw();
         let iovs = cx.mem.iovecs(arg32(a, 1), arg32(a, 2))?;
         // SAFETY: the iovecs point into guest memory, checked in bounds.
         let n = cx
@@ -46,7 +38,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
             .ctx
             .get()
             .table
-            .get_file(arg32(a, 0), RIGHT_FD_READ | RIGHT_FD_SEEK)?
+            .get(arg32(a, 0), RIGHT_FD_READ | RIGHT_FD_SEEK)?
             .raw();
         let iovs = cx.mem.iovecs(arg32(a, 1), arg32(a, 2))?;
         let off = offset(arg64(a, 3))?;
@@ -62,7 +54,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
             .ctx
             .get()
             .table
-            .get_file(arg32(a, 0), RIGHT_FD_WRITE | RIGHT_FD_SEEK)?
+            .get(arg32(a, 0), RIGHT_FD_WRITE | RIGHT_FD_SEEK)?
             .raw();
         let iovs = cx.mem.iovecs(arg32(a, 1), arg32(a, 2))?;
         let off = offset(arg64(a, 3))?;
@@ -80,7 +72,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
         } else {
             RIGHT_FD_SEEK
         };
-        let fd = cx.ctx.get().table.get_file(arg32(a, 0), right)?.raw();
+        let fd = cx.ctx.get().table.get(arg32(a, 0), right)?.raw();
         let whence = match u8::try_from(whence).map_err(|_| Errno::INVAL)? {
             WHENCE_SET => libc::SEEK_SET,
             WHENCE_CUR => libc::SEEK_CUR,
@@ -93,12 +85,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
         Ok(())
     }),
     def("fd_tell", &[I, I], |cx, a| {
-        let fd = cx
-            .ctx
-            .get()
-            .table
-            .get_file(arg32(a, 0), RIGHT_FD_TELL)?
-            .raw();
+        let fd = cx.ctx.get().table.get(arg32(a, 0), RIGHT_FD_TELL)?.raw();
         // SAFETY: lseek has no memory-safety preconditions.
         let pos = check(unsafe { libc::lseek(fd, 0, libc::SEEK_CUR) })?;
         cx.mem.write_u64(arg32(a, 1), pos as u64)?;
@@ -155,7 +142,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
             .ctx
             .get()
             .table
-            .get_file(arg32(a, 0), RIGHT_FD_ALLOCATE)?
+            .get(arg32(a, 0), RIGHT_FD_ALLOCATE)?
             .raw();
         let (off, len) = (offset(arg64(a, 1))?, offset(arg64(a, 2))?);
         // SAFETY: no memory-safety preconditions.
@@ -248,7 +235,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
             .ctx
             .get()
             .table
-            .get_file(arg32(a, 0), RIGHT_FD_FILESTAT_SET_SIZE)?
+            .get(arg32(a, 0), RIGHT_FD_FILESTAT_SET_SIZE)?
             .raw();
         let size = offset(arg64(a, 1))?;
         // SAFETY: no memory-safety preconditions.

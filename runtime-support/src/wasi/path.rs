@@ -306,7 +306,7 @@ fn path_open(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
     if oflags & OFLAGS_CREAT != 0 && oflags & OFLAGS_DIRECTORY != 0 {
         return Err(Errno::INVAL.into());
     }
-    let inheriting = cx.ctx.get().table.get(dirfd, needed)?.rights_inheriting;
+    let inheriting = cx.ctx.get().table.get_dir(dirfd, needed)?.rights_inheriting;
     let follow = dirflags & LOOKUP_SYMLINK_FOLLOW != 0;
     let (ptr, len) = (arg32(a, 2), arg32(a, 3));
     // `open("name/", O_CREAT)` is EISDIR whatever `name` is (missing, a
@@ -389,7 +389,7 @@ fn path_open(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
     } else {
         // A file passes nothing on; like Wasmtime, report its own rights
         // as the inheriting ones.
-        let base = base & !RIGHT_FD_READDIR;
+        let base = base & !RIGHTS_DIRECTORY_ONLY;
         (base, base)
     };
     let new = cx.ctx.get().table.insert(Descriptor::new(

@@ -84,25 +84,35 @@ pub(crate) struct FdTable {
 }
 
 impl FdTable {
-    /// The descriptor `fd`, which must hold all of `rights`.
+    /// The descriptor `fd`, which must hold all of `rights`: `EBADF` if
+    /// there is none, or if the call does not apply to its kind (file data
+    /// on a directory, paths or listings on anything else: Wasmtime's
+    /// errno, whatever the rights), else `ENOTCAPABLE` for a missing right.
     pub(crate) fn get(&mut self, fd: u32, rights: u64) -> Result<&mut Descriptor, Errno> {
         let d = self
             .entries
             .get_mut(fd as usize)
             .and_then(Option::as_mut)
             .ok_or(Errno::BADF)?;
+        let foreign = if d.is_dir() {
+            abi::RIGHTS_FILE_ONLY
+        } else {
+            abi::RIGHTS_DIRECTORY_ONLY
+        };
+        if rights & foreign != 0 {
+            return Err(Errno::BADF);
+        }
         if d.rights_base & rights != rights {
             return Err(Errno::NOTCAPABLE);
         }
         Ok(d)
     }
 
-    /// The descriptor `fd` for a call that reads, writes or positions
-    /// file data (`RIGHTS_FILE_ONLY`): `EBADF` on a directory, whatever
-    /// its rights, as in Wasmtime.
-    pub(crate) fn get_file(&mut self, fd: u32, rights: u64) -> Result<&mut Descriptor, Errno> {
-        if self.get(fd, 0)?.is_dir() {
-            return Err(Errno::BADF);
+    /// The directory `fd` a path is resolved from (`path_open`):
+    /// `ENOTDIR` for anything but a directory, as `openat(2)` says.
+    pub(crate) fn get_dir(&mut self, fd: u32, rights: u64) -> Result<&mut Descriptor, Errno> {
+        if !self.get(fd, 0)?.is_dir() {
+            return Err(Errno::NOTDIR);
         }
         self.get(fd, rights)
     }
@@ -216,12 +226,12 @@ mod tests {
         let sock = Descriptor::new(HostFd::Borrowed(-1), abi::FILETYPE_SOCKET_STREAM, 0, 0);
         let sock = t.insert(sock).unwrap();
         // A directory is EBADF for file calls even with every right.
-        assert_eq!(t.get_file(dir, abi::RIGHT_FD_READ).err(), Some(Errno::BADF));
+        assert_eq!(t.get(dir, abi::RIGHT_FD_READ).err(), Some(Errno::BADF));
         assert_eq!(
-            t.get_file(file, abi::RIGHT_FD_READ).err(),
+            t.get(file, abi::RIGHT_FD_READ).err(),
             Some(Errno::NOTCAPABLE)
         );
-        assert_eq!(t.get_file(9, 0).err(), Some(Errno::BADF));
+        assert_eq!(t.get(9, 0).err(), Some(Errno::BADF));
         assert_eq!(t.get_socket(dir, 0).err(), Some(Errno::NOTSOCK));
         assert_eq!(t.get_socket(file, 0).err(), Some(Errno::NOTSOCK));
         assert_eq!(

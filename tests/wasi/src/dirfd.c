@@ -123,6 +123,27 @@ int main(void) {
     if (g == (__wasi_fd_t)-1) return 1;
     fdstat("inner.txt", g, 0);
 
+    printf("-- directory calls on files\n");
+    {
+        __wasi_filestat_t st;
+        uint8_t buf[64];
+        __wasi_size_t n;
+        __wasi_fd_t h;
+        printf("data.txt: readdir %s, path_filestat_get %s, path_create_directory %s, "
+               "path_open %s\n",
+               errno_name(__wasi_fd_readdir(f, buf, sizeof buf, 0, &n)),
+               errno_name(__wasi_path_filestat_get(f, 0, "x", &st)),
+               errno_name(__wasi_path_create_directory(f, "x")),
+               errno_name(__wasi_path_open(f, 0, "x", 0, 0, 0, 0, &h)));
+        printf("stdout: readdir %s, path_open %s\n",
+               errno_name(__wasi_fd_readdir(1, buf, sizeof buf, 0, &n)),
+               errno_name(__wasi_path_open(1, 0, "x", 0, 0, 0, 0, &h)));
+    }
+
+    printf("-- syncing a directory (makes renames in it durable)\n");
+    printf("preopen: sync %s, datasync %s\n", errno_name(__wasi_fd_sync(P)),
+           errno_name(__wasi_fd_datasync(P)));
+
     printf("-- sockets\n");
     sock_calls("preopen", P);
     sock_calls("sub", sub);
