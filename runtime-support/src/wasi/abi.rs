@@ -113,23 +113,9 @@ pub(crate) const RIGHTS_ALL: u64 = (1 << 30) - 1;
 /// `PATH_FILESTAT_SET_SIZE`, which smelt enforces for `path_open` with
 /// `O_TRUNC` (preview1's rule) where Wasmtime enforces no rights at all,
 /// and `FD_SYNC`/`FD_DATASYNC`.
-pub(crate) const RIGHTS_PREOPEN_BASE: u64 = RIGHT_PATH_CREATE_DIRECTORY
-    | RIGHT_PATH_CREATE_FILE
-    | RIGHT_PATH_LINK_SOURCE
-    | RIGHT_PATH_LINK_TARGET
-    | RIGHT_PATH_OPEN
-    | RIGHT_FD_READDIR
-    | RIGHT_PATH_READLINK
-    | RIGHT_PATH_RENAME_SOURCE
-    | RIGHT_PATH_RENAME_TARGET
-    | RIGHT_PATH_FILESTAT_GET
-    | RIGHT_PATH_FILESTAT_SET_SIZE
-    | RIGHT_PATH_FILESTAT_SET_TIMES
+pub(crate) const RIGHTS_PREOPEN_BASE: u64 = RIGHTS_DIRECTORY_ONLY
     | RIGHT_FD_FILESTAT_GET
     | RIGHT_FD_FILESTAT_SET_TIMES
-    | RIGHT_PATH_SYMLINK
-    | RIGHT_PATH_REMOVE_DIRECTORY
-    | RIGHT_PATH_UNLINK_FILE
     // fsync(2) of a directory makes the creations and renames in it
     // durable (Wasmtime refuses both on directories).
     | RIGHT_FD_SYNC
