@@ -13,7 +13,8 @@ use super::abi::*;
 use super::errno::{Errno, check};
 use super::fd::{filetype_of, fstat, times, write_filestat};
 use super::sandbox::{
-    Resolved, leads_out_through_links, read_link_at, resolve, resolve_entry, symlink_target_allowed,
+    Resolved, leads_out_through_links, names_a_directory, read_link_at, resolve, resolve_entry,
+    symlink_target_allowed,
 };
 use super::table::{Descriptor, HostFd, filetype_of_mode};
 use super::{Cx, HostDef, I, L, WasiResult, arg32, arg64, def};
@@ -133,22 +134,13 @@ pub(crate) const FUNCS: &[HostDef] = &[
         let target = cx.mem.bytes(arg32(a, 0), arg32(a, 1))?;
         let target = std::ffi::CString::new(target).map_err(|_| Errno::INVAL)?;
         let (dirfd, ptr, len) = (arg32(a, 2), arg32(a, 3), arg32(a, 4));
-        let r = lookup_entry(cx, dirfd, RIGHT_PATH_SYMLINK, ptr, len)?;
+        let link = cx.mem.bytes(ptr, len)?;
+        let dir = cx.ctx.get().table.get(dirfd, RIGHT_PATH_SYMLINK)?.raw();
+        let r = resolve_entry(dir, &link)?;
         if r.must_be_dir {
             return Err(trailing_slash_error(cx, dirfd, ptr, len).into());
         }
-        // smelt never follows a link out of the sandbox, but every other
-        // program on the host would: a link that leads out (absolute, or
-        // climbing above the directory fd) is not made. EPERM is what
-        // Wasmtime returns for an absolute target.
-        // Nor one that leaves through links already there (host-made ones
-        // pointing out: the guest would add a way out of its own).
-        let link = cx.mem.bytes(ptr, len)?;
-        if !symlink_target_allowed(target.as_bytes(), r.depth)
-            || leads_out_through_links(r.base(), &link, target.as_bytes())
-        {
-            return Err(Errno::PERM.into());
-        }
+        check_link_target(&r, &link, target.as_bytes())?;
         // SAFETY: both strings are NUL-terminated.
         check(unsafe { libc::symlinkat(target.as_ptr(), r.dir(), r.name.as_ptr()) })?;
         Ok(())
@@ -169,7 +161,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
             // A hard link is never a directory.
             return Err(trailing_slash_error(cx, new_fd, new_ptr, new_len).into());
         }
-        check_moved_symlink(&old, &new)?;
+        check_moved_symlink(cx, &old, &new, (new_ptr, new_len))?;
         // SAFETY: both names are NUL-terminated.
         check(unsafe {
             libc::linkat(
@@ -204,7 +196,7 @@ pub(crate) const FUNCS: &[HostDef] = &[
         {
             return Err(Errno::NOTDIR.into());
         }
-        check_moved_symlink(&old, &new)?;
+        check_moved_symlink(cx, &old, &new, (arg32(a, 4), arg32(a, 5)))?;
         // SAFETY: both names are NUL-terminated.
         check(unsafe {
             libc::renameat(old.dir(), old.name.as_ptr(), new.dir(), new.name.as_ptr())
@@ -255,11 +247,32 @@ fn trailing_slash_error(cx: &mut Cx<'_>, fd: u32, ptr: u32, len: u32) -> Errno {
     }
 }
 
+/// Whether a symlink with contents `target` may be at `r` (the guest
+/// wrote `path` for it): smelt never follows a link out of the sandbox,
+/// but every other program on the host would, so a link that leads out
+/// for the kernel — absolute, climbing above the directory fd
+/// ([`symlink_target_allowed`]), or leaving through links already there
+/// ([`leads_out_through_links`]: the guest would add a way out of its
+/// own) — is refused with `EPERM`, what Wasmtime returns for an absolute
+/// target.
+fn check_link_target(r: &Resolved, path: &[u8], target: &[u8]) -> Result<(), Errno> {
+    if symlink_target_allowed(target, r.depth) && !leads_out_through_links(r.base(), path, target) {
+        Ok(())
+    } else {
+        Err(Errno::PERM)
+    }
+}
+
 /// `path_rename` and `path_link` of a symlink move its contents to
 /// another directory, where the same relative target may lead elsewhere:
-/// the moved link must pass the rule `path_symlink` applies
-/// ([`symlink_target_allowed`]) at its new place, or `EPERM`.
-fn check_moved_symlink(old: &Resolved, new: &Resolved) -> Result<(), Errno> {
+/// the moved link must pass [`check_link_target`] at its new place
+/// (the guest's path `new_path`, in memory), as `path_symlink` does.
+fn check_moved_symlink(
+    cx: &mut Cx<'_>,
+    old: &Resolved,
+    new: &Resolved,
+    (ptr, len): (u32, u32),
+) -> Result<(), Errno> {
     let st = match stat_at(old, false) {
         Ok(st) => st,
         // The call itself reports the missing source.
@@ -267,9 +280,7 @@ fn check_moved_symlink(old: &Resolved, new: &Resolved) -> Result<(), Errno> {
     };
     if st.st_mode & libc::S_IFMT == libc::S_IFLNK {
         let target = read_link_at(old.dir(), &old.name)?;
-        if !symlink_target_allowed(&target, new.depth) {
-            return Err(Errno::PERM);
-        }
+        check_link_target(new, &cx.mem.bytes(ptr, len)?, &target)?;
     }
     Ok(())
 }
@@ -312,7 +323,9 @@ fn path_open(cx: &mut Cx<'_>, a: &[super::ValRaw]) -> WasiResult {
     // `open("name/", O_CREAT)` is EISDIR whatever `name` is (missing, a
     // file, a directory): only a directory could be there, and open never
     // creates one. The directories on the way are still resolved first.
-    if oflags & OFLAGS_CREAT != 0 {
+    // Only a path spelled as a directory can be one: the extra walk is
+    // for those.
+    if oflags & OFLAGS_CREAT != 0 && names_a_directory(&cx.mem.bytes(ptr, len)?) {
         let entry = lookup_entry(cx, dirfd, needed, ptr, len)?;
         if entry.must_be_dir {
             return Err(Errno::ISDIR.into());

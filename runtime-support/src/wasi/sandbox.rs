@@ -213,6 +213,16 @@ pub(crate) fn resolve(base: RawFd, path: &[u8], follow: bool) -> Result<Resolved
     }
 }
 
+/// Whether `path` can only name a directory, by its spelling: it ends in
+/// `/`, or its last component is `.` or `..`. Exactly the paths for which
+/// [`resolve_entry`] answers `must_be_dir` (or fails), so a caller can skip
+/// that walk for every other path.
+pub(crate) fn names_a_directory(path: &[u8]) -> bool {
+    let trimmed = trim_slashes(path);
+    let last = trimmed.rsplit(|b| *b == b'/').next().unwrap_or_default();
+    trimmed.len() < path.len() || last == b"." || last == b".."
+}
+
 /// Resolves `path` to the directory entry it names, never following a
 /// final symlink, not even with a trailing `/`: what the calls that create,
 /// remove or rename a name work on (`mkdir`, `rmdir`, `rename`, `symlink`,
@@ -243,7 +253,8 @@ pub(crate) fn resolve_entry(base: RawFd, path: &[u8]) -> Result<Resolved, Errno>
 ///   and the kernel then climbs from wherever `a` points, not from here.
 ///
 /// The names after the leading `..`s only descend; a link met among them
-/// was itself checked by this rule (or put there by the host).
+/// was itself checked by this rule, or was put there by the host (then
+/// [`leads_out_through_links`] catches a way out through it).
 pub(crate) fn symlink_target_allowed(target: &[u8], depth: usize) -> bool {
     if target.first() == Some(&b'/') {
         return false;
@@ -372,6 +383,25 @@ mod tests {
         assert_eq!(resolve_entry(b, b"../x/").err(), Some(Errno::NOTCAPABLE));
         assert_eq!(resolve_entry(b, b"").err(), Some(Errno::NOENT));
         let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn paths_spelled_as_directories() {
+        for p in [
+            &b"d/"[..],
+            b"d//",
+            b"d/.",
+            b"d/./",
+            b".",
+            b"..",
+            b"a/..",
+            b"a/../",
+        ] {
+            assert!(names_a_directory(p), "{}", String::from_utf8_lossy(p));
+        }
+        for p in [&b"d"[..], b"a/b", b"a/.b", b"a/..b", b"/"] {
+            assert!(!names_a_directory(p), "{}", String::from_utf8_lossy(p));
+        }
     }
 
     #[test]

@@ -115,6 +115,11 @@ int main(void) {
     e = __wasi_path_rename(P, "a/b/link_top2", P, "a/link_top3");
     printf("rename a/b/link_top2 -> a/link_top3: %s; a/link_top3 %s\n", errno_name(e),
            what_is(P, "a/link_top3"));
+    /* Dangling in sub/, but at the top it would pass through link_dir_out. */
+    sym("link_dir_out/secret.txt", "sub/link_via_later");
+    e = __wasi_path_rename(P, "sub/link_via_later", P, "moved_via_out");
+    printf("rename sub/link_via_later -> moved_via_out: %s; moved_via_out %s\n",
+           errno_name(e), what_is(P, "moved_via_out"));
     e = __wasi_path_rename(P, "link_good", P, "sub/link_good");
     printf("rename link_good -> sub/link_good: %s; %s\n", errno_name(e),
            what_is(P, "sub/link_good"));
