@@ -156,12 +156,9 @@ fn observed_values(func: &Function) -> (EntitySet<Value>, Vec<Inst>) {
                 for (arg, &param) in call.args(&dfg.value_lists).zip(params) {
                     if let Some(v) = arg.as_value() {
                         flows.push((param, dfg.resolve_aliases(v)));
+                        branch_args += 1;
                     }
                 }
-                branch_args += call
-                    .args(&dfg.value_lists)
-                    .filter(|a| a.as_value().is_some())
-                    .count();
             }
             // Whatever else the instruction uses (a `try_call`'s exception
             // contexts follow its arguments and branch arguments).
