@@ -298,3 +298,15 @@ pub fn temp_sibling(path: &Path) -> PathBuf {
         .unwrap_or_else(|| "out".into());
     path.with_file_name(format!(".{name}.smelt-tmp-{}", std::process::id()))
 }
+
+/// The message of a caught panic (`&str` or `String` payloads, as `panic!`
+/// makes them), for reporting it instead of crashing.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}

@@ -41,8 +41,8 @@
 //!   forgotten-thread failure) with the panic's message.
 
 use super::{CmdResult, Report, Runner, SCRIPT_STACK};
+use crate::common::panic_message;
 use smelt_runtime::{Extern, SharedMemory};
-use std::any::Any;
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::thread::ScopedJoinHandle;
@@ -96,7 +96,7 @@ impl<'a, 's> Runner<'a, 's> {
                 let mut runner = catch_unwind(AssertUnwindSafe(|| {
                     Runner::new(script, scope, path.clone())
                 }))
-                .map_err(panic_message)?;
+                .map_err(|p| panic_message(&*p))?;
                 if let Some((module, memories)) = shared {
                     runner.shared.insert(module, memories);
                 }
@@ -110,7 +110,7 @@ impl<'a, 's> Runner<'a, 's> {
                         "{}: thread {path}: internal error: the runner panicked ({}); the \
                          thread's remaining commands did not run",
                         script.name,
-                        panic_message(payload)
+                        panic_message(&*payload)
                     );
                 }
                 Ok(runner.into_report())
@@ -136,7 +136,11 @@ impl<'a, 's> Runner<'a, 's> {
     }
 
     fn join(&mut self, running: Running<'s>) -> CmdResult {
-        let result = running.handle.join().map_err(panic_message).and_then(|r| r);
+        let result = running
+            .handle
+            .join()
+            .map_err(|p| panic_message(&*p))
+            .and_then(|r| r);
         match result {
             Ok(report) => {
                 self.report.out.extend_from_slice(&report.out);
@@ -197,15 +201,5 @@ impl<'a, 's> Runner<'a, 's> {
             ));
         }
         Ok(memories)
-    }
-}
-
-fn panic_message(payload: Box<dyn Any + Send>) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic without a message".to_string()
     }
 }
