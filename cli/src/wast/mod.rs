@@ -222,7 +222,6 @@ struct Runner<'a, 's> {
     /// `$T` inside thread `$T`, `$T/$U` inside its thread `$U`; empty for
     /// the script itself.
     thread: String,
-    options: &'a WastOptions,
     store: Store,
     linker: Linker,
     instances: HashMap<String, Instance>,
@@ -255,7 +254,6 @@ impl<'a, 's> Runner<'a, 's> {
             script,
             scope,
             thread,
-            options: script.options,
             store,
             linker,
             instances: HashMap::new(),
@@ -300,7 +298,7 @@ impl<'a, 's> Runner<'a, 's> {
         match result {
             Ok(()) => {
                 self.report.summary.passed += 1;
-                if self.options.verbose {
+                if self.script.options.verbose {
                     let _ = writeln!(out, "{name}:{line}: {thread}ok");
                 }
             }
@@ -322,12 +320,13 @@ impl<'a, 's> Runner<'a, 's> {
     }
 
     fn compile(&self, wasm: &[u8], name: Option<&str>) -> Result<Module, CompileFailure> {
+        let run = self.script.options;
         let options = Options {
-            features: self.options.features,
-            bounds_checks: self.options.bounds_checks,
-            cpu: self.options.cpu.clone(),
-            target_features: self.options.target_features.clone(),
-            canonicalize_nans: self.options.canonicalize_nans,
+            features: run.features,
+            bounds_checks: run.bounds_checks,
+            cpu: run.cpu.clone(),
+            target_features: run.target_features.clone(),
+            canonicalize_nans: run.canonicalize_nans,
             module_name: name.unwrap_or("module").to_string(),
             ..Options::default()
         };
