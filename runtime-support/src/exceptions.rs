@@ -25,12 +25,12 @@
 //! collector to say when it dies.
 
 use crate::abi::{self, TrapKind, VMTagDefinition};
+use crate::entry;
 use crate::func::{raw_to_val, val_to_raw};
 use crate::instance::InstanceData;
 use crate::store::{AsStoreMut, StoreOpaque};
 use crate::sys::arch;
 use crate::trap::Trap;
-use crate::traphandlers;
 use crate::types::{self, FuncType};
 use crate::values::{Val, ValRaw};
 
@@ -183,7 +183,7 @@ struct Resume {
 /// Libcall `throw_ref` (also the host adapters' `HOSTCTX_THROW`): throws
 /// `exn` from the Cranelift frame `fp`. A null `exn` (host adapters only)
 /// ends the innermost activation with the trap the host function recorded
-/// ([`traphandlers::raise`]). Never returns.
+/// ([`entry::raise`]). Never returns.
 pub(crate) unsafe extern "C" fn throw_ref(_vmctx: *mut u8, exn: usize, fp: usize) {
     // SAFETY: called from a throw stub or host adapter, whose frame `fp`
     // is a Cranelift frame running under the innermost activation.
@@ -199,15 +199,15 @@ pub(crate) unsafe extern "C" fn throw_ref(_vmctx: *mut u8, exn: usize, fp: usize
 /// `start_fp` must be the frame pointer of a Cranelift frame called by
 /// wasm code running under this thread's innermost activation.
 unsafe fn find_handler(exn: usize, start_fp: usize) -> Resume {
-    let Some(entry_fp) = traphandlers::entry_fp() else {
+    let Some(entry_fp) = entry::entry_fp() else {
         crate::sys::signals::abort_with("smelt: exception thrown outside of a wasm call\n");
     };
     if exn == 0 {
         // A host trap: no handler can catch it; collect the backtrace.
         let frames = walk(start_fp, entry_fp);
-        let trap = traphandlers::take_raised()
+        let trap = entry::take_raised()
             .unwrap_or_else(|| Trap::host("a host function failed without a trap"));
-        let record = traphandlers::finish_with_trap(trap, &frames);
+        let record = entry::finish_with_trap(trap, &frames);
         return Resume {
             pc: record.handler,
             sp: record.sp,
@@ -235,7 +235,7 @@ unsafe fn find_handler(exn: usize, start_fp: usize) -> Resume {
     }
     // Uncaught: end the innermost host-to-wasm call.
     let trap = Trap::uncaught(ExnRef(exn));
-    let record = traphandlers::finish_with_trap(trap, &frames);
+    let record = entry::finish_with_trap(trap, &frames);
     Resume {
         pc: record.handler,
         sp: record.sp,

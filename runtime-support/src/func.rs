@@ -2,11 +2,11 @@
 //! calls.
 
 use crate::abi::{self, VMFuncRef, ValType};
+use crate::entry::{self, EntryFn};
 use crate::externals::Extern;
 use crate::instance::InstanceData;
 use crate::store::{AsStoreMut, StoreOpaque};
 use crate::trap::Trap;
-use crate::traphandlers::{self, EntryFn};
 use crate::types::{self, FuncType};
 use crate::values::{ExternRef, Val, ValRaw};
 use std::sync::Arc;
@@ -256,8 +256,8 @@ impl Func {
         };
         if let Err(mut trap) = outcome {
             store.fill_exception_info(&mut trap);
-            // The store's trap handlers may recover (see handlers.rs).
-            return crate::handlers::decide(store, trap, &ty);
+            // The store's trap handlers may recover (see recovery.rs).
+            return crate::recovery::decide(store, trap, &ty);
         }
         Ok(ty
             .results()
@@ -296,7 +296,7 @@ impl Func {
         if let Err(mut trap) = outcome {
             store.fill_exception_info(&mut trap);
             let ty = self.ty(&mut *store);
-            let recovered = crate::handlers::decide(store, trap, &ty)?;
+            let recovered = crate::recovery::decide(store, trap, &ty)?;
             for (i, (v, t)) in recovered.iter().zip(ty.results()).enumerate() {
                 values[i] = val_to_raw(store, v, *t).map_err(Trap::host)?;
             }
@@ -336,7 +336,7 @@ pub(crate) unsafe fn call_wasm(
     let store_ptr: *mut StoreOpaque = store;
     // SAFETY: per this function's contract. While wasm runs, the store is
     // only reached through raw pointers (libcalls, host functions).
-    let result = unsafe { traphandlers::enter(entry, funcref, values.as_mut_ptr()) };
+    let result = unsafe { entry::enter(entry, funcref, values.as_mut_ptr()) };
     // SAFETY: the call is over; we are the only user of the store.
     let store = unsafe { &mut *store_ptr };
     store.call_depth -= 1;
@@ -424,11 +424,11 @@ unsafe extern "C" fn host_call_shim(
             abi::HOST_STATUS_EXCEPTION
         }
         Ok(Err(trap)) => {
-            traphandlers::raise(trap);
+            entry::raise(trap);
             abi::HOST_STATUS_TRAP
         }
         Err(payload) => {
-            traphandlers::raise(Trap::from_panic(payload));
+            entry::raise(Trap::from_panic(payload));
             abi::HOST_STATUS_TRAP
         }
     }

@@ -33,11 +33,13 @@ mod allocator;
 #[cfg(feature = "runtime")]
 pub mod c_api;
 #[cfg(feature = "runtime")]
-pub mod c_linked;
+pub use c_api::linked as c_linked;
 #[cfg(feature = "runtime")]
-pub mod c_memory;
+pub use c_api::memory as c_memory;
 #[cfg(feature = "runtime")]
 mod demangle;
+#[cfg(feature = "runtime")]
+mod entry;
 #[cfg(feature = "runtime")]
 mod exceptions;
 #[cfg(feature = "runtime")]
@@ -46,8 +48,6 @@ pub mod exe;
 mod externals;
 #[cfg(feature = "runtime")]
 mod func;
-#[cfg(feature = "runtime")]
-mod handlers;
 #[cfg(feature = "runtime")]
 mod instance;
 #[cfg(feature = "runtime")]
@@ -63,6 +63,8 @@ mod module;
 #[cfg(feature = "runtime")]
 mod parking;
 #[cfg(feature = "runtime")]
+mod recovery;
+#[cfg(feature = "runtime")]
 mod registry;
 #[cfg(feature = "runtime")]
 mod store;
@@ -72,8 +74,6 @@ mod sys;
 mod table;
 #[cfg(feature = "runtime")]
 mod trap;
-#[cfg(feature = "runtime")]
-mod traphandlers;
 #[cfg(feature = "runtime")]
 mod typed;
 #[cfg(feature = "runtime")]
@@ -92,11 +92,11 @@ pub use {
     exceptions::{ExnRef, Tag},
     externals::{Extern, Global, Memory, MemoryAccessError, Table},
     func::{Caller, Func},
-    handlers::{HandlerId, Recovery, TrapFilter},
     instance::{Instance, InstantiationError},
     linker::Linker,
     memory::SharedMemory,
     module::{ExportType, ImportType, LoadError, Module},
+    recovery::{HandlerId, Recovery, TrapFilter},
     store::{AsStoreMut, InterruptHandle, Store, StoreLimits, StoreOpaque},
     trap::{Frame, Trap},
     typed::{

@@ -5,12 +5,12 @@
 //! record a trap with [`raise`] and return 1; compiled code then traps.
 
 use crate::abi::TrapKind;
+use crate::entry::raise;
 use crate::exceptions::{exn_new, throw_ref};
 use crate::instance::{self, InstanceData, LibcallTable};
 use crate::parking;
 use crate::store::StoreOpaque;
 use crate::trap::Trap;
-use crate::traphandlers::raise;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// The store and instance index behind a vmctx.

@@ -7,13 +7,13 @@
 //! when it is dropped.
 
 use crate::abi::{self, TrapKind, VMGlobal};
+use crate::entry::RawTrap;
 use crate::func::{Func, FuncData};
 use crate::instance::InstanceData;
 use crate::memory::LinearMemory;
 use crate::module::Module;
 use crate::table::Table as TableData;
 use crate::trap::{Frame, Trap};
-use crate::traphandlers::RawTrap;
 use crate::types::GlobalType;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -59,8 +59,8 @@ pub struct StoreOpaque {
     pub(crate) tables: Vec<TableData>,
     pub(crate) globals: Vec<GlobalData>,
     pub(crate) funcs: Vec<FuncData>,
-    /// Host trap handlers, innermost last (see handlers.rs).
-    pub(crate) trap_handlers: Vec<crate::handlers::HandlerEntry>,
+    /// Host trap handlers, innermost last (see recovery.rs).
+    pub(crate) trap_handlers: Vec<crate::recovery::HandlerEntry>,
     pub(crate) next_handler_id: u64,
     /// Tags defined by instances or created by the host.
     pub(crate) tags: Vec<crate::exceptions::TagData>,
@@ -228,7 +228,7 @@ impl StoreOpaque {
     /// Writes this thread's stack limit into every instance if it changed
     /// (a store used from another thread than last time).
     pub(crate) fn sync_stack_limit(&mut self) {
-        let limit = crate::traphandlers::thread_stack_limit();
+        let limit = crate::entry::thread_stack_limit();
         if limit == self.stack_limit {
             return;
         }
@@ -257,7 +257,7 @@ impl StoreOpaque {
             // activation's frames continue its backtrace.
             let mut frames = trap.backtrace().to_vec();
             frames.extend(self.symbolicate(&raw.frames));
-            let max = crate::traphandlers::MAX_FRAMES;
+            let max = crate::entry::MAX_FRAMES;
             let omitted = frames.len().saturating_sub(max) + raw.omitted_frames;
             frames.truncate(max);
             trap.set_omitted_frames(trap.omitted_frames() + omitted);

@@ -9,7 +9,7 @@
 //! delivered; we never longjmp, so the mask is restored on return anyway).
 //!
 //! The handler takes no locks and allocates nothing: it asks
-//! [`crate::traphandlers::handle_trap`] whether the pc is a wasm trap site
+//! [`crate::entry::handle_trap`] whether the pc is a wasm trap site
 //! of the current thread's activation. If so, the context is rewritten to
 //! resume in the entry trampoline and the handler returns. Otherwise the
 //! previous handler runs (or, for default dispositions, is reinstated so
@@ -59,7 +59,7 @@ pub(crate) fn abort_with(msg: &str) -> ! {
 extern "C" fn handler(signum: libc::c_int, info: *mut libc::siginfo_t, ucontext: *mut c_void) {
     // SAFETY: called by the kernel as an SA_SIGINFO handler, so `info` and
     // `ucontext` are valid for the duration of the call.
-    if unsafe { crate::traphandlers::handle_trap(signum, info, ucontext) } {
+    if unsafe { crate::entry::handle_trap(signum, info, ucontext) } {
         return;
     }
     let Some(i) = SIGNALS.iter().position(|s| *s == signum) else {

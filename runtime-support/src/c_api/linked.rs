@@ -22,14 +22,14 @@
 
 use crate::abi::embed::VMImportThunkCtx;
 use crate::abi::{self, VMFuncRef, VMGlobal};
+use crate::c_api::memory::SmeltMemory;
 use crate::c_api::{SmeltInstance, SmeltTrap, boxed_trap, instantiate_descriptor};
-use crate::c_memory::SmeltMemory;
+use crate::entry;
 use crate::externals::{Extern, Global, Memory};
 use crate::instance::{Instance, InstantiationError};
 use crate::module::Module;
 use crate::store::{AsStoreMut, StoreOpaque};
 use crate::trap::Trap;
-use crate::traphandlers;
 use crate::types::ExternType;
 use crate::values::ValRaw;
 use std::cell::RefCell;
@@ -81,7 +81,7 @@ pub(crate) struct Handles {
 unsafe extern "C" fn thunk_check(_ctx: *const VMImportThunkCtx) -> u32 {
     match take_pending() {
         Some(trap) => {
-            traphandlers::raise(trap);
+            entry::raise(trap);
             abi::HOST_STATUS_TRAP
         }
         None => abi::HOST_STATUS_OK,

@@ -1,7 +1,11 @@
 //! The C API declared in `include/smelt.h`.
 //!
 //! Every function is `extern "C"`, never unwinds (panics abort at the FFI
-//! boundary), and reports failures through return values.
+//! boundary), and reports failures through return values. The typed C API
+//! of generated headers is in [`linked`], memories in [`memory`].
+
+pub mod linked;
+pub mod memory;
 
 use crate::values::Val;
 use crate::{Instance, Linker, Module, Store, Trap};
@@ -15,15 +19,15 @@ pub struct SmeltInstance {
     /// Imports of a typed-C-API instance (referenced by its vmctx), and
     /// the handles its accessors gave out. Declared after the store: they
     /// are dropped after it.
-    _thunks: crate::c_linked::Thunks,
-    pub(crate) handles: crate::c_linked::Handles,
+    _thunks: crate::c_api::linked::Thunks,
+    pub(crate) handles: crate::c_api::linked::Handles,
 }
 
 impl SmeltInstance {
     pub(crate) fn new_boxed(
         store: Store,
         instance: Instance,
-        thunks: crate::c_linked::Thunks,
+        thunks: crate::c_api::linked::Thunks,
     ) -> *mut SmeltInstance {
         Box::into_raw(Box::new(SmeltInstance {
             store,
@@ -175,7 +179,7 @@ pub(crate) unsafe fn instantiate_descriptor(
     instantiate: impl FnOnce(
         &mut Store,
         &Module,
-        &mut crate::c_linked::Thunks,
+        &mut crate::c_api::linked::Thunks,
     ) -> Result<Instance, crate::InstantiationError>,
 ) -> *mut SmeltInstance {
     let fail = |trap: Trap| {
@@ -285,7 +289,7 @@ pub unsafe extern "C" fn smelt_rt_call(
 pub unsafe extern "C" fn smelt_rt_instance_memory(
     instance: *mut SmeltInstance,
     name: *const c_char,
-) -> *mut crate::c_memory::SmeltMemory {
+) -> *mut crate::c_api::memory::SmeltMemory {
     // SAFETY: per the contract.
     let inst = unsafe { &mut *instance };
     // SAFETY: per the contract.
