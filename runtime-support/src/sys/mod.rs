@@ -1,6 +1,7 @@
 //! Platform code. Each platform folder has the same files: `mmap.rs`
-//! (virtual memory), `signals.rs` (trap delivery) and one file per
-//! architecture for the signal context registers.
+//! (virtual memory), `signals.rs` (trap delivery), `stack.rs` (thread
+//! stack bounds) and one file per architecture for the signal context
+//! registers.
 
 #[cfg(unix)]
 pub(crate) mod unix;

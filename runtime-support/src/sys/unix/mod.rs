@@ -2,6 +2,7 @@
 
 pub(crate) mod mmap;
 pub(crate) mod signals;
+pub(crate) mod stack;
 
 #[cfg(target_arch = "x86_64")]
 #[path = "x86_64.rs"]
