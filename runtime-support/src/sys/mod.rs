@@ -1,8 +1,11 @@
 //! Platform code. Each platform folder has the same files: `mmap.rs`
 //! (virtual memory), `signals.rs` (trap delivery), `stack.rs` (thread
 //! stack bounds) and one file per architecture for the signal context
-//! registers.
+//! registers. `reloc.rs` is the loader's per-architecture ELF
+//! relocations and instruction-cache flush (any OS).
 
+#[cfg(feature = "loader")]
+pub(crate) mod reloc;
 #[cfg(unix)]
 pub(crate) mod unix;
 #[cfg(unix)]
