@@ -156,7 +156,9 @@ pub unsafe extern "C" fn smelt_rt_instantiate(
     descriptor: *const c_void,
     trap_out: *mut *mut SmeltTrap,
 ) -> *mut SmeltInstance {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees what `instantiate_descriptor` needs:
+    // `descriptor` is linked into this program and `trap_out` is NULL or
+    // writable (the `# Safety` of this function).
     unsafe {
         instantiate_descriptor(descriptor, trap_out, |store, module, _| {
             Linker::new().instantiate(store, module)
@@ -189,7 +191,8 @@ pub(crate) unsafe fn instantiate_descriptor(
         }
         std::ptr::null_mut()
     };
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `descriptor` is a module descriptor
+    // linked into this program, which is what `from_descriptor` reads.
     let module = match unsafe { Module::from_descriptor(descriptor.cast()) } {
         Ok(m) => m,
         Err(e) => return fail(Trap::host(e.to_string())),
@@ -232,19 +235,21 @@ pub unsafe extern "C" fn smelt_rt_call(
     results: *mut SmeltVal,
     nresults: usize,
 ) -> *mut SmeltTrap {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `instance` is valid (`# Safety`
+    // above); the mutable borrow ends with this call.
     let inst = unsafe { &mut *instance };
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `name` is a NUL-terminated C string.
     let name = unsafe { CStr::from_ptr(name) }.to_string_lossy();
     let Some(func) = inst.instance.get_func(&mut inst.store, &name) else {
         return boxed_trap(Trap::host(format!("no exported function `{name}`")));
     };
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `args` points to `nargs` values.
     let args = unsafe { std::slice::from_raw_parts(args, nargs) };
     let vals: Vec<Val> = args.iter().map(val_from_c).collect();
     match func.call(&mut inst.store, &vals) {
         Ok(out) => {
-            // SAFETY: per the contract.
+            // SAFETY: the caller guarantees `results` has room for
+            // `nresults` values.
             let results = unsafe { std::slice::from_raw_parts_mut(results, nresults) };
             for (slot, v) in results.iter_mut().zip(out) {
                 *slot = match v {
