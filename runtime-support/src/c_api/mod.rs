@@ -295,9 +295,10 @@ pub unsafe extern "C" fn smelt_rt_instance_memory(
     instance: *mut SmeltInstance,
     name: *const c_char,
 ) -> *mut crate::c_api::memory::SmeltMemory {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `instance` is valid (`# Safety`
+    // above); the mutable borrow ends with this call.
     let inst = unsafe { &mut *instance };
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `name` is a NUL-terminated C string.
     let name = unsafe { CStr::from_ptr(name) }.to_string_lossy();
     let Some(mem) = inst.instance.get_memory(&mut inst.store, &name) else {
         return std::ptr::null_mut();
@@ -312,7 +313,8 @@ pub unsafe extern "C" fn smelt_rt_instance_memory(
 /// `trap` must be a live trap.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smelt_rt_trap_kind(trap: *const SmeltTrap) -> u8 {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `trap` is a live trap (not yet
+    // freed), so reading its field is sound.
     unsafe { (*trap).kind }
 }
 
@@ -323,7 +325,8 @@ pub unsafe extern "C" fn smelt_rt_trap_kind(trap: *const SmeltTrap) -> u8 {
 /// `trap` must be a live trap.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smelt_rt_trap_custom_code(trap: *const SmeltTrap) -> u32 {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `trap` is a live trap (not yet
+    // freed), so reading its field is sound.
     unsafe { (*trap).custom_code }
 }
 
