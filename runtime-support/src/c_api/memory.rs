@@ -88,7 +88,8 @@ pub unsafe extern "C" fn smelt_rt_memory_delete(memory: *mut SmeltMemory) {
 /// `memory` must be a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smelt_rt_memory_data(memory: *const SmeltMemory) -> *mut u8 {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `memory` is a live handle (not yet
+    // freed), so dereferencing it to reach the memory is sound.
     unsafe { (*memory).mem.base() }
 }
 
@@ -99,7 +100,8 @@ pub unsafe extern "C" fn smelt_rt_memory_data(memory: *const SmeltMemory) -> *mu
 /// `memory` must be a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smelt_rt_memory_length(memory: *const SmeltMemory) -> usize {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `memory` is a live handle (not yet
+    // freed), so dereferencing it to reach the memory is sound.
     unsafe { (*memory).mem.byte_len() }
 }
 
@@ -110,7 +112,8 @@ pub unsafe extern "C" fn smelt_rt_memory_length(memory: *const SmeltMemory) -> u
 /// `memory` must be a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smelt_rt_memory_pages(memory: *const SmeltMemory) -> u64 {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `memory` is a live handle (not yet
+    // freed), so dereferencing it to reach the memory is sound.
     unsafe { (*memory).mem.pages() }
 }
 
@@ -121,7 +124,8 @@ pub unsafe extern "C" fn smelt_rt_memory_pages(memory: *const SmeltMemory) -> u6
 /// `memory` must be a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smelt_rt_memory_grow(memory: *const SmeltMemory, delta_pages: u64) -> i64 {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `memory` is a live handle (not yet
+    // freed), so dereferencing it to reach the memory is sound.
     match unsafe { (*memory).mem.grow(delta_pages) } {
         Some(old) => old as i64,
         None => -1,
@@ -142,14 +146,16 @@ pub unsafe extern "C" fn smelt_rt_memory_alloc(
     align: u64,
     error: *mut i32,
 ) -> u64 {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `memory` is a live handle (not yet
+    // freed), so dereferencing it to reach the memory is sound.
     let result = unsafe { (*memory).mem.heap_alloc(size, align) };
     let (addr, code) = match result {
         Ok(a) => (a, 0),
         Err(e) => (0, alloc_code(&e)),
     };
     if !error.is_null() {
-        // SAFETY: per the contract.
+        // SAFETY: `error` is not NULL here, and the caller guarantees a
+        // non-NULL `error` is writable.
         unsafe { *error = code };
     }
     addr
@@ -162,7 +168,8 @@ pub unsafe extern "C" fn smelt_rt_memory_alloc(
 /// `memory` must be a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smelt_rt_memory_free(memory: *const SmeltMemory, addr: u64) -> i32 {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `memory` is a live handle (not yet
+    // freed), so dereferencing it to reach the memory is sound.
     match unsafe { (*memory).mem.heap_free(addr) } {
         Ok(()) => 0,
         Err(e) => alloc_code(&e),
@@ -181,7 +188,8 @@ pub unsafe extern "C" fn smelt_rt_memory_add_heap_region(
     start: u64,
     len: u64,
 ) -> i32 {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `memory` is a live handle (not yet
+    // freed), so dereferencing it to reach the memory is sound.
     match unsafe { (*memory).mem.heap_add_region(start, len) } {
         Ok(()) => 0,
         Err(e) => alloc_code(&e),
