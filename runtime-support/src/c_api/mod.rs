@@ -343,7 +343,8 @@ pub unsafe extern "C" fn smelt_rt_trap_backtrace(
     out: *mut SmeltFrame,
     max: usize,
 ) -> usize {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `trap` is a live trap (not yet
+    // freed), so borrowing its field is sound.
     let frames = unsafe { &(*trap).frames };
     if !out.is_null() {
         let n = frames.len().min(max);
@@ -365,7 +366,8 @@ pub unsafe extern "C" fn smelt_rt_trap_frame_func_name(
     trap: *const SmeltTrap,
     index: usize,
 ) -> *const c_char {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `trap` is a live trap (not yet
+    // freed), so borrowing its field is sound.
     let frames = unsafe { &(*trap).frames };
     frames.get(index).map_or(std::ptr::null(), |f| f.func_name)
 }
@@ -383,7 +385,8 @@ pub unsafe extern "C" fn smelt_rt_trap_frame_demangled_name(
     trap: *const SmeltTrap,
     index: usize,
 ) -> *const c_char {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `trap` is a live trap (not yet
+    // freed), so borrowing its field is sound.
     let names = unsafe { &(*trap).demangled_names };
     names.get(index).copied().unwrap_or(std::ptr::null())
 }
@@ -425,7 +428,8 @@ pub unsafe extern "C" fn smelt_rt_trap_handler_push(
     user: *mut c_void,
 ) -> u64 {
     use crate::{Recovery, TrapFilter, TrapKind};
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `instance` is valid (`# Safety`
+    // above); the mutable borrow ends with this call.
     let inst = unsafe { &mut *instance };
     let filter = match TrapKind::try_from(kind) {
         Ok(TrapKind::Custom) if custom_code != u32::MAX => TrapFilter::Custom(custom_code),
@@ -467,7 +471,8 @@ pub unsafe extern "C" fn smelt_rt_trap_handler_remove(
     instance: *mut SmeltInstance,
     id: u64,
 ) -> i32 {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `instance` is valid (`# Safety`
+    // above); the mutable borrow ends with this call.
     let inst = unsafe { &mut *instance };
     i32::from(
         inst.store
@@ -483,7 +488,8 @@ pub unsafe extern "C" fn smelt_rt_trap_handler_remove(
 /// `instance` valid.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smelt_rt_trap_handler_pop(instance: *mut SmeltInstance) -> i32 {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `instance` is valid (`# Safety`
+    // above); the mutable borrow ends with this call.
     let inst = unsafe { &mut *instance };
     i32::from(inst.store.pop_trap_handler())
 }
@@ -495,7 +501,8 @@ pub unsafe extern "C" fn smelt_rt_trap_handler_pop(instance: *mut SmeltInstance)
 /// `trap` must be a live trap.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smelt_rt_trap_message(trap: *const SmeltTrap) -> *const c_char {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `trap` is a live trap (not yet
+    // freed), so borrowing its field is sound.
     unsafe { (*trap).message.as_ptr() }
 }
 
@@ -506,7 +513,8 @@ pub unsafe extern "C" fn smelt_rt_trap_message(trap: *const SmeltTrap) -> *const
 /// `trap` must be a live trap.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smelt_rt_trap_report(trap: *const SmeltTrap) -> *const c_char {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `trap` is a live trap (not yet
+    // freed), so borrowing its field is sound.
     unsafe { (*trap).report.as_ptr() }
 }
 
@@ -541,7 +549,8 @@ pub struct SmeltInterruptHandle(crate::InterruptHandle);
 pub unsafe extern "C" fn smelt_rt_interrupt_handle_new(
     instance: *const SmeltInstance,
 ) -> *mut SmeltInterruptHandle {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `instance` is valid; a shared borrow
+    // suffices to clone its interrupt handle.
     let instance = unsafe { &*instance };
     Box::into_raw(Box::new(SmeltInterruptHandle(
         instance.store.interrupt_handle(),
@@ -557,7 +566,8 @@ pub unsafe extern "C" fn smelt_rt_interrupt_handle_new(
 /// `handle` must come from `smelt_rt_interrupt_handle_new`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smelt_rt_interrupt(handle: *const SmeltInterruptHandle) {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `handle` came from
+    // `smelt_rt_interrupt_handle_new` and is not yet freed.
     unsafe { &*handle }.0.interrupt();
 }
 
@@ -583,7 +593,8 @@ pub unsafe extern "C" fn smelt_rt_interrupt_handle_free(handle: *mut SmeltInterr
 /// `instance` must be valid and not running a call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smelt_rt_set_timeout_ms(instance: *mut SmeltInstance, ms: u64) -> i32 {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `instance` is valid and not running
+    // a call, so this mutable borrow aliases nothing.
     let inst = unsafe { &mut *instance };
     if ms == 0 {
         inst.store.set_timeout(None);
