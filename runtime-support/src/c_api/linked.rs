@@ -180,13 +180,15 @@ pub unsafe extern "C" fn smelt_rt_instantiate_linked(
     nimports: usize,
     trap_out: *mut *mut SmeltTrap,
 ) -> *mut SmeltInstance {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `descriptor` is linked in and `trap_out` NULL
+    // or writable, as `instantiate_descriptor` needs.
     unsafe {
         instantiate_descriptor(descriptor, trap_out, |store, module, thunks| {
             let imports = if nimports == 0 {
                 &[][..]
             } else {
-                // SAFETY: per the contract.
+                // SAFETY: `nimports` is not 0 here, and the caller guarantees `imports`
+                // holds `nimports` pointers.
                 std::slice::from_raw_parts(imports, nimports)
             };
             if imports.len() != module.imports().len() {
@@ -197,7 +199,8 @@ pub unsafe extern "C" fn smelt_rt_instantiate_linked(
                     imports.len()
                 ))));
             }
-            // SAFETY: per the contract.
+            // SAFETY: the caller guarantees each import pointer is what `abi::embed`
+            // describes for its import, which is what `link_imports` reads.
             let externs = link_imports(store.as_store_mut(), module, imports, thunks)?;
             Instance::new(store, module, &externs)
         })
@@ -219,7 +222,8 @@ pub unsafe extern "C" fn smelt_rt_invoke(
     values: *mut ValRaw,
 ) {
     set_pending(None);
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `instance` is live (`# Safety` above); the
+    // mutable borrow ends with this call.
     let inst = unsafe { &mut *instance };
     let store = inst.store.as_store_mut();
     let data = &store.instances[inst.instance.index];
@@ -247,7 +251,8 @@ pub unsafe extern "C" fn smelt_rt_instance_export(
     instance: *mut SmeltInstance,
     export_index: u32,
 ) -> *mut c_void {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees `instance` is live (`# Safety` above); the
+    // mutable borrow ends with this call.
     let inst = unsafe { &mut *instance };
     let store = inst.store.as_store_mut();
     let data = &store.instances[inst.instance.index];
@@ -335,7 +340,8 @@ pub unsafe extern "C" fn smelt_rt_raise_trap(code: u32, message: *const c_char) 
     let message = if message.is_null() {
         format!("host error {code}")
     } else {
-        // SAFETY: per the contract.
+        // SAFETY: `message` is not NULL here, and the caller guarantees a non-NULL
+        // `message` is a NUL-terminated C string.
         unsafe { CStr::from_ptr(message) }
             .to_string_lossy()
             .into_owned()

@@ -550,7 +550,7 @@ pub unsafe extern "C" fn smelt_rt_interrupt_handle_new(
     instance: *const SmeltInstance,
 ) -> *mut SmeltInterruptHandle {
     // SAFETY: the caller guarantees `instance` is valid; a shared borrow
-    // suffices to clone its interrupt handle.
+    // suffices to get its interrupt handle.
     let instance = unsafe { &*instance };
     Box::into_raw(Box::new(SmeltInterruptHandle(
         instance.store.interrupt_handle(),

@@ -67,7 +67,9 @@ pub(crate) unsafe fn next_frame(fp: usize) -> (usize, usize) {
 /// As for the x86_64 version: a live handler above every running Rust
 /// frame, which is abandoned.
 pub(crate) unsafe fn resume_to_handler(pc: usize, sp: usize, fp: usize, payload: usize) -> ! {
-    // SAFETY: per the contract.
+    // SAFETY: the caller guarantees a live handler at `pc`/`sp`/`fp` above
+    // every running Rust frame, so jumping there abandons only frames
+    // it may abandon.
     unsafe {
         std::arch::asm!(
             "mv s0, {fp}",
