@@ -160,6 +160,12 @@ pub(crate) fn alloc_exn(store: &mut StoreOpaque, tag: *const VMTagDefinition, n:
 }
 
 /// Libcall `exn_new`: an exception object for the caller's tag `tag`.
+///
+/// # Safety
+///
+/// Only compiled code calls this, through the vmctx's libcall table:
+/// `vmctx` must be the calling instance's vmctx, the instance and its
+/// store live for the call.
 pub(crate) unsafe extern "C" fn exn_new(vmctx: *mut u8, tag: u32) -> usize {
     // SAFETY: called by compiled code with its own vmctx.
     let data = unsafe { InstanceData::from_vmctx(vmctx) };
@@ -184,6 +190,12 @@ struct Resume {
 /// `exn` from the Cranelift frame `fp`. A null `exn` (host adapters only)
 /// ends the innermost activation with the trap the host function recorded
 /// ([`entry::raise`]). Never returns.
+///
+/// # Safety
+///
+/// Only compiled code calls this, through the vmctx's libcall table:
+/// `vmctx` is not read; `exn` must be NULL or an exception object of the
+/// running store and `fp` a Cranelift frame of the innermost activation.
 pub(crate) unsafe extern "C" fn throw_ref(_vmctx: *mut u8, exn: usize, fp: usize) {
     // SAFETY: called from a throw stub or host adapter, whose frame `fp`
     // is a Cranelift frame running under the innermost activation.

@@ -385,6 +385,13 @@ fn call_host(host: &HostFunc, caller: &mut Caller<'_>, values: &mut [ValRaw]) ->
 }
 
 /// The array-call entry of every host function (what host adapters call).
+///
+/// # Safety
+///
+/// Only host adapters call this, through a VMFuncRef built in
+/// `vm_funcref`: `ctx` must be that funcref's HostCtx (living in the
+/// store), `caller_vmctx` the calling instance's vmctx and `values` hold
+/// the call's params and room for its results.
 unsafe extern "C" fn host_call_shim(
     ctx: *mut HostCtx,
     caller_vmctx: *mut u8,

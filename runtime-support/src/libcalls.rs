@@ -39,6 +39,11 @@ fn status(result: Result<(), TrapKind>) -> u32 {
     }
 }
 
+/// # Safety
+///
+/// Only compiled code calls this, through the vmctx's libcall table:
+/// `vmctx` must be the calling instance's vmctx, the instance and its
+/// store live for the call.
 unsafe extern "C" fn memory_grow(vmctx: *mut u8, memory: u32, delta: u64) -> u64 {
     // SAFETY: called by compiled code with its own vmctx.
     let (store, i) = unsafe { context(vmctx) };
@@ -58,6 +63,11 @@ fn range(
     }
 }
 
+/// # Safety
+///
+/// Only compiled code calls this, through the vmctx's libcall table:
+/// `vmctx` must be the calling instance's vmctx, the instance and its
+/// store live for the call.
 unsafe extern "C" fn memory_fill(vmctx: *mut u8, memory: u32, dst: u64, val: u32, len: u64) -> u32 {
     // SAFETY: called by compiled code with its own vmctx.
     let (store, i) = unsafe { context(vmctx) };
@@ -68,6 +78,11 @@ unsafe extern "C" fn memory_fill(vmctx: *mut u8, memory: u32, dst: u64, val: u32
     )
 }
 
+/// # Safety
+///
+/// Only compiled code calls this, through the vmctx's libcall table:
+/// `vmctx` must be the calling instance's vmctx, the instance and its
+/// store live for the call.
 unsafe extern "C" fn memory_copy(
     vmctx: *mut u8,
     dst_mem: u32,
@@ -114,6 +129,11 @@ unsafe extern "C" fn memory_copy(
     status(result)
 }
 
+/// # Safety
+///
+/// Only compiled code calls this, through the vmctx's libcall table:
+/// `vmctx` must be the calling instance's vmctx, the instance and its
+/// store live for the call.
 unsafe extern "C" fn memory_init(
     vmctx: *mut u8,
     memory: u32,
@@ -135,12 +155,22 @@ unsafe extern "C" fn memory_init(
     ))
 }
 
+/// # Safety
+///
+/// Only compiled code calls this, through the vmctx's libcall table:
+/// `vmctx` must be the calling instance's vmctx, the instance and its
+/// store live for the call.
 unsafe extern "C" fn data_drop(vmctx: *mut u8, data: u32) {
     // SAFETY: called by compiled code with its own vmctx.
     let (store, i) = unsafe { context(vmctx) };
     store.instances[i].dropped_datas[data as usize] = true;
 }
 
+/// # Safety
+///
+/// Only compiled code calls this, through the vmctx's libcall table:
+/// `vmctx` must be the calling instance's vmctx, the instance and its
+/// store live for the call.
 unsafe extern "C" fn table_grow(vmctx: *mut u8, table: u32, init: usize, delta: u64) -> u64 {
     // SAFETY: called by compiled code with its own vmctx.
     let (store, i) = unsafe { context(vmctx) };
@@ -148,6 +178,11 @@ unsafe extern "C" fn table_grow(vmctx: *mut u8, table: u32, init: usize, delta: 
     store.tables[t].grow(delta, init).unwrap_or(u64::MAX)
 }
 
+/// # Safety
+///
+/// Only compiled code calls this, through the vmctx's libcall table:
+/// `vmctx` must be the calling instance's vmctx, the instance and its
+/// store live for the call.
 unsafe extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u64, val: usize, len: u64) -> u32 {
     // SAFETY: called by compiled code with its own vmctx.
     let (store, i) = unsafe { context(vmctx) };
@@ -157,6 +192,11 @@ unsafe extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u64, val: usize
     )
 }
 
+/// # Safety
+///
+/// Only compiled code calls this, through the vmctx's libcall table:
+/// `vmctx` must be the calling instance's vmctx, the instance and its
+/// store live for the call.
 unsafe extern "C" fn table_copy(
     vmctx: *mut u8,
     dst_table: u32,
@@ -190,6 +230,11 @@ unsafe extern "C" fn table_copy(
     status(result)
 }
 
+/// # Safety
+///
+/// Only compiled code calls this, through the vmctx's libcall table:
+/// `vmctx` must be the calling instance's vmctx, the instance and its
+/// store live for the call.
 unsafe extern "C" fn table_init(
     vmctx: *mut u8,
     table: u32,
@@ -211,12 +256,21 @@ unsafe extern "C" fn table_init(
     ))
 }
 
+/// # Safety
+///
+/// Only compiled code calls this, through the vmctx's libcall table:
+/// `vmctx` must be the calling instance's vmctx, the instance and its
+/// store live for the call.
 unsafe extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) {
     // SAFETY: called by compiled code with its own vmctx.
     let (store, i) = unsafe { context(vmctx) };
     store.instances[i].dropped_elems[elem as usize] = true;
 }
 
+/// # Safety
+///
+/// Only compiled code calls this, through the vmctx's libcall table;
+/// `_vmctx` is not read, the type indices are checked.
 unsafe extern "C" fn is_subtype(_vmctx: *mut u8, sub: u32, sup: u32) -> u32 {
     u32::from(sub != 0 && crate::types::is_subtype(sub, sup))
 }
@@ -247,6 +301,11 @@ fn value_or_trap(result: Result<u32, TrapKind>) -> u32 {
     })
 }
 
+/// # Safety
+///
+/// Only compiled code calls this, through the vmctx's libcall table:
+/// `vmctx` must be the calling instance's vmctx, the instance and its
+/// store live for the call.
 unsafe extern "C" fn memory_atomic_notify(
     vmctx: *mut u8,
     memory: u32,
@@ -305,6 +364,11 @@ fn wait(vmctx: *mut u8, memory: u32, addr: u64, size: u64, expected: u64, timeou
     )
 }
 
+/// # Safety
+///
+/// Only compiled code calls this, through the vmctx's libcall table:
+/// `vmctx` must be the calling instance's vmctx, the instance and its
+/// store live for the call.
 unsafe extern "C" fn memory_atomic_wait32(
     vmctx: *mut u8,
     memory: u32,
@@ -315,6 +379,11 @@ unsafe extern "C" fn memory_atomic_wait32(
     wait(vmctx, memory, addr, 4, u64::from(expected), timeout as i64)
 }
 
+/// # Safety
+///
+/// Only compiled code calls this, through the vmctx's libcall table:
+/// `vmctx` must be the calling instance's vmctx, the instance and its
+/// store live for the call.
 unsafe extern "C" fn memory_atomic_wait64(
     vmctx: *mut u8,
     memory: u32,

@@ -78,6 +78,11 @@ pub(crate) struct Handles {
 
 /// The thunk's `check` (see `abi::embed`): raises the pending trap, if
 /// any, into the innermost activation.
+///
+/// # Safety
+///
+/// Only import thunks call this (see `abi::embed`), on a thread inside
+/// a wasm call; `_ctx` is not read.
 unsafe extern "C" fn thunk_check(_ctx: *const VMImportThunkCtx) -> u32 {
     match take_pending() {
         Some(trap) => {

@@ -218,6 +218,9 @@ unsafe fn apply_arch(
     Ok(())
 }
 
+/// # Safety
+///
+/// `[start, start + len)` must be mapped code of this process.
 #[cfg(any(target_arch = "aarch64", target_arch = "riscv64"))]
 pub(crate) unsafe fn clear_cache(start: usize, len: usize) {
     unsafe extern "C" {
