@@ -9,7 +9,7 @@
 //! for references; a function with several results takes a pointer to a
 //! `smelt_rt_multi_<codes>` struct as its last parameter.
 
-use crate::emit::c_api::import_groups;
+use crate::c_abi::import_groups;
 use crate::module_info::{FuncType, ModuleInfo};
 use crate::names;
 use smelt_runtime::abi;

@@ -17,6 +17,7 @@
 
 mod bounds;
 mod build_script;
+mod c_abi;
 mod compile;
 mod emit;
 pub mod error;
@@ -27,6 +28,7 @@ mod isa;
 mod module_info;
 pub mod names;
 mod nan_canon;
+mod pipeline;
 mod trampolines;
 mod translate;
 mod types;
@@ -229,8 +231,8 @@ pub fn compile(wasm: &[u8], options: &Options) -> Result<Artifact> {
                 .num_threads(n.max(1))
                 .build()
                 .map_err(|e| CompileError::Target(format!("starting worker threads: {e}")))?;
-            pool.install(|| emit::compile_module(wasm, options))
+            pool.install(|| pipeline::compile_module(wasm, options))
         }
-        None => emit::compile_module(wasm, options),
+        None => pipeline::compile_module(wasm, options),
     }
 }

@@ -260,7 +260,7 @@ pub(crate) fn translate_import_thunk(
     let host = builder
         .ins()
         .load(ptr, readonly(), ctx, embed::THUNKCTX_HOST as i32);
-    let c_sig = builder.import_signature(crate::emit::c_api::c_signature(isa, ty));
+    let c_sig = builder.import_signature(crate::c_abi::c_signature(isa, ty));
     let name = builder
         .func
         .declare_imported_user_function(ir::UserExternalName::new(0, target));
@@ -274,7 +274,7 @@ pub(crate) fn translate_import_thunk(
     let mut args = vec![host];
     args.extend_from_slice(&params[2..]);
     let out = if ty.results.len() >= 2 {
-        let (_, size) = crate::emit::c_api::results_layout(ty);
+        let (_, size) = crate::c_abi::results_layout(ty);
         let slot = builder.create_sized_stack_slot(StackSlotData::new(
             StackSlotKind::ExplicitSlot,
             size,
@@ -289,7 +289,7 @@ pub(crate) fn translate_import_thunk(
     let call = builder.ins().call(callee, &args);
     let mut results = builder.inst_results(call).to_vec();
     if let Some(out) = out {
-        let (offsets, _) = crate::emit::c_api::results_layout(ty);
+        let (offsets, _) = crate::c_abi::results_layout(ty);
         results = ty
             .results
             .iter()

@@ -8,6 +8,7 @@
 //! runtime, so it is built and compiled serially while the object is
 //! written, after the parallel compile of the wasm functions.
 
+use crate::c_abi::{c_param, c_signature, import_groups, results_layout};
 use crate::error::{CompileError, Result};
 use crate::module_info::{FuncType, ModuleInfo};
 use crate::names;
@@ -21,47 +22,6 @@ use cranelift_module::{DataId, FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
 use smelt_runtime::abi::{self, embed};
 use std::collections::HashMap;
-
-/// The descriptor encoding of a wasm value type (for the C layout rules).
-fn abi_type(ty: wasmparser::ValType) -> abi::ValType {
-    crate::types::val_type(ty)
-}
-
-/// The C-convention signature of a module's typed function of type `ty`:
-/// `(ctx, params..., [results*]) -> [result]`. The same for an export
-/// wrapper (`ctx` is the instance) and for the C function an import thunk
-/// calls (`ctx` is the host's context), so one module's export satisfies
-/// another's import.
-pub(crate) fn c_signature(isa: &dyn TargetIsa, ty: &FuncType) -> Signature {
-    let ptr = isa.pointer_type();
-    let mut sig = Signature::new(isa.default_call_conv());
-    sig.params.push(AbiParam::new(ptr));
-    for p in &ty.params {
-        sig.params.push(c_param(isa, clif_type(*p)));
-    }
-    match ty.results.len() {
-        0 => {}
-        1 => sig.returns.push(c_param(isa, clif_type(ty.results[0]))),
-        _ => sig.params.push(AbiParam::new(ptr)),
-    }
-    sig
-}
-
-/// A C-convention parameter or result, extended as the platform wants
-/// (as for libcalls).
-fn c_param(isa: &dyn TargetIsa, ty: cranelift_codegen::ir::Type) -> AbiParam {
-    let mut p = AbiParam::new(ty);
-    if ty == types::I32 {
-        p.extension = isa.default_argument_extension();
-    }
-    p
-}
-
-/// Field offsets and size of the results struct of a multi-value function.
-pub(crate) fn results_layout(ty: &FuncType) -> (Vec<u32>, u32) {
-    let tys: Vec<abi::ValType> = ty.results.iter().map(|t| abi_type(*t)).collect();
-    embed::c_layout(&tys)
-}
 
 fn module_error(what: &str, e: impl std::fmt::Display) -> CompileError {
     CompileError::Codegen {
@@ -92,18 +52,6 @@ pub(crate) fn check_supported(info: &ModuleInfo<'_>, module_name: &str) -> Resul
         )));
     }
     Ok(())
-}
-
-/// The import modules in order of first appearance: one context
-/// parameter of `smelt_mod_<mod>_instantiate` each.
-pub(crate) fn import_groups<'a>(info: &ModuleInfo<'a>) -> Vec<&'a str> {
-    let mut groups: Vec<&str> = Vec::new();
-    for i in &info.imports {
-        if !groups.contains(&i.module) {
-            groups.push(i.module);
-        }
-    }
-    groups
 }
 
 /// The C symbols a module's imports need.
