@@ -3,16 +3,23 @@
 //! and libcalls are reached). The translator asks it for every access to
 //! instance state, so layout changes happen here and in `abi` only.
 
+use crate::const_expr::{self, ConstValue};
 use crate::module_info::{FuncType, ModuleInfo};
 use crate::types::clif_type;
 use cranelift_codegen::ir::{
     self, AbiParam, ArgumentPurpose, Block, BlockArg, ExceptionTableData, ExceptionTableItem,
     ExceptionTag, ExtFuncData, ExternalName, FuncRef, InstBuilder, MemFlagsData, SigRef, Signature,
-    TrapCode, UserExternalName, Value, condcodes::IntCC, types,
+    TrapCode, UserExternalName, Value,
+    condcodes::IntCC,
+    immediates::{Ieee32, Ieee64},
+    types,
 };
 use cranelift_codegen::isa::{CallConv, TargetIsa};
 use cranelift_frontend::FunctionBuilder;
-use smelt_runtime::abi::{self, Libcall, TrapKind, VMOffsets, libcalls::LibcallType};
+use smelt_runtime::abi::{self, VMOffsets, libcalls::LibcallType};
+// The translator names traps and libcalls through this module: it reaches
+// the runtime's ABI only through `FuncEnv` (checked by scripts/test.sh).
+pub(crate) use smelt_runtime::abi::{Libcall, TrapKind};
 use std::collections::HashMap;
 use wasmparser::ValType;
 
@@ -262,7 +269,8 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
             && let Some(v) = global
                 .init
                 .as_deref()
-                .and_then(|ops| crate::translate::constant_from_ops(builder, ty, ops))
+                .and_then(const_expr::single_value)
+                .and_then(|c| constant(builder, ty, c))
         {
             return v;
         }
@@ -590,6 +598,17 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
         self.load_vmctx_field(builder, self.ptr, self.offsets.table(index))
     }
 
+    /// The current length (in elements, as an i64) of table `index`.
+    pub(crate) fn table_length(&self, builder: &mut FunctionBuilder, index: u32) -> Value {
+        let def = self.table_definition(builder, index);
+        builder.ins().load(
+            types::I64,
+            MemFlagsData::trusted(),
+            def,
+            abi::VMTABLE_LENGTH as i32,
+        )
+    }
+
     pub(crate) fn table_is_64(&self, index: u32) -> bool {
         self.info.tables[index as usize].ty.table64
     }
@@ -687,4 +706,15 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
     pub(crate) fn clif(&self, ty: ValType) -> ir::Type {
         clif_type(ty)
     }
+}
+
+/// `c` as a CLIF constant of type `ty`, if the types agree.
+fn constant(builder: &mut FunctionBuilder, ty: ir::Type, c: ConstValue) -> Option<Value> {
+    Some(match (c, ty) {
+        (ConstValue::I32(v), types::I32) => builder.ins().iconst(types::I32, i64::from(v)),
+        (ConstValue::I64(v), types::I64) => builder.ins().iconst(types::I64, v),
+        (ConstValue::F32(bits), types::F32) => builder.ins().f32const(Ieee32::with_bits(bits)),
+        (ConstValue::F64(bits), types::F64) => builder.ins().f64const(Ieee64::with_bits(bits)),
+        _ => return None,
+    })
 }

@@ -19,6 +19,7 @@ mod bounds;
 mod build_script;
 mod c_abi;
 mod compile;
+mod const_expr;
 mod emit;
 pub mod error;
 mod func_env;

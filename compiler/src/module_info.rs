@@ -3,13 +3,14 @@
 //! [`ModuleInfo`]. Function bodies are kept as byte ranges (with their
 //! pending validators) to be validated and translated in parallel later.
 
-use crate::error::{CompileError, Result, unsupported};
+use crate::const_expr;
+use crate::error::{Result, unsupported};
 use smelt_runtime::abi::{self, ConstOp};
 use std::collections::{BTreeMap, BTreeSet};
 use wasmparser::{
     ElementItems, ElementKind, ExternalKind, FuncToValidate, FunctionBody, KnownCustom, Name,
-    Operator, Parser, Payload, RefType, TypeRef, ValType, ValidPayload, Validator,
-    ValidatorResources, WasmFeatures,
+    Parser, Payload, RefType, TypeRef, ValType, ValidPayload, Validator, ValidatorResources,
+    WasmFeatures,
 };
 
 /// A function signature.
@@ -259,7 +260,7 @@ impl<'a> ModuleInfo<'a> {
                         let init = match table.init {
                             wasmparser::TableInit::RefNull => None,
                             wasmparser::TableInit::Expr(e) => {
-                                Some(const_expr(&e, &mut referenced)?)
+                                Some(const_expr::encode(&e, &mut referenced)?)
                             }
                         };
                         info.tables.push(Table { ty: table.ty, init });
@@ -278,7 +279,7 @@ impl<'a> ModuleInfo<'a> {
                 Payload::GlobalSection(reader) => {
                     for global in reader {
                         let global = global?;
-                        let init = const_expr(&global.init_expr, &mut referenced)?;
+                        let init = const_expr::encode(&global.init_expr, &mut referenced)?;
                         info.globals.push(Global {
                             ty: global.ty,
                             init: Some(init),
@@ -317,7 +318,7 @@ impl<'a> ModuleInfo<'a> {
                             } => (
                                 abi::SEGMENT_ACTIVE,
                                 table_index.unwrap_or(0),
-                                const_expr(&offset_expr, &mut referenced)?,
+                                const_expr::encode(&offset_expr, &mut referenced)?,
                             ),
                         };
                         let (elem_type, items) = match elem.items {
@@ -333,7 +334,7 @@ impl<'a> ModuleInfo<'a> {
                             ElementItems::Expressions(ty, exprs) => {
                                 let mut list = Vec::new();
                                 for e in exprs {
-                                    list.push(const_expr(&e?, &mut referenced)?);
+                                    list.push(const_expr::encode(&e?, &mut referenced)?);
                                 }
                                 (ty, ElemItems::Exprs(list))
                             }
@@ -358,7 +359,7 @@ impl<'a> ModuleInfo<'a> {
                             } => (
                                 abi::SEGMENT_ACTIVE,
                                 memory_index,
-                                const_expr(&offset_expr, &mut referenced)?,
+                                const_expr::encode(&offset_expr, &mut referenced)?,
                             ),
                         };
                         info.datas.push(Data {
@@ -407,71 +408,4 @@ impl<'a> ModuleInfo<'a> {
             .collect();
         Ok(info)
     }
-}
-
-/// Flattens a constant expression into [`ConstOp`]s (without the final
-/// `end`), recording functions it references.
-pub(crate) fn const_expr(
-    expr: &wasmparser::ConstExpr<'_>,
-    referenced: &mut BTreeSet<u32>,
-) -> Result<Vec<ConstOp>> {
-    let mut ops = Vec::new();
-    let mut reader = expr.get_operators_reader();
-    while !reader.eof() {
-        let offset = reader.original_position();
-        let op = reader.read()?;
-        let (code, imm) = match op {
-            Operator::I32Const { value } => (abi::OP_I32_CONST, [value as u32, 0, 0, 0]),
-            Operator::I64Const { value } => {
-                let (lo, hi) = abi::split64(value as u64);
-                (abi::OP_I64_CONST, [lo, hi, 0, 0])
-            }
-            Operator::F32Const { value } => (abi::OP_F32_CONST, [value.bits(), 0, 0, 0]),
-            Operator::F64Const { value } => {
-                let (lo, hi) = abi::split64(value.bits());
-                (abi::OP_F64_CONST, [lo, hi, 0, 0])
-            }
-            Operator::V128Const { value } => {
-                let b = value.i128() as u128;
-                (
-                    abi::OP_V128_CONST,
-                    [
-                        b as u32,
-                        (b >> 32) as u32,
-                        (b >> 64) as u32,
-                        (b >> 96) as u32,
-                    ],
-                )
-            }
-            Operator::GlobalGet { global_index } => (abi::OP_GLOBAL_GET, [global_index, 0, 0, 0]),
-            Operator::RefNull { hty } => {
-                let ty = crate::types::ref_type(RefType::new(true, hty).ok_or_else(|| {
-                    CompileError::InvalidWasm {
-                        message: "invalid reference type".into(),
-                        offset: Some(offset),
-                    }
-                })?);
-                (abi::OP_REF_NULL, [ty.0, 0, 0, 0])
-            }
-            Operator::RefFunc { function_index } => {
-                referenced.insert(function_index);
-                (abi::OP_REF_FUNC, [function_index, 0, 0, 0])
-            }
-            Operator::I32Add => (abi::OP_I32_ADD, [0; 4]),
-            Operator::I32Sub => (abi::OP_I32_SUB, [0; 4]),
-            Operator::I32Mul => (abi::OP_I32_MUL, [0; 4]),
-            Operator::I64Add => (abi::OP_I64_ADD, [0; 4]),
-            Operator::I64Sub => (abi::OP_I64_SUB, [0; 4]),
-            Operator::I64Mul => (abi::OP_I64_MUL, [0; 4]),
-            Operator::End => break,
-            other => {
-                return Err(unsupported!(
-                    offset,
-                    "constant expression operator {other:?}"
-                ));
-            }
-        };
-        ops.push(ConstOp { op: code, imm });
-    }
-    Ok(ops)
 }

@@ -12,10 +12,11 @@ use super::memory::memory_index;
 use super::stack::Stacks;
 use crate::bounds::prepare_addr;
 use crate::func_env::{FuncEnv, TRAP_RAISED, heap, trap};
+use crate::func_env::{Libcall, TrapKind};
+use cranelift_codegen::ir::types::{I8, I16, I32, I64};
 use cranelift_codegen::ir::{AtomicRmwOp, InstBuilder, Type, Value, condcodes::IntCC, types};
 use cranelift_frontend::FunctionBuilder;
-use smelt_runtime::abi::{Libcall, TrapKind};
-use wasmparser::MemArg;
+use wasmparser::{MemArg, Operator};
 
 /// The absolute address of an aligned atomic access of `ty`'s size.
 fn atomic_addr(
@@ -213,4 +214,200 @@ pub(crate) fn translate_wait(
 
 pub(crate) fn translate_fence(builder: &mut FunctionBuilder) {
     builder.ins().fence();
+}
+
+/// Translates `op` if it is an atomic operator of the threads proposal; returns whether it was.
+pub(super) fn translate_operator(
+    builder: &mut FunctionBuilder,
+    stacks: &mut Stacks,
+    env: &mut FuncEnv,
+    op: &Operator<'_>,
+) -> bool {
+    match op {
+        Operator::I32AtomicLoad { memarg } => {
+            translate_load(builder, stacks, env, memarg, I32, I32)
+        }
+        Operator::I64AtomicLoad { memarg } => {
+            translate_load(builder, stacks, env, memarg, I64, I64)
+        }
+        Operator::I32AtomicLoad8U { memarg } => {
+            translate_load(builder, stacks, env, memarg, I32, I8)
+        }
+        Operator::I32AtomicLoad16U { memarg } => {
+            translate_load(builder, stacks, env, memarg, I32, I16)
+        }
+        Operator::I64AtomicLoad8U { memarg } => {
+            translate_load(builder, stacks, env, memarg, I64, I8)
+        }
+        Operator::I64AtomicLoad16U { memarg } => {
+            translate_load(builder, stacks, env, memarg, I64, I16)
+        }
+        Operator::I64AtomicLoad32U { memarg } => {
+            translate_load(builder, stacks, env, memarg, I64, I32)
+        }
+        Operator::I32AtomicStore { memarg } => translate_store(builder, stacks, env, memarg, I32),
+        Operator::I64AtomicStore { memarg } => translate_store(builder, stacks, env, memarg, I64),
+        Operator::I32AtomicStore8 { memarg } => translate_store(builder, stacks, env, memarg, I8),
+        Operator::I32AtomicStore16 { memarg } => translate_store(builder, stacks, env, memarg, I16),
+        Operator::I64AtomicStore8 { memarg } => translate_store(builder, stacks, env, memarg, I8),
+        Operator::I64AtomicStore16 { memarg } => translate_store(builder, stacks, env, memarg, I16),
+        Operator::I64AtomicStore32 { memarg } => translate_store(builder, stacks, env, memarg, I32),
+        Operator::I32AtomicRmwAdd { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::Add)
+        }
+        Operator::I64AtomicRmwAdd { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::Add)
+        }
+        Operator::I32AtomicRmw8AddU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::Add)
+        }
+        Operator::I32AtomicRmw16AddU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::Add)
+        }
+        Operator::I64AtomicRmw8AddU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::Add)
+        }
+        Operator::I64AtomicRmw16AddU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::Add)
+        }
+        Operator::I64AtomicRmw32AddU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::Add)
+        }
+        Operator::I32AtomicRmwSub { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::Sub)
+        }
+        Operator::I64AtomicRmwSub { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::Sub)
+        }
+        Operator::I32AtomicRmw8SubU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::Sub)
+        }
+        Operator::I32AtomicRmw16SubU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::Sub)
+        }
+        Operator::I64AtomicRmw8SubU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::Sub)
+        }
+        Operator::I64AtomicRmw16SubU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::Sub)
+        }
+        Operator::I64AtomicRmw32SubU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::Sub)
+        }
+        Operator::I32AtomicRmwAnd { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::And)
+        }
+        Operator::I64AtomicRmwAnd { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::And)
+        }
+        Operator::I32AtomicRmw8AndU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::And)
+        }
+        Operator::I32AtomicRmw16AndU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::And)
+        }
+        Operator::I64AtomicRmw8AndU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::And)
+        }
+        Operator::I64AtomicRmw16AndU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::And)
+        }
+        Operator::I64AtomicRmw32AndU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::And)
+        }
+        Operator::I32AtomicRmwOr { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::Or)
+        }
+        Operator::I64AtomicRmwOr { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::Or)
+        }
+        Operator::I32AtomicRmw8OrU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::Or)
+        }
+        Operator::I32AtomicRmw16OrU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::Or)
+        }
+        Operator::I64AtomicRmw8OrU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::Or)
+        }
+        Operator::I64AtomicRmw16OrU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::Or)
+        }
+        Operator::I64AtomicRmw32OrU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::Or)
+        }
+        Operator::I32AtomicRmwXor { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::Xor)
+        }
+        Operator::I64AtomicRmwXor { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::Xor)
+        }
+        Operator::I32AtomicRmw8XorU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::Xor)
+        }
+        Operator::I32AtomicRmw16XorU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::Xor)
+        }
+        Operator::I64AtomicRmw8XorU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::Xor)
+        }
+        Operator::I64AtomicRmw16XorU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::Xor)
+        }
+        Operator::I64AtomicRmw32XorU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::Xor)
+        }
+        Operator::I32AtomicRmwXchg { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I32, AtomicRmwOp::Xchg)
+        }
+        Operator::I64AtomicRmwXchg { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I64, AtomicRmwOp::Xchg)
+        }
+        Operator::I32AtomicRmw8XchgU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I8, AtomicRmwOp::Xchg)
+        }
+        Operator::I32AtomicRmw16XchgU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I32, I16, AtomicRmwOp::Xchg)
+        }
+        Operator::I64AtomicRmw8XchgU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I8, AtomicRmwOp::Xchg)
+        }
+        Operator::I64AtomicRmw16XchgU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I16, AtomicRmwOp::Xchg)
+        }
+        Operator::I64AtomicRmw32XchgU { memarg } => {
+            translate_rmw(builder, stacks, env, memarg, I64, I32, AtomicRmwOp::Xchg)
+        }
+        Operator::I32AtomicRmwCmpxchg { memarg } => {
+            translate_cmpxchg(builder, stacks, env, memarg, I32, I32)
+        }
+        Operator::I64AtomicRmwCmpxchg { memarg } => {
+            translate_cmpxchg(builder, stacks, env, memarg, I64, I64)
+        }
+        Operator::I32AtomicRmw8CmpxchgU { memarg } => {
+            translate_cmpxchg(builder, stacks, env, memarg, I32, I8)
+        }
+        Operator::I32AtomicRmw16CmpxchgU { memarg } => {
+            translate_cmpxchg(builder, stacks, env, memarg, I32, I16)
+        }
+        Operator::I64AtomicRmw8CmpxchgU { memarg } => {
+            translate_cmpxchg(builder, stacks, env, memarg, I64, I8)
+        }
+        Operator::I64AtomicRmw16CmpxchgU { memarg } => {
+            translate_cmpxchg(builder, stacks, env, memarg, I64, I16)
+        }
+        Operator::I64AtomicRmw32CmpxchgU { memarg } => {
+            translate_cmpxchg(builder, stacks, env, memarg, I64, I32)
+        }
+        Operator::MemoryAtomicNotify { memarg } => translate_notify(builder, stacks, env, memarg),
+        Operator::MemoryAtomicWait32 { memarg } => {
+            translate_wait(builder, stacks, env, memarg, false)
+        }
+        Operator::MemoryAtomicWait64 { memarg } => {
+            translate_wait(builder, stacks, env, memarg, true)
+        }
+        Operator::AtomicFence { .. } => translate_fence(builder),
+        _ => return false,
+    }
+    true
 }

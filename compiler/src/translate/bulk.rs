@@ -5,9 +5,9 @@
 
 use super::stack::Stacks;
 use crate::func_env::FuncEnv;
+use crate::func_env::Libcall;
 use cranelift_codegen::ir::{InstBuilder, Value, types};
 use cranelift_frontend::FunctionBuilder;
-use smelt_runtime::abi::Libcall;
 
 /// Widens an i32 operand to i64 (64-bit memories' operands already are).
 pub(crate) fn to_i64(builder: &mut FunctionBuilder, v: Value) -> Value {

@@ -2,10 +2,10 @@
 //! unreachable, and the handling of operators in unreachable code.
 
 use super::stack::{ControlFrame, FrameKind, Stacks};
+use crate::func_env::TrapKind;
 use crate::func_env::{FuncEnv, trap};
 use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, JumpTableData, Value};
 use cranelift_frontend::FunctionBuilder;
-use smelt_runtime::abi::TrapKind;
 use wasmparser::{BlockType, ValType};
 
 /// Param and result types of a block type.

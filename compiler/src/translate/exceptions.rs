@@ -27,10 +27,10 @@
 
 use super::control::{block_signature, block_with_params, jump};
 use super::stack::{ControlFrame, FrameKind, Stacks};
+use crate::func_env::TrapKind;
 use crate::func_env::{FuncEnv, Handler, trap};
 use cranelift_codegen::ir::{Block, InstBuilder, Value};
 use cranelift_frontend::FunctionBuilder;
-use smelt_runtime::abi::TrapKind;
 use wasmparser::{BlockType, Catch, Operator, OperatorsReader, TryTable};
 
 /// What a clause's landing block does with the exception.

@@ -2,10 +2,10 @@
 
 use super::stack::Stacks;
 use crate::bounds::prepare_addr;
+use crate::func_env::Libcall;
 use crate::func_env::{FuncEnv, heap};
 use cranelift_codegen::ir::{InstBuilder, Type, types};
 use cranelift_frontend::FunctionBuilder;
-use smelt_runtime::abi::Libcall;
 use wasmparser::MemArg;
 
 /// How a load widens its value.
@@ -15,6 +15,24 @@ pub(crate) enum Load {
     Plain,
     /// Narrow load of `bytes`, sign- or zero-extended to `ty`.
     Extend { bytes: u32, signed: bool },
+}
+
+impl Load {
+    /// A narrow load of `bytes`, sign-extended.
+    pub(crate) const fn sext(bytes: u32) -> Load {
+        Load::Extend {
+            bytes,
+            signed: true,
+        }
+    }
+
+    /// A narrow load of `bytes`, zero-extended.
+    pub(crate) const fn zext(bytes: u32) -> Load {
+        Load::Extend {
+            bytes,
+            signed: false,
+        }
+    }
 }
 
 /// The memory a `MemArg` addresses.

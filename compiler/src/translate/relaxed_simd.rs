@@ -38,11 +38,13 @@
 
 use super::simd::{self, binary, pop_as, push, ternary};
 use super::stack::Stacks;
+use cranelift_codegen::ir::types;
 use cranelift_codegen::ir::{
     InstBuilder, Type, Value,
     types::{I8X16, I16X8, I32X4},
 };
 use cranelift_frontend::FunctionBuilder;
+use wasmparser::Operator;
 
 /// `i8x16.relaxed_swizzle`: as `i8x16.swizzle`.
 pub(crate) fn swizzle(builder: &mut FunctionBuilder, stacks: &mut Stacks) {
@@ -119,4 +121,36 @@ pub(crate) fn dot_i8x16_i7x16_add(builder: &mut FunctionBuilder, stacks: &mut St
     let dot32 = builder.ins().iadd_pairwise(low, high);
     let r = builder.ins().iadd(dot32, c);
     push(builder, stacks, r);
+}
+
+/// Translates `op` if it is a relaxed SIMD operator; returns whether it was.
+pub(super) fn translate_operator(
+    builder: &mut FunctionBuilder,
+    stacks: &mut Stacks,
+    op: &Operator<'_>,
+) -> bool {
+    match op {
+        Operator::I8x16RelaxedSwizzle => swizzle(builder, stacks),
+        Operator::I32x4RelaxedTruncF32x4S => trunc_f32x4(builder, stacks, true),
+        Operator::I32x4RelaxedTruncF32x4U => trunc_f32x4(builder, stacks, false),
+        Operator::I32x4RelaxedTruncF64x2SZero => trunc_f64x2_zero(builder, stacks, true),
+        Operator::I32x4RelaxedTruncF64x2UZero => trunc_f64x2_zero(builder, stacks, false),
+        Operator::F32x4RelaxedMadd => madd(builder, stacks, types::F32X4, false),
+        Operator::F32x4RelaxedNmadd => madd(builder, stacks, types::F32X4, true),
+        Operator::F64x2RelaxedMadd => madd(builder, stacks, types::F64X2, false),
+        Operator::F64x2RelaxedNmadd => madd(builder, stacks, types::F64X2, true),
+        Operator::I8x16RelaxedLaneselect
+        | Operator::I16x8RelaxedLaneselect
+        | Operator::I32x4RelaxedLaneselect
+        | Operator::I64x2RelaxedLaneselect => laneselect(builder, stacks),
+        Operator::F32x4RelaxedMin => min(builder, stacks, types::F32X4),
+        Operator::F64x2RelaxedMin => min(builder, stacks, types::F64X2),
+        Operator::F32x4RelaxedMax => max(builder, stacks, types::F32X4),
+        Operator::F64x2RelaxedMax => max(builder, stacks, types::F64X2),
+        Operator::I16x8RelaxedQ15mulrS => q15mulr(builder, stacks),
+        Operator::I16x8RelaxedDotI8x16I7x16S => dot_i8x16_i7x16(builder, stacks),
+        Operator::I32x4RelaxedDotI8x16I7x16AddS => dot_i8x16_i7x16_add(builder, stacks),
+        _ => return false,
+    }
+    true
 }

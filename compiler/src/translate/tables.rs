@@ -7,9 +7,9 @@
 use super::bulk::to_i64;
 use super::stack::Stacks;
 use crate::func_env::{FuncEnv, trap};
+use crate::func_env::{Libcall, TrapKind};
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value, condcodes::IntCC, types};
 use cranelift_frontend::FunctionBuilder;
-use smelt_runtime::abi::{self, Libcall, TrapKind};
 
 fn i32_const(builder: &mut FunctionBuilder, v: u32) -> Value {
     builder.ins().iconst(types::I32, i64::from(v))
@@ -57,13 +57,7 @@ pub(crate) fn translate_table_size(
     env: &FuncEnv,
     table: u32,
 ) {
-    let def = env.table_definition(builder, table);
-    let len = builder.ins().load(
-        types::I64,
-        MemFlagsData::trusted(),
-        def,
-        abi::VMTABLE_LENGTH as i32,
-    );
+    let len = env.table_length(builder, table);
     let v = index_result(builder, env, table, len);
     stacks.push(v);
 }
