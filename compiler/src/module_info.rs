@@ -165,89 +165,10 @@ impl<'a> ModuleInfo<'a> {
             }
             match payload {
                 Payload::TypeSection(reader) => {
-                    let offset = reader.range().start;
-                    for group in reader {
-                        let group = group?;
-                        let start = info.types.len() as u32;
-                        let len = group.types().len() as u32;
-                        for sub in group.types() {
-                            let (kind, func, fields) = match &sub.composite_type.inner {
-                                wasmparser::CompositeInnerType::Func(f) => (
-                                    abi::TYPE_KIND_FUNC,
-                                    FuncType {
-                                        params: f.params().to_vec(),
-                                        results: f.results().to_vec(),
-                                    },
-                                    Vec::new(),
-                                ),
-                                wasmparser::CompositeInnerType::Struct(s) => (
-                                    abi::TYPE_KIND_STRUCT,
-                                    FuncType::default(),
-                                    s.fields
-                                        .iter()
-                                        .map(|f| crate::types::field_type(*f))
-                                        .collect(),
-                                ),
-                                wasmparser::CompositeInnerType::Array(a) => (
-                                    abi::TYPE_KIND_ARRAY,
-                                    FuncType::default(),
-                                    vec![crate::types::field_type(a.0)],
-                                ),
-                                wasmparser::CompositeInnerType::Cont(_) => {
-                                    return Err(unsupported!(offset, "continuation types"));
-                                }
-                            };
-                            info.types.push(func);
-                            info.type_defs.push(TypeDef {
-                                kind,
-                                fields,
-                                supertype: sub
-                                    .supertype_idxs
-                                    .first()
-                                    .and_then(|i| i.as_module_index()),
-                                is_final: sub.is_final,
-                                rec_group: (start, len),
-                            });
-                        }
-                    }
+                    info.type_section(reader)?;
                 }
                 Payload::ImportSection(reader) => {
-                    for import in reader.into_imports() {
-                        let import = import?;
-                        let (kind, index) = match import.ty {
-                            TypeRef::Func(ty) | TypeRef::FuncExact(ty) => {
-                                info.funcs.push(ty);
-                                info.num_imported_funcs += 1;
-                                (abi::EXTERN_FUNC, info.funcs.len() - 1)
-                            }
-                            TypeRef::Table(ty) => {
-                                info.tables.push(Table { ty, init: None });
-                                info.num_imported_tables += 1;
-                                (abi::EXTERN_TABLE, info.tables.len() - 1)
-                            }
-                            TypeRef::Memory(ty) => {
-                                info.memories.push(ty);
-                                info.num_imported_memories += 1;
-                                (abi::EXTERN_MEMORY, info.memories.len() - 1)
-                            }
-                            TypeRef::Global(ty) => {
-                                info.globals.push(Global { ty, init: None });
-                                info.num_imported_globals += 1;
-                                (abi::EXTERN_GLOBAL, info.globals.len() - 1)
-                            }
-                            TypeRef::Tag(tag) => {
-                                info.tags.push(tag.func_type_idx);
-                                info.num_imported_tags += 1;
-                                (abi::EXTERN_TAG, info.tags.len() - 1)
-                            }
-                        };
-                        info.imports.push(Import {
-                            module: import.module,
-                            name: import.name,
-                            kind,
-                            index: index as u32,
-                        });
-                    }
+                    info.import_section(reader)?;
                 }
                 Payload::FunctionSection(reader) => {
                     for ty in reader {
@@ -255,16 +176,7 @@ impl<'a> ModuleInfo<'a> {
                     }
                 }
                 Payload::TableSection(reader) => {
-                    for table in reader {
-                        let table = table?;
-                        let init = match table.init {
-                            wasmparser::TableInit::RefNull => None,
-                            wasmparser::TableInit::Expr(e) => {
-                                Some(const_expr::encode(&e, &mut referenced)?)
-                            }
-                        };
-                        info.tables.push(Table { ty: table.ty, init });
-                    }
+                    info.table_section(reader, &mut referenced)?;
                 }
                 Payload::MemorySection(reader) => {
                     for memory in reader {
@@ -277,116 +189,23 @@ impl<'a> ModuleInfo<'a> {
                     }
                 }
                 Payload::GlobalSection(reader) => {
-                    for global in reader {
-                        let global = global?;
-                        let init = const_expr::encode(&global.init_expr, &mut referenced)?;
-                        info.globals.push(Global {
-                            ty: global.ty,
-                            init: Some(init),
-                        });
-                    }
+                    info.global_section(reader, &mut referenced)?;
                 }
                 Payload::ExportSection(reader) => {
-                    for export in reader {
-                        let export = export?;
-                        let kind = match export.kind {
-                            ExternalKind::Func | ExternalKind::FuncExact => {
-                                referenced.insert(export.index);
-                                abi::EXTERN_FUNC
-                            }
-                            ExternalKind::Table => abi::EXTERN_TABLE,
-                            ExternalKind::Memory => abi::EXTERN_MEMORY,
-                            ExternalKind::Global => abi::EXTERN_GLOBAL,
-                            ExternalKind::Tag => abi::EXTERN_TAG,
-                        };
-                        info.exports.push((export.name, kind, export.index));
-                    }
+                    info.export_section(reader, &mut referenced)?;
                 }
                 Payload::StartSection { func, .. } => {
                     info.start = Some(func);
                     referenced.insert(func);
                 }
                 Payload::ElementSection(reader) => {
-                    for elem in reader {
-                        let elem = elem?;
-                        let (mode, table, offset) = match elem.kind {
-                            ElementKind::Passive => (abi::SEGMENT_PASSIVE, 0, Vec::new()),
-                            ElementKind::Declared => (abi::SEGMENT_DECLARED, 0, Vec::new()),
-                            ElementKind::Active {
-                                table_index,
-                                offset_expr,
-                            } => (
-                                abi::SEGMENT_ACTIVE,
-                                table_index.unwrap_or(0),
-                                const_expr::encode(&offset_expr, &mut referenced)?,
-                            ),
-                        };
-                        let (elem_type, items) = match elem.items {
-                            ElementItems::Functions(funcs) => {
-                                let mut list = Vec::new();
-                                for f in funcs {
-                                    let f = f?;
-                                    referenced.insert(f);
-                                    list.push(f);
-                                }
-                                (RefType::FUNCREF, ElemItems::Funcs(list))
-                            }
-                            ElementItems::Expressions(ty, exprs) => {
-                                let mut list = Vec::new();
-                                for e in exprs {
-                                    list.push(const_expr::encode(&e?, &mut referenced)?);
-                                }
-                                (ty, ElemItems::Exprs(list))
-                            }
-                        };
-                        info.elems.push(Elem {
-                            mode,
-                            table,
-                            offset,
-                            elem_type,
-                            items,
-                        });
-                    }
+                    info.element_section(reader, &mut referenced)?;
                 }
                 Payload::DataSection(reader) => {
-                    for data in reader {
-                        let data = data?;
-                        let (mode, memory, offset) = match data.kind {
-                            wasmparser::DataKind::Passive => (abi::SEGMENT_PASSIVE, 0, Vec::new()),
-                            wasmparser::DataKind::Active {
-                                memory_index,
-                                offset_expr,
-                            } => (
-                                abi::SEGMENT_ACTIVE,
-                                memory_index,
-                                const_expr::encode(&offset_expr, &mut referenced)?,
-                            ),
-                        };
-                        info.datas.push(Data {
-                            mode,
-                            memory,
-                            offset,
-                            bytes: data.data,
-                        });
-                    }
+                    info.data_section(reader, &mut referenced)?;
                 }
                 Payload::CustomSection(section) => {
-                    if let KnownCustom::Name(reader) = section.as_known() {
-                        // A malformed name section is not an error (the spec
-                        // lets engines ignore custom sections); keep what
-                        // parsed.
-                        for name in reader.into_iter().flatten() {
-                            match name {
-                                Name::Module { name, .. } => info.name_section_module = Some(name),
-                                Name::Function(map) => {
-                                    for naming in map.into_iter().flatten() {
-                                        info.func_names.insert(naming.index, naming.name);
-                                    }
-                                }
-                                _ => {}
-                            }
-                        }
-                    }
+                    info.custom_section(section);
                 }
                 Payload::ModuleSection {
                     unchecked_range, ..
@@ -407,5 +226,249 @@ impl<'a> ModuleInfo<'a> {
             .map(|(slot, f)| (f, slot as u32))
             .collect();
         Ok(info)
+    }
+
+    /// Types: function signatures and, for struct and array types, their
+    /// fields and subtyping.
+    fn type_section(&mut self, reader: wasmparser::TypeSectionReader<'a>) -> Result<()> {
+        let offset = reader.range().start;
+        for group in reader {
+            let group = group?;
+            let start = self.types.len() as u32;
+            let len = group.types().len() as u32;
+            for sub in group.types() {
+                let (kind, func, fields) = match &sub.composite_type.inner {
+                    wasmparser::CompositeInnerType::Func(f) => (
+                        abi::TYPE_KIND_FUNC,
+                        FuncType {
+                            params: f.params().to_vec(),
+                            results: f.results().to_vec(),
+                        },
+                        Vec::new(),
+                    ),
+                    wasmparser::CompositeInnerType::Struct(s) => (
+                        abi::TYPE_KIND_STRUCT,
+                        FuncType::default(),
+                        s.fields
+                            .iter()
+                            .map(|f| crate::types::field_type(*f))
+                            .collect(),
+                    ),
+                    wasmparser::CompositeInnerType::Array(a) => (
+                        abi::TYPE_KIND_ARRAY,
+                        FuncType::default(),
+                        vec![crate::types::field_type(a.0)],
+                    ),
+                    wasmparser::CompositeInnerType::Cont(_) => {
+                        return Err(unsupported!(offset, "continuation types"));
+                    }
+                };
+                self.types.push(func);
+                self.type_defs.push(TypeDef {
+                    kind,
+                    fields,
+                    supertype: sub.supertype_idxs.first().and_then(|i| i.as_module_index()),
+                    is_final: sub.is_final,
+                    rec_group: (start, len),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Imports, which open each index space.
+    fn import_section(&mut self, reader: wasmparser::ImportSectionReader<'a>) -> Result<()> {
+        for import in reader.into_imports() {
+            let import = import?;
+            let (kind, index) = match import.ty {
+                TypeRef::Func(ty) | TypeRef::FuncExact(ty) => {
+                    self.funcs.push(ty);
+                    self.num_imported_funcs += 1;
+                    (abi::EXTERN_FUNC, self.funcs.len() - 1)
+                }
+                TypeRef::Table(ty) => {
+                    self.tables.push(Table { ty, init: None });
+                    self.num_imported_tables += 1;
+                    (abi::EXTERN_TABLE, self.tables.len() - 1)
+                }
+                TypeRef::Memory(ty) => {
+                    self.memories.push(ty);
+                    self.num_imported_memories += 1;
+                    (abi::EXTERN_MEMORY, self.memories.len() - 1)
+                }
+                TypeRef::Global(ty) => {
+                    self.globals.push(Global { ty, init: None });
+                    self.num_imported_globals += 1;
+                    (abi::EXTERN_GLOBAL, self.globals.len() - 1)
+                }
+                TypeRef::Tag(tag) => {
+                    self.tags.push(tag.func_type_idx);
+                    self.num_imported_tags += 1;
+                    (abi::EXTERN_TAG, self.tags.len() - 1)
+                }
+            };
+            self.imports.push(Import {
+                module: import.module,
+                name: import.name,
+                kind,
+                index: index as u32,
+            });
+        }
+        Ok(())
+    }
+
+    /// Defined tables and their initial-value expressions.
+    fn table_section(
+        &mut self,
+        reader: wasmparser::TableSectionReader<'a>,
+        referenced: &mut BTreeSet<u32>,
+    ) -> Result<()> {
+        for table in reader {
+            let table = table?;
+            let init = match table.init {
+                wasmparser::TableInit::RefNull => None,
+                wasmparser::TableInit::Expr(e) => Some(const_expr::encode(&e, referenced)?),
+            };
+            self.tables.push(Table { ty: table.ty, init });
+        }
+        Ok(())
+    }
+
+    /// Defined globals and their initializers.
+    fn global_section(
+        &mut self,
+        reader: wasmparser::GlobalSectionReader<'a>,
+        referenced: &mut BTreeSet<u32>,
+    ) -> Result<()> {
+        for global in reader {
+            let global = global?;
+            let init = const_expr::encode(&global.init_expr, referenced)?;
+            self.globals.push(Global {
+                ty: global.ty,
+                init: Some(init),
+            });
+        }
+        Ok(())
+    }
+
+    /// Exports; exported functions escape (need a funcref slot).
+    fn export_section(
+        &mut self,
+        reader: wasmparser::ExportSectionReader<'a>,
+        referenced: &mut BTreeSet<u32>,
+    ) -> Result<()> {
+        for export in reader {
+            let export = export?;
+            let kind = match export.kind {
+                ExternalKind::Func | ExternalKind::FuncExact => {
+                    referenced.insert(export.index);
+                    abi::EXTERN_FUNC
+                }
+                ExternalKind::Table => abi::EXTERN_TABLE,
+                ExternalKind::Memory => abi::EXTERN_MEMORY,
+                ExternalKind::Global => abi::EXTERN_GLOBAL,
+                ExternalKind::Tag => abi::EXTERN_TAG,
+            };
+            self.exports.push((export.name, kind, export.index));
+        }
+        Ok(())
+    }
+
+    /// Element segments; the functions they list escape.
+    fn element_section(
+        &mut self,
+        reader: wasmparser::ElementSectionReader<'a>,
+        referenced: &mut BTreeSet<u32>,
+    ) -> Result<()> {
+        for elem in reader {
+            let elem = elem?;
+            let (mode, table, offset) = match elem.kind {
+                ElementKind::Passive => (abi::SEGMENT_PASSIVE, 0, Vec::new()),
+                ElementKind::Declared => (abi::SEGMENT_DECLARED, 0, Vec::new()),
+                ElementKind::Active {
+                    table_index,
+                    offset_expr,
+                } => (
+                    abi::SEGMENT_ACTIVE,
+                    table_index.unwrap_or(0),
+                    const_expr::encode(&offset_expr, referenced)?,
+                ),
+            };
+            let (elem_type, items) = match elem.items {
+                ElementItems::Functions(funcs) => {
+                    let mut list = Vec::new();
+                    for f in funcs {
+                        let f = f?;
+                        referenced.insert(f);
+                        list.push(f);
+                    }
+                    (RefType::FUNCREF, ElemItems::Funcs(list))
+                }
+                ElementItems::Expressions(ty, exprs) => {
+                    let mut list = Vec::new();
+                    for e in exprs {
+                        list.push(const_expr::encode(&e?, referenced)?);
+                    }
+                    (ty, ElemItems::Exprs(list))
+                }
+            };
+            self.elems.push(Elem {
+                mode,
+                table,
+                offset,
+                elem_type,
+                items,
+            });
+        }
+        Ok(())
+    }
+
+    /// Data segments (their bytes stay borrowed from the input).
+    fn data_section(
+        &mut self,
+        reader: wasmparser::DataSectionReader<'a>,
+        referenced: &mut BTreeSet<u32>,
+    ) -> Result<()> {
+        for data in reader {
+            let data = data?;
+            let (mode, memory, offset) = match data.kind {
+                wasmparser::DataKind::Passive => (abi::SEGMENT_PASSIVE, 0, Vec::new()),
+                wasmparser::DataKind::Active {
+                    memory_index,
+                    offset_expr,
+                } => (
+                    abi::SEGMENT_ACTIVE,
+                    memory_index,
+                    const_expr::encode(&offset_expr, referenced)?,
+                ),
+            };
+            self.datas.push(Data {
+                mode,
+                memory,
+                offset,
+                bytes: data.data,
+            });
+        }
+        Ok(())
+    }
+
+    /// The name section's module and function names.
+    fn custom_section(&mut self, section: wasmparser::CustomSectionReader<'a>) {
+        if let KnownCustom::Name(reader) = section.as_known() {
+            // A malformed name section is not an error (the spec
+            // lets engines ignore custom sections); keep what
+            // parsed.
+            for name in reader.into_iter().flatten() {
+                match name {
+                    Name::Module { name, .. } => self.name_section_module = Some(name),
+                    Name::Function(map) => {
+                        for naming in map.into_iter().flatten() {
+                            self.func_names.insert(naming.index, naming.name);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
     }
 }

@@ -159,7 +159,29 @@ pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descr
     };
     d.name = blob.push_bytes(input.module_name.as_bytes());
 
-    // Code items, their traps and call sites.
+    code_items(&mut blob, &mut d, input);
+    type_section(&mut blob, &mut d, info, input.trampolines);
+    imports_and_funcs(&mut blob, &mut d, info);
+    // Constant expressions, in the order tables, globals, element and data
+    // segments add them.
+    let mut pool = ConstPool::default();
+    definitions(&mut blob, &mut d, info, &mut pool);
+    segments(&mut blob, &mut d, info, &mut pool);
+    func_names(&mut blob, &mut d, info);
+
+    blob.align(abi::DESCRIPTOR_ALIGN as usize);
+    d.size = blob.offset();
+    let code_ptrs_offset = d.code_ptrs.offset;
+    blob.overwrite(0, &d);
+    Descriptor {
+        blob: blob.bytes,
+        code_ptrs_offset,
+    }
+}
+
+/// Code items with their trap and call-site records (handler ranges
+/// rebased from per-item to descriptor-wide).
+fn code_items(blob: &mut Blob, d: &mut abi::ModuleDescriptor, input: &DescriptorInput<'_>) {
     d.code_ptrs = blob.reserve_u64(input.items.len());
     let mut code = Vec::with_capacity(input.items.len());
     let mut traps = Vec::new();
@@ -196,16 +218,18 @@ pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descr
     d.traps = blob.push(&traps);
     d.call_sites = blob.push(&call_sites);
     d.handlers = blob.push(&handlers);
+}
 
-    // Types.
+/// Type records, their value types, and each function type's trampolines.
+fn type_section(
+    blob: &mut Blob,
+    d: &mut abi::ModuleDescriptor,
+    info: &ModuleInfo<'_>,
+    trampolines: &[(u32, u32)],
+) {
     let mut valtypes = Vec::new();
     let mut types = Vec::with_capacity(info.types.len());
-    for ((ty, def), (entry, adapter)) in info
-        .types
-        .iter()
-        .zip(&info.type_defs)
-        .zip(input.trampolines)
-    {
+    for ((ty, def), (entry, adapter)) in info.types.iter().zip(&info.type_defs).zip(trampolines) {
         let params = Rel {
             offset: valtypes.len() as u32,
             len: (ty.params.len() + def.fields.len()) as u32,
@@ -231,8 +255,10 @@ pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descr
     }
     d.valtypes = blob.push(&valtypes);
     d.types = blob.push(&types);
+}
 
-    // Imports.
+/// Imports and the function index space.
+fn imports_and_funcs(blob: &mut Blob, d: &mut abi::ModuleDescriptor, info: &ModuleInfo<'_>) {
     let imports: Vec<abi::ImportRec> = info
         .imports
         .iter()
@@ -276,9 +302,15 @@ pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descr
         })
         .collect();
     d.funcs = blob.push(&funcs);
+}
 
-    let mut pool = ConstPool::default();
-
+/// Tables, memories, globals, tags and exports.
+fn definitions(
+    blob: &mut Blob,
+    d: &mut abi::ModuleDescriptor,
+    info: &ModuleInfo<'_>,
+    pool: &mut ConstPool,
+) {
     let tables: Vec<abi::TableRec> = info
         .tables
         .iter()
@@ -344,7 +376,15 @@ pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descr
         })
         .collect();
     d.exports = blob.push(&exports);
+}
 
+/// Element and data segments, and the constant pool they end.
+fn segments(
+    blob: &mut Blob,
+    d: &mut abi::ModuleDescriptor,
+    info: &ModuleInfo<'_>,
+    pool: &mut ConstPool,
+) {
     let mut elem_items: Vec<u32> = Vec::new();
     let elems: Vec<abi::ElemRec> = info
         .elems
@@ -392,7 +432,10 @@ pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descr
     d.datas = blob.push(&datas);
     d.elem_items = blob.push(&elem_items);
     d.const_ops = blob.push(&pool.ops);
+}
 
+/// The name section's function names.
+fn func_names(blob: &mut Blob, d: &mut abi::ModuleDescriptor, info: &ModuleInfo<'_>) {
     let names: Vec<abi::NameRec> = info
         .func_names
         .iter()
@@ -402,13 +445,4 @@ pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descr
         })
         .collect();
     d.func_names = blob.push(&names);
-
-    blob.align(abi::DESCRIPTOR_ALIGN as usize);
-    d.size = blob.offset();
-    let code_ptrs_offset = d.code_ptrs.offset;
-    blob.overwrite(0, &d);
-    Descriptor {
-        blob: blob.bytes,
-        code_ptrs_offset,
-    }
 }
