@@ -17,6 +17,7 @@ use cranelift_codegen::{
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{FuncId, ModuleReloc};
 use smelt_runtime::abi;
+use std::path::Path;
 
 /// What a code item is.
 #[derive(Copy, Clone, Debug)]
@@ -97,6 +98,7 @@ impl Worker {
         candidates: &Candidates,
         kind: ItemKind,
         id: FuncId,
+        clif: Option<&Path>,
     ) -> Result<CompiledItem> {
         self.ctx.clear();
         let func = &mut self.ctx.func;
@@ -160,10 +162,18 @@ impl Worker {
                 &mut self.fctx,
             ),
         }
+        if let Some(base) = clif {
+            write_clif(base, "clif", &self.ctx.func)?;
+        }
         let what = || describe(info, kind);
         self.ctx
             .compile(isa, &mut ControlPlane::default())
             .map_err(|e| codegen_error(what(), e.func, e.inner))?;
+        if let Some(base) = clif
+            && options.emit_clif_optimized
+        {
+            write_clif(base, "opt.clif", &self.ctx.func)?;
+        }
         let compiled = self.ctx.compiled_code().expect("just compiled");
         let buffer = &compiled.buffer;
         let srclocs = buffer.get_srclocs_sorted();
@@ -217,6 +227,16 @@ impl Worker {
             inlined_calls,
         })
     }
+}
+
+/// Writes `func` as text to `base.ext` (`--emit-clif`).
+fn write_clif(base: &Path, ext: &str, func: &ir::Function) -> Result<()> {
+    let mut path = base.as_os_str().to_owned();
+    path.push(".");
+    path.push(ext);
+    let path = std::path::PathBuf::from(path);
+    std::fs::write(&path, func.display().to_string())
+        .map_err(|source| CompileError::Io { path, source })
 }
 
 /// A Cranelift exception-table entry as the descriptor stores it.

@@ -113,6 +113,14 @@ pub struct Options {
     /// nondeterministic; hardware differs (x86 returns an input's payload
     /// or a negative "default NaN", aarch64 a positive one).
     pub canonicalize_nans: bool,
+    /// Write the Cranelift IR of every code item into this directory
+    /// (`smelt compile --emit-clif DIR`): `<symbol>.clif` as translated
+    /// from wasm (after inlining and NaN canonicalization), the input of
+    /// Cranelift's optimizer. The object does not change.
+    pub emit_clif: Option<std::path::PathBuf>,
+    /// With [`Options::emit_clif`], also write `<symbol>.opt.clif`: the IR
+    /// after Cranelift's optimizations, as lowered to machine code.
+    pub emit_clif_optimized: bool,
 }
 
 impl Default for Options {
@@ -133,6 +141,8 @@ impl Default for Options {
             inline: true,
             c_api: false,
             canonicalize_nans: false,
+            emit_clif: None,
+            emit_clif_optimized: false,
         }
     }
 }

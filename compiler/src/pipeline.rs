@@ -20,6 +20,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// and listed in the descriptor.
 pub(crate) struct Items {
     pub(crate) list: Vec<(ItemKind, FuncId)>,
+    /// The symbol of each item in `list`.
+    names: Vec<String>,
     /// Per type: positions in `list` of its entry trampoline and host
     /// adapter (`abi::NO_INDEX` for non-function types).
     pub(crate) trampolines: Vec<(u32, u32)>,
@@ -34,6 +36,12 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
     let isa = isa::build_isa(options)?;
     let info = ModuleInfo::parse(wasm, options.features)?;
     let module_name = options.module_name.as_str();
+    if let Some(dir) = &options.emit_clif {
+        std::fs::create_dir_all(dir).map_err(|source| CompileError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+    }
     let mut module = emit::object_module(&isa, module_name)?;
     let items = declare_items(&mut module, &*isa, &info, options)?;
     let compiled = compile_items(&info, &*isa, options, &items)?;
@@ -81,6 +89,7 @@ fn declare_items(
     let module_name = options.module_name.as_str();
     let ptr = isa.pointer_type();
     let mut items: Vec<(ItemKind, FuncId)> = Vec::new();
+    let mut names = Vec::new();
     for index in info.num_imported_funcs..info.funcs.len() as u32 {
         let name = names::function_symbol(module_name, index, info.func_names.get(&index).copied());
         let sig = wasm_signature(info.func_type(index), ptr);
@@ -88,6 +97,7 @@ fn declare_items(
             .declare_function(&name, Linkage::Local, &sig)
             .map_err(|e| module_error(&name, e))?;
         items.push((ItemKind::Function(index), id));
+        names.push(name);
     }
     let mut trampolines = Vec::with_capacity(info.types.len());
     for (t, ty) in info.types.iter().enumerate() {
@@ -111,6 +121,7 @@ fn declare_items(
         trampolines.push((items.len() as u32, items.len() as u32 + 1));
         items.push((ItemKind::Entry(t), entry));
         items.push((ItemKind::HostAdapter(t), adapter));
+        names.extend([entry_name, adapter_name]);
     }
     // ---- exceptions ----
     // The throw stub: every `throw` calls it (see trampolines.rs).
@@ -124,6 +135,7 @@ fn declare_items(
         .map_err(|e| module_error(&stub_name, e))?;
     let throw_stub = items.len() as u32;
     items.push((ItemKind::ThrowStub, stub));
+    names.push(stub_name);
     // ---- typed C API ----
     // One import thunk per imported function, calling the C symbol that
     // defines it (see emit/c_api.rs).
@@ -147,6 +159,7 @@ fn declare_items(
                 },
                 id,
             ));
+            names.push(name);
         }
         Some(c_imports)
     } else {
@@ -154,6 +167,7 @@ fn declare_items(
     };
     Ok(Items {
         list: items,
+        names,
         trampolines,
         throw_stub,
         stub,
@@ -170,6 +184,10 @@ fn compile_items(
     items: &Items,
 ) -> Result<Vec<CompiledItem>> {
     let stub = items.stub;
+    let clif_base = |i: usize| {
+        let dir = options.emit_clif.as_ref()?;
+        Some(dir.join(clif_file_stem(&options.module_name, &items.names[i])))
+    };
     let items = &items.list;
     let func_ids: Vec<u32> = items
         .iter()
@@ -194,6 +212,7 @@ fn compile_items(
     };
     let compile_one = |worker: &mut Worker, i: usize| {
         let (kind, id) = items[i];
+        let clif = clif_base(i);
         let run = std::panic::AssertUnwindSafe(|| {
             worker
                 .compile_item(
@@ -204,6 +223,7 @@ fn compile_items(
                     &candidates,
                     kind,
                     id,
+                    clif.as_deref(),
                 )
                 .inspect(report)
         });
@@ -256,6 +276,25 @@ fn compile_items(
         .map(|slot| slot.into_inner().expect("every item is taken by a worker"))
         .collect();
     compiled.into_iter().collect()
+}
+
+/// The file name (without extension) of an item's CLIF (`--emit-clif`):
+/// its symbol without the `wasm[<module>]::` prefix, `::` as `.`, and
+/// anything but ASCII letters, digits and `_-.[]` as `_`, cut to 200
+/// bytes (the index in front keeps names unique).
+fn clif_file_stem(module_name: &str, symbol: &str) -> String {
+    let prefix = format!("wasm[{module_name}]::");
+    let name = symbol.strip_prefix(&prefix).unwrap_or(symbol);
+    let mut stem: String = name
+        .replace("::", ".")
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '_' | '-' | '.' | '[' | ']' => c,
+            _ => '_',
+        })
+        .collect();
+    stem.truncate(200);
+    stem
 }
 
 /// The module's imports, for the CLI's messages and link checks.

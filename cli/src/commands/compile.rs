@@ -1,5 +1,6 @@
-//! `smelt compile IN -o OUT [--header OUT.h]`: one relocatable object (and
-//! the C header of its typed C API).
+//! `smelt compile IN -o OUT [--header OUT.h] [--emit-clif DIR]`: one
+//! relocatable object (and the C header of its typed C API, and the
+//! Cranelift IR of its functions).
 
 use crate::common::{CodegenArgs, compile, read_wasm, write_atomically};
 use std::path::PathBuf;
@@ -17,6 +18,15 @@ pub struct CompileCommand {
     /// The object then needs the linker (it cannot be loaded by `smelt run`).
     #[arg(long, value_name = "FILE.h")]
     header: Option<PathBuf>,
+    /// Write the Cranelift IR of every function and trampoline into DIR,
+    /// one `<symbol>.clif` each, as translated from wasm (the optimizer's
+    /// input). The object is the same as without.
+    #[arg(long, value_name = "DIR")]
+    emit_clif: Option<PathBuf>,
+    /// With --emit-clif, also write `<symbol>.opt.clif`: the IR after
+    /// Cranelift's optimizations, as lowered to machine code.
+    #[arg(long, requires = "emit_clif")]
+    emit_clif_optimized: bool,
     #[command(flatten)]
     codegen: CodegenArgs,
 }
@@ -26,6 +36,8 @@ impl CompileCommand {
         let wasm = read_wasm(&self.input)?;
         let mut options = self.codegen.options(&self.input)?;
         options.c_api = self.header.is_some();
+        options.emit_clif = self.emit_clif;
+        options.emit_clif_optimized = self.emit_clif_optimized;
         let artifact = compile(&self.input, &wasm, &options)?;
         write_atomically(&self.output, &artifact.object)?;
         if let (Some(path), Some(header)) = (&self.header, &artifact.header) {
