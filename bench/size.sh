@@ -11,7 +11,7 @@
 # --dynamic. The --small rows need that runtime built first; they are
 # skipped (with a note) when it is missing. Each LABEL=RUNTIME_DIR adds two
 # rows for another libsmelt_runtime.a (`smelt build --runtime-lib`), e.g.
-# one built with other features (README "Small executables").
+# one built with other features (docs/cross.md "Small executables").
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$HERE/.."

@@ -62,7 +62,8 @@ fn main() {
             "--lib",
             "--no-default-features",
             "--features",
-            // No in-process loader; demangled backtraces (README "Traps").
+            // No in-process loader; demangled backtraces
+            // (docs/traps.md "Demangled names").
             "runtime,demangle",
         ])
         .arg("--target-dir")

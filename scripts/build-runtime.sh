@@ -36,9 +36,9 @@
 # backtraces, about 240 KB, nearly all of it the C++ demangler), so
 # backtraces show the name section's names raw; `--features
 # demangle-rust` puts the Rust half back (about 30 KB), `--features
-# demangle` both (README "Small executables" has the numbers). Output
-# goes to target/smelt-runtime/small/<triple>/ (DIR/small/<triple>/ with
-# --out); use it with `smelt build --runtime-lib <that dir>`. See
+# demangle` both (docs/cross.md "Small executables" has the numbers).
+# Output goes to target/smelt-runtime/small/<triple>/ (DIR/small/<triple>/
+# with --out); use it with `smelt build --runtime-lib <that dir>`. See
 # bench/size.sh.
 #
 # --features F adds smelt-runtime features (comma-separated) to the build.

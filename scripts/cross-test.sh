@@ -17,7 +17,8 @@
 #   --check     only check that the tools for the target are installed
 #               (scripts/test.sh runs the aarch64 part when they are)
 #
-# Needs (Debian, as root; see README "Cross-compilation"):
+# Needs (Debian, as root; see docs/cross.md "Runtime libraries for other
+# targets"):
 #   dpkg --add-architecture arm64 && apt-get update
 #   apt-get install rustc-web cargo-web rust-web-src libstd-rust-web-dev:arm64 \
 #       gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu gcc-s390x-linux-gnu qemu-user

@@ -14,18 +14,20 @@ if git grep -n -I 'TODO' -- ':!scripts/test.sh' ':!CONTRIBUTING.md' ; then
 fi
 cargo test --workspace --release
 # The runtime without demangling, as the --small runtime is built:
-# backtraces keep the name section's names (README "Small executables").
+# backtraces keep the name section's names (docs/cross.md "Small
+# executables").
 cargo test -p smelt-runtime --lib --no-default-features --features runtime
 # Every fuzz target for a short fixed budget with fixed seeds (~2 minutes).
 scripts/fuzz-smoke.sh
 # aarch64 under QEMU: smelt cross-built for aarch64 runs the spec suites
 # wasm-v1 and wasm-v2, and the WASI C programs run as aarch64 executables
 # (~15 minutes, most of it the cross build). Needs the Debian packages
-# .ci/run installs (README "Cross-compilation"); SMELT_SKIP_CROSS=1 skips.
+# .ci/run installs (docs/cross.md "Testing under QEMU"); SMELT_SKIP_CROSS=1
+# skips.
 if [ "${SMELT_SKIP_CROSS:-0}" = 1 ]; then
     echo "note: aarch64 QEMU tests skipped (SMELT_SKIP_CROSS=1)"
 elif scripts/cross-test.sh --check aarch64; then
     scripts/cross-test.sh aarch64
 else
-    echo "note: aarch64 QEMU tests skipped: the cross toolchain above is not installed (README \"Testing under QEMU\")"
+    echo "note: aarch64 QEMU tests skipped: the cross toolchain above is not installed (docs/cross.md \"Testing under QEMU\")"
 fi

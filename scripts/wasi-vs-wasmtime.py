@@ -3,8 +3,8 @@
 # reference engine: `pip install wasmtime==50.*`) in the same scratch tree
 # tests/wasi.rs builds, and diffs what the program prints against the
 # case's expected NAME.stdout, which smelt must print. A difference is
-# either a smelt bug or a deliberate deviation that README "The sandbox"
-# documents (with the reason).
+# either a smelt bug or a deliberate deviation that docs/wasi.md "The
+# sandbox" documents (with the reason).
 #
 #   scripts/wasi-vs-wasmtime.py symlinks trailing dirfd   # some cases
 #   scripts/wasi-vs-wasmtime.py                          # every case

@@ -189,9 +189,9 @@ const char *smelt_rt_trap_frame_func_name(const smelt_rt_trap *trap, size_t inde
  * without their hash; any other name, a malformed mangling, or a
  * demangling longer than 64 KiB as it is (then the same pointer as
  * smelt_rt_trap_frame_func_name). NULL when the function has no name or
- * there is no frame `index`. A runtime built without demangling (README
- * "Small executables") returns the raw names. Valid until the trap is
- * freed.
+ * there is no frame `index`. A runtime built without demangling
+ * (docs/cross.md "Small executables") returns the raw names. Valid until
+ * the trap is freed.
  *
  *     for (size_t i = 0; i < smelt_rt_trap_backtrace(t, NULL, 0); i++) {
  *       const char *name = smelt_rt_trap_frame_demangled_name(t, i);

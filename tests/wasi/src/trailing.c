@@ -5,7 +5,7 @@
  * open of `name/` with O_CREAT is EISDIR; unlink of `dir/` is EISDIR;
  * rmdir of `link/` never removes the link's target. Where Wasmtime 50
  * differs (rmdir of `dir/` and `ldir/`: EINVAL there), smelt does what
- * Linux does; see README "The sandbox".
+ * Linux does; see docs/wasi.md "Paths with a trailing slash".
  * Every case runs in a fresh directory ts/NN holding `file`, `dir/`,
  * `lfile -> file` and `ldir -> dir`, through a directory fd on it; the line
  * shows the errno and what the directory holds afterwards

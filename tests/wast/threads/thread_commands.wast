@@ -1,5 +1,5 @@
-;; What a thread of a script sees and can do (see "The spec testsuite" in
-;; README.md): its own store with every command, the shared memories of
+;; What a thread of a script sees and can do (see "Threads in scripts" in
+;; docs/cli.md): its own store with every command, the shared memories of
 ;; the module it names in (shared (module $M)), nested threads, names that
 ;; can be reused once waited for.
 
