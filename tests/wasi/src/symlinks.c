@@ -59,7 +59,7 @@ int main(void) {
     sym("../../../data.txt", "a/b/link_over");
 
     printf("-- `..` after a name (the name may be a link: the kernel climbs from\n"
-           "-- wherever it points, see README \"The sandbox\")\n");
+           "-- wherever it points, see docs/wasi.md \"The sandbox\")\n");
     sym("sub/../data.txt", "link_lex");
     sym("x/../../outside", "link_x");
     sym("../../sub/../data.txt", "a/b/link_lex");
