@@ -5,7 +5,7 @@
 use crate::error::{CompileError, Result};
 use crate::func_env::{FuncEnv, trap_kind_byte, wasm_signature};
 use crate::inline::{Candidates, Inliner};
-use crate::module_info::ModuleInfo;
+use crate::module_info::{DefinedFuncIndex, ModuleInfo};
 use crate::translate::FuncTranslator;
 use crate::{CompiledItem, trampolines};
 use cranelift_codegen::control::ControlPlane;
@@ -14,6 +14,7 @@ use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::{
     Context, ExceptionContextLoc, Final, FinalizedMachExceptionHandler, MachSrcLoc,
 };
+use cranelift_entity::EntityRef;
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{FuncId, ModuleReloc};
 use smelt_runtime::abi;
@@ -22,8 +23,8 @@ use std::path::Path;
 /// What a code item is.
 #[derive(Copy, Clone, Debug)]
 pub(crate) enum ItemKind {
-    /// Defined function with this function index.
-    Function(u32),
+    /// A defined function.
+    Function(DefinedFuncIndex),
     /// Entry trampoline for this type index.
     Entry(u32),
     /// Host adapter for this type index.
@@ -59,10 +60,10 @@ impl Worker {
         isa: &dyn TargetIsa,
         stubs: (&[u32], u32),
         options: &crate::Options,
-        index: u32,
+        defined: DefinedFuncIndex,
     ) -> Result<ir::Function> {
         let mut func = ir::Function::new();
-        self.translate_function_into(info, isa, stubs, options, index, &mut func)?;
+        self.translate_function_into(info, isa, stubs, options, defined, &mut func)?;
         Ok(func)
     }
 
@@ -72,13 +73,14 @@ impl Worker {
         isa: &dyn TargetIsa,
         (func_ids, throw_stub): (&[u32], u32),
         options: &crate::Options,
-        index: u32,
+        defined: DefinedFuncIndex,
         func: &mut ir::Function,
     ) -> Result<()> {
-        let id = func_ids[(index - info.num_imported_funcs) as usize];
+        let id = func_ids[defined.index()];
         func.name = UserFuncName::user(0, id);
+        let index = info.func_index(defined).as_u32();
         func.signature = wasm_signature(info.func_type(index), isa.pointer_type());
-        let body = &info.bodies[(index - info.num_imported_funcs) as usize];
+        let body = &info.bodies[defined];
         let mut env = FuncEnv::new(info, isa, func_ids, options.bounds_checks);
         env.interruptible = options.interruptible;
         env.throw_stub_id = throw_stub;
@@ -106,10 +108,10 @@ impl Worker {
         let mut inline_locs = Vec::new();
         let mut inlined_calls = 0;
         match kind {
-            ItemKind::Function(index) => {
+            ItemKind::Function(defined) => {
                 let mut func = std::mem::replace(&mut self.ctx.func, ir::Function::new());
                 let result =
-                    self.translate_function_into(info, isa, stubs, options, index, &mut func);
+                    self.translate_function_into(info, isa, stubs, options, defined, &mut func);
                 self.ctx.func = func;
                 result?;
                 // With no candidates (-O0, --no-inline, or none small
@@ -279,10 +281,13 @@ fn wasm_offset_at(srclocs: &[MachSrcLoc<Final>], code_offset: u32) -> u32 {
 /// A human description of a code item for error messages.
 pub(crate) fn describe(info: &ModuleInfo<'_>, kind: ItemKind) -> String {
     match kind {
-        ItemKind::Function(i) => match info.func_names.get(&i) {
-            Some(name) => format!("function {i} ({name})"),
-            None => format!("function {i}"),
-        },
+        ItemKind::Function(defined) => {
+            let i = info.func_index(defined).as_u32();
+            match info.func_names.get(&i) {
+                Some(name) => format!("function {i} ({name})"),
+                None => format!("function {i}"),
+            }
+        }
         ItemKind::Entry(t) => format!("entry trampoline for type {t}"),
         ItemKind::HostAdapter(t) => format!("host adapter for type {t}"),
         ItemKind::ThrowStub => "throw stub".to_string(),

@@ -4,7 +4,7 @@
 //! instance state, so layout changes happen here and in `abi` only.
 
 use crate::const_expr::{self, ConstValue};
-use crate::module_info::{FuncType, ModuleInfo};
+use crate::module_info::{FuncIndex, FuncType, ModuleInfo};
 use crate::types::clif_type;
 use cranelift_codegen::ir::{
     self, AbiParam, ArgumentPurpose, Block, BlockArg, ExceptionTableData, ExceptionTableItem,
@@ -15,6 +15,7 @@ use cranelift_codegen::ir::{
     types,
 };
 use cranelift_codegen::isa::{CallConv, TargetIsa};
+use cranelift_entity::EntityRef;
 use cranelift_frontend::FunctionBuilder;
 use smelt_runtime::abi::{self, VMOffsets, libcalls::LibcallType};
 // The translator names traps and libcalls through this module: it reaches
@@ -302,12 +303,24 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
         s
     }
 
+    /// Whether function `func` (of the function index space) is defined in
+    /// this module rather than imported.
+    fn is_defined(&self, func: u32) -> bool {
+        self.info
+            .defined_func_index(FuncIndex::from_u32(func))
+            .is_some()
+    }
+
     fn func_ref(&mut self, builder: &mut FunctionBuilder, func: u32) -> FuncRef {
         if let Some(f) = self.func_refs.get(&func) {
             return *f;
         }
         let sig = self.sig_ref(builder, self.info.funcs[func as usize]);
-        let id = self.defined_func_ids[(func - self.info.num_imported_funcs) as usize];
+        let defined = self
+            .info
+            .defined_func_index(FuncIndex::from_u32(func))
+            .expect("direct calls to defined functions only");
+        let id = self.defined_func_ids[defined.index()];
         let name = builder
             .func
             .declare_imported_user_function(UserExternalName::new(0, id));
@@ -334,7 +347,7 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
         tail: bool,
     ) -> Option<Vec<Value>> {
         let vmctx = self.vmctx();
-        if func >= self.info.num_imported_funcs {
+        if self.is_defined(func) {
             let f = self.func_ref(builder, func);
             let mut all = Vec::with_capacity(args.len() + 2);
             all.extend([vmctx, vmctx]);
@@ -650,7 +663,7 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
 
     /// `ref.func`: the address of the function's `VMFuncRef`.
     pub(crate) fn translate_ref_func(&self, builder: &mut FunctionBuilder, func: u32) -> Value {
-        if func < self.info.num_imported_funcs {
+        if !self.is_defined(func) {
             self.load_vmctx_field(builder, self.ptr, self.offsets.imported_func(func))
         } else {
             let slot = self.info.escaped[&func];

@@ -19,10 +19,11 @@
 //! as a frame of its own above the caller's frame at the call.
 
 use crate::compile::Worker;
-use crate::module_info::ModuleInfo;
+use crate::module_info::{DefinedFuncIndex, ModuleInfo};
 use cranelift_codegen::inline::{Inline, InlineCommand};
 use cranelift_codegen::ir::{self, ExternalName, Opcode};
 use cranelift_codegen::isa::TargetIsa;
+use cranelift_entity::EntityRef;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -60,15 +61,16 @@ impl Candidates {
         let (func_ids, _) = stubs;
         let bodies: Vec<(u32, ir::Function)> = (0..info.num_defined_funcs())
             .into_par_iter()
+            .map(DefinedFuncIndex::from_u32)
             .filter(|d| {
-                let r = info.bodies[*d as usize].body.range();
+                let r = info.bodies[*d].body.range();
                 (r.end - r.start) as usize <= MAX_BODY_BYTES
             })
             .map_init(Worker::new, |worker, d| {
                 let func = worker
-                    .translate_function(info, isa, stubs, options, d + info.num_imported_funcs)
+                    .translate_function(info, isa, stubs, options, d)
                     .ok()?;
-                is_short_leaf(&func).then(|| (func_ids[d as usize], func))
+                is_short_leaf(&func).then(|| (func_ids[d.index()], func))
             })
             .flatten()
             .collect();

@@ -5,6 +5,7 @@
 
 use crate::const_expr;
 use crate::error::{Result, unsupported};
+use cranelift_entity::{PrimaryMap, entity_impl};
 use smelt_runtime::abi::{self, ConstOp};
 use std::collections::{BTreeMap, BTreeSet};
 use wasmparser::{
@@ -87,6 +88,18 @@ pub(crate) struct Body<'a> {
     pub(crate) body: FunctionBody<'a>,
 }
 
+/// A function in the module's function index space: imports first, then
+/// the functions the module defines (what `call` and `ref.func` name).
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct FuncIndex(u32);
+entity_impl!(FuncIndex, "func");
+
+/// A function the module defines, numbered from 0 in code-section order:
+/// its body's position, and the index of its code item and `FuncId`.
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct DefinedFuncIndex(u32);
+entity_impl!(DefinedFuncIndex, "defined_func");
+
 /// Everything about a module except function bodies' contents.
 #[derive(Default)]
 pub(crate) struct ModuleInfo<'a> {
@@ -111,7 +124,7 @@ pub(crate) struct ModuleInfo<'a> {
     pub(crate) start: Option<u32>,
     pub(crate) elems: Vec<Elem>,
     pub(crate) datas: Vec<Data<'a>>,
-    pub(crate) bodies: Vec<Body<'a>>,
+    pub(crate) bodies: PrimaryMap<DefinedFuncIndex, Body<'a>>,
     /// Function names from the name section.
     pub(crate) func_names: BTreeMap<u32, &'a str>,
     /// The module name from the name section.
@@ -123,6 +136,18 @@ pub(crate) struct ModuleInfo<'a> {
 impl<'a> ModuleInfo<'a> {
     pub(crate) fn num_defined_funcs(&self) -> u32 {
         self.funcs.len() as u32 - self.num_imported_funcs
+    }
+
+    /// The defined function `func` is, or `None` for an import.
+    pub(crate) fn defined_func_index(&self, func: FuncIndex) -> Option<DefinedFuncIndex> {
+        func.as_u32()
+            .checked_sub(self.num_imported_funcs)
+            .map(DefinedFuncIndex::from_u32)
+    }
+
+    /// Defined function `defined` in the function index space.
+    pub(crate) fn func_index(&self, defined: DefinedFuncIndex) -> FuncIndex {
+        FuncIndex::from_u32(defined.as_u32() + self.num_imported_funcs)
     }
 
     /// The payload types of tag `tag`.

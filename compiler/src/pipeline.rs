@@ -90,13 +90,14 @@ fn declare_items(
     let ptr = isa.pointer_type();
     let mut items: Vec<(ItemKind, FuncId)> = Vec::new();
     let mut names = Vec::new();
-    for index in info.num_imported_funcs..info.funcs.len() as u32 {
+    for defined in info.bodies.keys() {
+        let index = info.func_index(defined).as_u32();
         let name = names::function_symbol(module_name, index, info.func_names.get(&index).copied());
         let sig = wasm_signature(info.func_type(index), ptr);
         let id = module
             .declare_function(&name, Linkage::Local, &sig)
             .map_err(|e| module_error(&name, e))?;
-        items.push((ItemKind::Function(index), id));
+        items.push((ItemKind::Function(defined), id));
         names.push(name);
     }
     let mut trampolines = Vec::with_capacity(info.types.len());
@@ -243,10 +244,8 @@ fn compile_items(
     // 20 of 55 ms). The schedule only decides which thread compiles what;
     // each result lands in its item's slot, so the object is the same.
     let body_size = |kind: &ItemKind| match kind {
-        ItemKind::Function(index) => {
-            let range = info.bodies[(index - info.num_imported_funcs) as usize]
-                .body
-                .range();
+        ItemKind::Function(defined) => {
+            let range = info.bodies[*defined].body.range();
             range.end - range.start
         }
         _ => 0,
@@ -318,7 +317,7 @@ fn import_summary(info: &ModuleInfo<'_>) -> Vec<ImportSummary> {
 /// Bytes of function bodies in the code section.
 fn code_section_size(info: &ModuleInfo<'_>) -> usize {
     info.bodies
-        .iter()
+        .values()
         .map(|b| {
             let r = b.body.range();
             (r.end - r.start) as usize

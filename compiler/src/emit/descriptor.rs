@@ -4,7 +4,7 @@
 //! relocations that the object writer attaches.
 
 use crate::CompiledItem;
-use crate::module_info::{ElemItems, ModuleInfo};
+use crate::module_info::{ElemItems, FuncIndex, ModuleInfo};
 use crate::types::{ref_type, val_type};
 use smelt_runtime::abi::{self, ConstOp, Rel, WordRecord};
 
@@ -278,22 +278,17 @@ fn imports_and_funcs(blob: &mut Blob, d: &mut abi::ModuleDescriptor, info: &Modu
         .enumerate()
         .map(|(i, ty)| {
             let i = i as u32;
-            let defined = i >= info.num_imported_funcs;
-            let (body_start, body_len) = if defined {
-                let r = info.bodies[(i - info.num_imported_funcs) as usize]
-                    .body
-                    .range();
-                (r.start as u32, (r.end - r.start) as u32)
-            } else {
-                (0, 0)
+            let defined = info.defined_func_index(FuncIndex::from_u32(i));
+            let (body_start, body_len) = match defined {
+                Some(d) => {
+                    let r = info.bodies[d].body.range();
+                    (r.start as u32, (r.end - r.start) as u32)
+                }
+                None => (0, 0),
             };
             abi::FuncRec {
                 type_index: *ty,
-                code_index: if defined {
-                    i - info.num_imported_funcs
-                } else {
-                    abi::NO_INDEX
-                },
+                code_index: defined.map_or(abi::NO_INDEX, |d| d.as_u32()),
                 funcref_slot: info.escaped.get(&i).copied().unwrap_or(abi::NO_INDEX),
                 _pad: 0,
                 body_start,

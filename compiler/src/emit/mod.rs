@@ -67,7 +67,7 @@ pub(crate) fn define_descriptor(
         .list
         .iter()
         .map(|(k, _)| match k {
-            ItemKind::Function(i) => (abi::CODE_KIND_FUNCTION, *i),
+            ItemKind::Function(d) => (abi::CODE_KIND_FUNCTION, info.func_index(*d).as_u32()),
             ItemKind::Entry(t) => (abi::CODE_KIND_ENTRY, *t),
             ItemKind::HostAdapter(t) => (abi::CODE_KIND_HOST_ADAPTER, *t),
             ItemKind::ThrowStub => (abi::CODE_KIND_THROW_STUB, 0),
