@@ -5,19 +5,7 @@ use smelt_runtime::{
     Extern, Func, FuncType, Instance, InstantiationError, Linker, MemoryError, Module, Store, Trap,
     TrapKind, Val, ValType,
 };
-
-fn module(wat: &str) -> Module {
-    let wasm = wat::parse_str(wat).expect("valid wat");
-    let artifact = compile(
-        &wasm,
-        &Options {
-            module_name: "test".into(),
-            ..Options::default()
-        },
-    )
-    .expect("compiles");
-    Module::from_object(&artifact.object).expect("loads")
-}
+use smelt_tests::{module, module_with};
 
 fn call(
     store: &mut Store,
@@ -444,11 +432,6 @@ fn mutual_tail_recursion_runs_in_constant_stack() {
     assert_eq!(trap.kind(), TrapKind::StackOverflow);
 }
 
-fn module_with(wat: &str, options: Options) -> Module {
-    let wasm = wat::parse_str(wat).expect("valid wat");
-    Module::from_object(&compile(&wasm, &options).expect("compiles").object).expect("loads")
-}
-
 const SPIN: &str = r#"(module
   (func (export "spin") (loop $l (br $l)))
   (func $rec (export "recurse") (param i32) (result i32)
@@ -461,7 +444,7 @@ fn interrupt_from_another_thread_and_timeouts() {
         interruptible: true,
         ..Options::default()
     };
-    let m = module_with(SPIN, interruptible);
+    let m = module_with(SPIN, &interruptible);
     let mut store = Store::new();
     let instance = Linker::new().instantiate(&mut store, &m).unwrap();
     let handle = store.interrupt_handle();
@@ -492,7 +475,7 @@ fn interrupt_from_another_thread_and_timeouts() {
     }
 
     // Code without interruption checks cannot be given a timeout.
-    let plain = module_with(SPIN, Options::default());
+    let plain = module_with(SPIN, &Options::default());
     let err = Linker::new().instantiate(&mut store, &plain).unwrap_err();
     assert!(matches!(err, InstantiationError::NotInterruptible), "{err}");
 }
@@ -609,7 +592,7 @@ fn backtraces_demangle_rust_and_cpp_names() {
     let wat = include_str!("demangle/mangled.wat");
     let m = module_with(
         wat,
-        Options {
+        &Options {
             module_name: "mangled".into(),
             ..Options::default()
         },

@@ -6,23 +6,19 @@
 //! writes nothing; `memory.grow` past a declared maximum or a store limit
 //! returns -1; tables and indirect calls stay inside their bounds.
 
-use smelt_compiler::{BoundsChecks, Options, compile};
+use smelt_compiler::{BoundsChecks, Options};
 use smelt_runtime::{
     InstantiationError, Linker, MemoryError, Module, Store, StoreLimits, Trap, TrapKind, Val,
 };
 
 fn module(wat: &str, bounds_checks: BoundsChecks) -> Module {
-    let wasm = wat::parse_str(wat).expect("valid wat");
-    let artifact = compile(
-        &wasm,
+    smelt_tests::module_with(
+        wat,
         &Options {
-            module_name: "sandbox".into(),
             bounds_checks,
             ..Options::default()
         },
     )
-    .expect("compiles");
-    Module::from_object(&artifact.object).expect("loads")
 }
 
 /// (name, wasm instruction, access size, value type)

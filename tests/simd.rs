@@ -2,20 +2,19 @@
 //! (entry trampolines, host adapters, globals), the documented relaxed-SIMD
 //! results, and identical results at every CPU level.
 
-use smelt_compiler::{Options, compile};
+use smelt_compiler::Options;
 use smelt_runtime::{
     Extern, Func, FuncType, Global, GlobalType, Instance, Linker, Module, Store, Val, ValType,
 };
 
 fn module_for(wat: &str, cpu: Option<&str>) -> Module {
-    let wasm = wat::parse_str(wat).expect("valid wat");
-    let options = Options {
-        module_name: "simd".into(),
-        cpu: cpu.map(String::from),
-        ..Options::default()
-    };
-    let artifact = compile(&wasm, &options).expect("compiles");
-    Module::from_object(&artifact.object).expect("loads")
+    smelt_tests::module_with(
+        wat,
+        &Options {
+            cpu: cpu.map(String::from),
+            ..Options::default()
+        },
+    )
 }
 
 fn instantiate(m: &Module) -> (Store, Instance) {
