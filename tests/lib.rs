@@ -2,6 +2,7 @@
 
 use smelt_compiler::Options;
 use smelt_runtime::Module;
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Compiles `wat` with the default options, as module `test`, and loads
@@ -21,6 +22,14 @@ pub fn module_with(wat: &str, options: &Options) -> Module {
     let wasm = wat::parse_str(wat).expect("valid wat");
     let artifact = smelt_compiler::compile(&wasm, options).expect("compiles");
     Module::from_object(&artifact.object).expect("loads")
+}
+
+/// Says that (part of) `test` did not run here and why, as
+/// `skipped: <test>: <reason>`. Written to the process's stderr directly:
+/// libtest hides what passing tests print with `eprintln!`, and a skip
+/// must show in `cargo test` and scripts/test.sh output.
+pub fn skip(test: &str, reason: &str) {
+    let _ = writeln!(std::io::stderr(), "skipped: {test}: {reason}");
 }
 
 /// A fresh scratch directory `name` under `base` (pass
