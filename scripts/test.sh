@@ -2,8 +2,22 @@
 # Everything CI checks, in the order a developer wants to see failures:
 # formatting, lints, the debt-marker rule, then all tests (spec suite,
 # C linking, runtime API, CLI, examples) in release mode.
+#
+#   scripts/test.sh           everything (what .ci/run runs)
+#   scripts/test.sh --quick   fmt, clippy, the source rules, every crate's
+#                             unit tests and the wasm-v1 spec scripts: a
+#                             minute or two on a warm build
+#
+# CONTRIBUTING.md "Test tiers" lists what each tier runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+quick=0
+case ${1:-} in
+    "") ;;
+    --quick) quick=1 ;;
+    *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
+esac
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --release -- -D warnings
@@ -12,6 +26,22 @@ if git grep -n -I 'TODO' -- ':!scripts/test.sh' ':!CONTRIBUTING.md' ; then
     echo "error: TODO markers found; use FIXME with a reason" >&2
     exit 1
 fi
+# The translator reaches the vmctx and descriptor layout only through
+# FuncEnv (func_env.rs), never through the runtime's ABI module directly.
+if git grep -n 'smelt_runtime' -- compiler/src/translate/; then
+    echo "error: compiler/src/translate/ names smelt_runtime; go through FuncEnv" >&2
+    exit 1
+fi
+
+if [ $quick = 1 ]; then
+    # Unit tests of every crate (no integration tests, no examples).
+    cargo test --workspace --release --lib
+    # The wasm-v1 spec scripts in every mode (guard, explicit bounds
+    # checks, canonical NaNs): about 10 seconds once built.
+    cargo test --release -p smelt-tests --test spec -- wasm-v1/
+    exit 0
+fi
+
 cargo test --workspace --release
 # The runtime without demangling, as the --small runtime is built:
 # backtraces keep the name section's names (docs/cross.md "Small

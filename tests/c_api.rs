@@ -306,10 +306,19 @@ fn table_imports_are_refused_with_a_reason() {
             ..smelt_compiler::Options::default()
         },
     )
-    .unwrap_err()
-    .to_string();
-    assert!(err.contains("import `env` `t` is a table"), "{err}");
-    assert!(err.contains("Rust API"), "{err}");
+    .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            smelt_compiler::CompileError::Target(smelt_compiler::error::TargetError::CApiImportKind {
+                module,
+                name,
+                kind: "a table",
+            }) if module == "env" && name == "t"
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("Rust API"), "{err}");
 }
 
 /// Reads a trap's frames through both name accessors and the report.

@@ -9,16 +9,13 @@ use smelt_runtime::{
 };
 
 fn module_named(wat: &str, name: &str) -> Module {
-    let wasm = wat::parse_str(wat).expect("valid wat");
-    let artifact = compile(
-        &wasm,
+    smelt_tests::module_with(
+        wat,
         &Options {
             module_name: name.into(),
             ..Options::default()
         },
     )
-    .expect("compiles");
-    Module::from_object(&artifact.object).expect("loads")
 }
 
 fn call(

@@ -1,6 +1,36 @@
 //! Helpers shared by smelt's integration tests.
 
+use smelt_compiler::Options;
+use smelt_runtime::Module;
+use std::io::Write;
 use std::path::PathBuf;
+
+/// Compiles `wat` with the default options, as module `test`, and loads
+/// the object in-process.
+pub fn module(wat: &str) -> Module {
+    module_with(
+        wat,
+        &Options {
+            module_name: "test".into(),
+            ..Options::default()
+        },
+    )
+}
+
+/// Compiles `wat` with `options` and loads the object in-process.
+pub fn module_with(wat: &str, options: &Options) -> Module {
+    let wasm = wat::parse_str(wat).expect("valid wat");
+    let artifact = smelt_compiler::compile(&wasm, options).expect("compiles");
+    Module::from_object(&artifact.object).expect("loads")
+}
+
+/// Says that (part of) `test` did not run here and why, as
+/// `skipped: <test>: <reason>`. Written to the process's stderr directly:
+/// libtest hides what passing tests print with `eprintln!`, and a skip
+/// must show in `cargo test` and scripts/test.sh output.
+pub fn skip(test: &str, reason: &str) {
+    let _ = writeln!(std::io::stderr(), "skipped: {test}: {reason}");
+}
 
 /// A fresh scratch directory `name` under `base` (pass
 /// `env!("CARGO_TARGET_TMPDIR")` from the test).

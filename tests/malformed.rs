@@ -215,7 +215,12 @@ fn huge_section_sizes_and_counts() {
             .instantiate(&mut store, &m)
             .expect_err("4G table elements do not fit");
         assert!(
-            matches!(err, smelt_runtime::InstantiationError::Resource(_)),
+            matches!(
+                err,
+                smelt_runtime::InstantiationError::Table(
+                    smelt_runtime::TableError::MinimumExceedsLimit { .. }
+                )
+            ),
             "{err}"
         );
         // A memory of 65536 pages (4 GiB) is valid too: under the cap it
@@ -225,7 +230,7 @@ fn huge_section_sizes_and_counts() {
         let m = smelt_runtime::Module::from_object(&artifact.object).expect("loads");
         let mut store = smelt_runtime::Store::new();
         match smelt_runtime::Linker::new().instantiate(&mut store, &m) {
-            Ok(_) | Err(smelt_runtime::InstantiationError::Resource(_)) => {}
+            Ok(_) | Err(smelt_runtime::InstantiationError::Memory(_)) => {}
             Err(e) => panic!("a 4 GiB memory: {e}"),
         }
     });

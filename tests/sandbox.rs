@@ -6,21 +6,19 @@
 //! writes nothing; `memory.grow` past a declared maximum or a store limit
 //! returns -1; tables and indirect calls stay inside their bounds.
 
-use smelt_compiler::{BoundsChecks, Options, compile};
-use smelt_runtime::{Linker, Module, Store, StoreLimits, Trap, TrapKind, Val};
+use smelt_compiler::{BoundsChecks, Options};
+use smelt_runtime::{
+    InstantiationError, Linker, MemoryError, Module, Store, StoreLimits, Trap, TrapKind, Val,
+};
 
 fn module(wat: &str, bounds_checks: BoundsChecks) -> Module {
-    let wasm = wat::parse_str(wat).expect("valid wat");
-    let artifact = compile(
-        &wasm,
+    smelt_tests::module_with(
+        wat,
         &Options {
-            module_name: "sandbox".into(),
             bounds_checks,
             ..Options::default()
         },
     )
-    .expect("compiles");
-    Module::from_object(&artifact.object).expect("loads")
 }
 
 /// (name, wasm instruction, access size, value type)
@@ -358,7 +356,13 @@ fn memory_grow_past_limits_returns_minus_one() {
         ..Default::default()
     });
     let err = Linker::new().instantiate(&mut store, &m).unwrap_err();
-    assert!(err.to_string().contains("exceeds the limit"), "{err}");
+    assert!(
+        matches!(
+            err,
+            InstantiationError::Memory(MemoryError::MinimumExceedsLimit { .. })
+        ),
+        "{err}"
+    );
 }
 
 const TABLES: &str = r#"(module
@@ -501,7 +505,10 @@ fn instance_limit() {
     Linker::new().instantiate(&mut store, &m).unwrap();
     Linker::new().instantiate(&mut store, &m).unwrap();
     let err = Linker::new().instantiate(&mut store, &m).unwrap_err();
-    assert!(err.to_string().contains("limit of 2 instances"), "{err}");
+    assert!(
+        matches!(err, InstantiationError::InstanceLimit { max: 2 }),
+        "{err}"
+    );
 }
 
 const WASI_OPEN: &str = r#"(module

@@ -2,28 +2,15 @@
 //! outside wasm, and deep (truncated) backtraces. Tests that must crash
 //! re-run this test binary as a child process (`SMELT_TEST_CHILD`).
 
-use smelt_compiler::{Options, compile};
 use smelt_runtime::{
-    Extern, Func, FuncType, Instance, Linker, Module, Recovery, Store, Trap, TrapFilter, TrapKind,
-    Val, ValType,
+    Extern, Func, FuncType, Instance, Linker, Recovery, Store, Trap, TrapFilter, TrapKind, Val,
+    ValType,
 };
+use smelt_tests::module;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-fn module(wat: &str) -> Module {
-    let wasm = wat::parse_str(wat).expect("valid wat");
-    let artifact = compile(
-        &wasm,
-        &Options {
-            module_name: "h".into(),
-            ..Options::default()
-        },
-    )
-    .expect("compiles");
-    Module::from_object(&artifact.object).expect("loads")
-}
 
 const WAT: &str = r#"(module
   (import "host" "custom" (func $custom (param i32)))
@@ -81,7 +68,7 @@ fn propagate_is_the_default() {
 fn recover_returns_a_host_value_and_the_instance_stays_usable() {
     let (mut store, inst) = setup();
     store.push_trap_handler(TrapFilter::Kind(TrapKind::IntegerDivideByZero), |t, ty| {
-        assert_eq!(t.backtrace()[0].module, "h");
+        assert_eq!(t.backtrace()[0].module, "test");
         assert_eq!(ty.results(), [ValType::I32]);
         Recovery::Return(vec![Val::I32(i32::MAX)])
     });

@@ -1,24 +1,11 @@
 //! The typed Rust API: typed calls checked at lookup, host functions from
 //! closures, traps as `Result`, and the host heap in linear memory.
 
-use smelt_compiler::{Options, compile};
 use smelt_runtime::{
-    AllocError, Caller, ExternRef, Func, Linker, Memory, MemoryType, Module, SharedMemory, Store,
-    Trap, TrapKind, TypedFuncError, V128,
+    AllocError, Caller, ExternRef, Func, InstantiationError, Linker, Memory, MemoryType,
+    SharedMemory, Store, Trap, TrapKind, TypedFuncError, V128,
 };
-
-fn module(wat: &str) -> Module {
-    let wasm = wat::parse_str(wat).expect("valid wat");
-    let artifact = compile(
-        &wasm,
-        &Options {
-            module_name: "typed".into(),
-            ..Options::default()
-        },
-    )
-    .expect("compiles");
-    Module::from_object(&artifact.object).expect("loads")
-}
+use smelt_tests::module;
 
 const MODULE: &str = r#"
 (module
@@ -253,9 +240,10 @@ fn types_are_checked_at_lookup() {
             "swap",
             Func::wrap(&mut store, |a: i32, b: i64| (b, a)).into(),
         );
-    let err = linker.instantiate(&mut store, &m).unwrap_err().to_string();
+    let err = linker.instantiate(&mut store, &m).unwrap_err();
     assert!(
-        err.contains("incompatible import type: env::double"),
+        matches!(&err, InstantiationError::ImportType { module, name }
+            if module == "env" && name == "double"),
         "{err}"
     );
 }

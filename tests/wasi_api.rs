@@ -2,21 +2,11 @@
 //! are `EFAULT` (never a host fault), sockets preopened by the embedder,
 //! `poll_oneoff` on fds and clocks, `proc_exit`, captured stdio.
 
-use smelt_compiler::{Options, compile};
 use smelt_runtime::wasi::{self, WasiCtx};
-use smelt_runtime::{Instance, Linker, Module, Store};
+use smelt_runtime::{Instance, Linker, Store};
+use smelt_tests::module;
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
-
-fn module(wat: &str) -> Module {
-    let wasm = wat::parse_str(wat).expect("valid wat");
-    let options = Options {
-        module_name: "wasi_api".into(),
-        ..Options::default()
-    };
-    let artifact = compile(&wasm, &options).expect("compiles");
-    Module::from_object(&artifact.object).expect("loads")
-}
 
 fn instantiate(wat: &str, ctx: WasiCtx) -> (Store, Instance) {
     let module = module(wat);
@@ -177,5 +167,15 @@ fn preopen_errors_name_the_directory() {
         .preopen_dir("/nonexistent/smelt-dir", "x")
         .build()
         .unwrap_err();
-    assert!(err.contains("/nonexistent/smelt-dir"), "{err}");
+    assert!(
+        matches!(&err, wasi::BuildError::Preopen { host, .. }
+            if host == std::path::Path::new("/nonexistent/smelt-dir")),
+        "{err}"
+    );
+    // The message the CLI prints (the OS's reason follows).
+    assert!(
+        err.to_string()
+            .starts_with("/nonexistent/smelt-dir: cannot preopen directory: "),
+        "{err}"
+    );
 }

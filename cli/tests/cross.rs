@@ -1,29 +1,23 @@
 //! `--target` on the command line: `smelt targets`, objects for other
 //! formats, the errors of `smelt build` without a runtime for the target,
-//! and (when this machine has the aarch64 runtime, cross gcc and QEMU) an
+//! and (when this machine has the aarch64 cross toolchain and QEMU) an
 //! aarch64 executable run under QEMU.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{scratch, stderr};
+use std::path::Path;
 use std::process::{Command, Output};
 
+/// `smelt args...` with `env` set and no `SMELT_RUNTIME_DIR` from outside:
+/// these tests decide where smelt looks for runtimes.
 fn smelt(args: &[&str], env: &[(&str, &Path)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_smelt"));
+    let mut cmd = common::smelt_command();
     cmd.args(args).env_remove("SMELT_RUNTIME_DIR");
     for (k, v) in env {
         cmd.env(k, v);
     }
     cmd.output().expect("running smelt")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 const MODULE: &str = r#"(module
@@ -181,29 +175,52 @@ fn missing_runtime_says_how_to_build_it() {
     );
 }
 
-fn have(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// Opportunistic: needs `scripts/build-runtime.sh aarch64-unknown-linux-gnu`
-/// to have run, `gcc-aarch64-linux-gnu` and `qemu-user`; otherwise it only
-/// says what it skipped (scripts/cross-test.sh is the real cross test).
+/// Builds the aarch64 runtime (`scripts/build-runtime.sh`: a no-op when
+/// it is up to date, a few minutes the first time) and runs an aarch64
+/// executable under QEMU. Needs the cross toolchain that `.ci/run`
+/// installs (`scripts/cross-test.sh --check aarch64` says what is
+/// missing). Without it the test reports itself skipped, or fails when
+/// `SMELT_REQUIRE_CROSS=1` (CI sets it); `SMELT_SKIP_CROSS=1` skips it
+/// as it skips scripts/test.sh's QEMU tests.
 #[test]
 fn aarch64_executable_runs_under_qemu() {
+    const TEST: &str = "aarch64_executable_runs_under_qemu";
     let triple = "aarch64-unknown-linux-gnu";
-    let runtime = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/smelt-runtime")
-        .join(triple);
-    if !runtime.join("libsmelt_runtime.a").is_file()
-        || !have("aarch64-linux-gnu-gcc")
-        || !have("qemu-aarch64")
-    {
-        eprintln!("skipped: no aarch64 runtime, cross gcc or qemu-aarch64 here");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    if std::env::var_os("SMELT_SKIP_CROSS").is_some_and(|v| v == "1") {
+        common::skip(TEST, "SMELT_SKIP_CROSS=1");
         return;
     }
+    let check = Command::new(root.join("scripts/cross-test.sh"))
+        .args(["--check", "aarch64"])
+        .output()
+        .expect("running scripts/cross-test.sh --check");
+    if !check.status.success() {
+        let reason = format!(
+            "the aarch64 cross toolchain is not installed ({})",
+            stderr(&check).trim()
+        );
+        assert!(
+            std::env::var_os("SMELT_REQUIRE_CROSS").is_none_or(|v| v != "1"),
+            "{reason}, and SMELT_REQUIRE_CROSS=1 requires it"
+        );
+        common::skip(TEST, &reason);
+        return;
+    }
+    // From a shell's environment, not cargo's: build-runtime.sh picks the
+    // cargo to run from $CARGO.
+    let build = Command::new(root.join("scripts/build-runtime.sh"))
+        .arg(triple)
+        .env_remove("CARGO")
+        .output()
+        .expect("running scripts/build-runtime.sh");
+    assert!(
+        build.status.success(),
+        "scripts/build-runtime.sh {triple} failed:\n{}",
+        stderr(&build)
+    );
+    let runtime = root.join("target/smelt-runtime").join(triple);
+    assert!(runtime.join("libsmelt_runtime.a").is_file());
     let dir = scratch("cross_aarch64_exe");
     let wat = dir.join("m.wat");
     std::fs::write(&wat, MODULE).unwrap();

@@ -1,37 +1,11 @@
 //! Resource limits and timeouts from the command line: `smelt run` flags,
 //! and the same flags baked into executables by `smelt build`.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{scratch, smelt, stderr, stdout, write};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-
-fn smelt(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smelt"))
-        .args(args)
-        .output()
-        .expect("running smelt")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(dir: &Path, name: &str, contents: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, contents).unwrap();
-    p.display().to_string()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 /// `_start` traps (unreachable) unless every limit holds as configured by
 /// the flags the tests pass: at most 2 memory pages, 4 table elements.

@@ -3,7 +3,7 @@
 //! that knows which targets smelt supports ([`SUPPORTED_TARGETS`]) and
 //! what each one's ISA baseline is.
 
-use crate::error::{CompileError, Result};
+use crate::error::{Result, TargetError};
 use crate::{OptLevel, Options};
 use cranelift_codegen::isa::{self, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
@@ -81,13 +81,11 @@ pub const SUPPORTED_TARGETS: &[TargetSupport] = &[
 /// cranelift-object writes for that architecture (it panics instead of
 /// failing on some combinations, e.g. GOT relocations in aarch64 COFF).
 pub fn check_target(triple: &Triple) -> Result<()> {
-    let unsupported = |why: &str| {
-        Err(CompileError::Target(format!(
-            "target {triple}: {why} (`smelt targets` lists the supported targets)"
-        )))
-    };
     if triple.pointer_width().map(|w| w.bits()) != Ok(64) {
-        return unsupported("only 64-bit targets are supported");
+        return Err(TargetError::NotSixtyFourBit {
+            triple: triple.clone(),
+        }
+        .into());
     }
     let format = triple.binary_format;
     let arch_ok = match triple.architecture {
@@ -97,10 +95,19 @@ pub fn check_target(triple: &Triple) -> Result<()> {
         ),
         Architecture::Aarch64(_) => matches!(format, BinaryFormat::Elf | BinaryFormat::Macho),
         Architecture::Riscv64(_) | Architecture::S390x => format == BinaryFormat::Elf,
-        _ => return unsupported("unsupported architecture"),
+        _ => {
+            return Err(TargetError::UnsupportedArchitecture {
+                triple: triple.clone(),
+            }
+            .into());
+        }
     };
     if !arch_ok {
-        return unsupported(&format!("no {format} objects for this architecture"));
+        return Err(TargetError::UnsupportedFormat {
+            triple: triple.clone(),
+            format,
+        }
+        .into());
     }
     Ok(())
 }
@@ -114,8 +121,11 @@ fn is_apple(triple: &Triple) -> bool {
 
 pub(crate) fn build_isa(options: &Options) -> Result<OwnedTargetIsa> {
     let triple = options.target.clone().unwrap_or_else(host_triple);
-    let err = |what: &str, e: &dyn std::fmt::Display| {
-        CompileError::Target(format!("target {triple}: {what}: {e}"))
+    // A step smelt takes on its own failed.
+    let err = |step: &str, e: &dyn std::fmt::Display| TargetError::Isa {
+        triple: triple.clone(),
+        step: step.to_string(),
+        message: e.to_string(),
     };
     check_target(&triple)?;
     let cross = options.target.as_ref().is_some_and(|t| *t != host_triple());
@@ -171,11 +181,17 @@ pub(crate) fn build_isa(options: &Options) -> Result<OwnedTargetIsa> {
     // keep it so `.eh_frame` can be emitted for debuggers and profilers.
     set("unwind_info", "true")?;
 
-    let mut builder = isa::lookup(triple.clone()).map_err(|e| err("unsupported target", &e))?;
+    let mut builder = isa::lookup(triple.clone()).map_err(|e| TargetError::NoBackend {
+        triple: triple.clone(),
+        message: e.to_string(),
+    })?;
     if options.cpu.as_deref() == Some("native") {
         // The host's own features: only meaningful when compiling for it.
         if cross {
-            return Err(err("`--cpu native`", &"only valid for the host target"));
+            return Err(TargetError::NativeCpuCross {
+                triple: triple.clone(),
+            }
+            .into());
         }
         cranelift_native::infer_native_flags(&mut builder)
             .map_err(|e| err("detecting host CPU features", &e))?;
@@ -216,9 +232,11 @@ pub(crate) fn build_isa(options: &Options) -> Result<OwnedTargetIsa> {
         }
         // A named CPU or preset (`x86-64-v3`, `z15`, `has_c`…) on top.
         if let Some(cpu) = options.cpu.as_deref() {
-            builder
-                .enable(cpu)
-                .map_err(|e| err(&format!("unknown CPU `{cpu}`"), &e))?;
+            builder.enable(cpu).map_err(|e| TargetError::UnknownCpu {
+                triple: triple.clone(),
+                cpu: cpu.to_string(),
+                message: e.to_string(),
+            })?;
         }
     }
     let mut avx_disabled = false;
@@ -237,7 +255,11 @@ pub(crate) fn build_isa(options: &Options) -> Result<OwnedTargetIsa> {
                     Err(settings::SetError::BadName(name.to_string()))
                 }
             })
-            .map_err(|e| err(&format!("target feature `{feature}`"), &e))?;
+            .map_err(|e| TargetError::TargetFeature {
+                triple: triple.clone(),
+                feature: feature.clone(),
+                message: e.to_string(),
+            })?;
     }
     let flags = settings::Flags::new(shared);
     let isa = builder
@@ -255,7 +277,7 @@ pub(crate) fn build_isa(options: &Options) -> Result<OwnedTargetIsa> {
             .map_err(|e| err("enabling AVX", &e))?;
         return builder
             .finish(flags)
-            .map_err(|e| err("building the ISA", &e));
+            .map_err(|e| err("building the ISA", &e).into());
     }
     Ok(isa)
 }

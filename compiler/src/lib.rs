@@ -241,7 +241,7 @@ pub fn compile(wasm: &[u8], options: &Options) -> Result<Artifact> {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(n.max(1))
                 .build()
-                .map_err(|e| CompileError::Target(format!("starting worker threads: {e}")))?;
+                .map_err(|e| error::TargetError::WorkerThreads(e.to_string()))?;
             pool.install(|| pipeline::compile_module(wasm, options))
         }
         None => pipeline::compile_module(wasm, options),

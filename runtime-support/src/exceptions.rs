@@ -100,7 +100,7 @@ impl ExnRef {
         }
         let mut raw = Vec::with_capacity(payload.len());
         for (v, t) in payload.iter().zip(ty.params()) {
-            raw.push(val_to_raw(store, v, *t).map_err(Trap::host)?);
+            raw.push(val_to_raw(store, v, *t)?);
         }
         let exn = alloc_exn(store, tag.def_ptr(store), raw.len());
         // SAFETY: `alloc_exn` made room for `raw.len()` values.

@@ -9,8 +9,8 @@
 //! (preopened directories, environment) comes only from the baked-in
 //! [`ExeConfig`], so the guest sees exactly the arguments it was given.
 
-use crate::instance::InstantiationError;
-use crate::wasi::{self, WasiCtx};
+use crate::error::InstantiationError;
+use crate::wasi::{self, BuildError, WasiCtx};
 use crate::{Linker, Module, Store, Trap};
 use std::ffi::{CStr, c_char, c_int};
 use std::io::Write;
@@ -62,6 +62,26 @@ impl ExeLimits {
     }
 }
 
+/// Why [`ExeConfig::parse`] failed: line `line` (from 1), `text`, is not
+/// a setting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExeConfigError {
+    pub line: usize,
+    pub text: String,
+}
+
+impl std::fmt::Display for ExeConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "run-time settings, line {}: cannot parse `{}`",
+            self.line, self.text
+        )
+    }
+}
+
+impl std::error::Error for ExeConfigError {}
+
 impl ExeConfig {
     /// A native tool's view: the current directory as `.`, and the whole
     /// environment.
@@ -103,10 +123,13 @@ impl ExeConfig {
 
     /// Parses [`to_text`](Self::to_text)'s output; the error names the
     /// line and why.
-    pub fn parse(text: &str) -> Result<ExeConfig, String> {
+    pub fn parse(text: &str) -> Result<ExeConfig, ExeConfigError> {
         let mut c = ExeConfig::default();
         for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.is_empty()) {
-            let bad = || format!("run-time settings, line {}: cannot parse `{line}`", n + 1);
+            let bad = || ExeConfigError {
+                line: n + 1,
+                text: line.to_string(),
+            };
             match line.split_once(' ') {
                 None if line == "inherit-env" => c.inherit_env = true,
                 Some(("dir", spec)) => {
@@ -135,7 +158,7 @@ impl ExeConfig {
     }
 
     /// The WASI context for a program run with `args`.
-    pub fn wasi_ctx(&self, args: impl IntoIterator<Item = Vec<u8>>) -> Result<WasiCtx, String> {
+    pub fn wasi_ctx(&self, args: impl IntoIterator<Item = Vec<u8>>) -> Result<WasiCtx, BuildError> {
         let mut b = WasiCtx::builder().args(args).inherit_stdio();
         if self.inherit_env {
             b = b.inherit_env();
@@ -206,14 +229,18 @@ pub unsafe extern "C" fn smelt_rt_main(
             // SAFETY: per this function's contract, argv[i] is a C string.
             unsafe { CStr::from_ptr(*argv.add(i)) }.to_bytes().to_vec()
         });
-        let defined = config.wasi_ctx(args).and_then(|ctx| {
-            if wasi::threads::imports_thread_spawn(&module) {
-                wasi::threads::add_to_linker(&mut linker, &mut store, ctx, &module)
-            } else {
-                wasi::add_to_linker_for(&mut linker, &mut store, ctx, &module);
-                Ok(())
-            }
-        });
+        let defined = config
+            .wasi_ctx(args)
+            .map_err(|e| e.to_string())
+            .and_then(|ctx| {
+                if wasi::threads::imports_thread_spawn(&module) {
+                    wasi::threads::add_to_linker(&mut linker, &mut store, ctx, &module)
+                        .map_err(|e| e.to_string())
+                } else {
+                    wasi::add_to_linker_for(&mut linker, &mut store, ctx, &module);
+                    Ok(())
+                }
+            });
         match defined {
             Ok(()) => {}
             Err(e) => {
@@ -259,12 +286,19 @@ mod tests {
             },
         };
         assert_eq!(ExeConfig::parse(&c.to_text()).unwrap(), c);
-        assert!(ExeConfig::parse("dir nope").unwrap_err().contains("line 1"));
-        assert!(
-            ExeConfig::parse("max-memory-pages x")
-                .unwrap_err()
-                .contains("line 1")
+        let e = ExeConfig::parse("inherit-env\n\ndir nope").unwrap_err();
+        assert_eq!(
+            e,
+            ExeConfigError {
+                line: 3,
+                text: "dir nope".into()
+            }
         );
+        assert_eq!(
+            e.to_string(),
+            "run-time settings, line 3: cannot parse `dir nope`"
+        );
+        assert_eq!(ExeConfig::parse("max-memory-pages x").unwrap_err().line, 1);
         assert!(ExeConfig::parse("max-whatever 3").is_err());
     }
 }

@@ -2,6 +2,7 @@
 //! imports and exports are made of.
 
 use crate::abi::VMGlobal;
+use crate::error::{GlobalError, MemoryError, TableError};
 use crate::func::{Func, raw_to_val, val_to_raw};
 use crate::memory::{LinearMemory, SharedMemory};
 use crate::store::{AsStoreMut, GlobalData, StoreOpaque};
@@ -84,7 +85,7 @@ pub struct Memory {
 
 impl Memory {
     /// A new memory owned by the store (e.g. to import into modules).
-    pub fn new(mut store: impl AsStoreMut, ty: MemoryType) -> Result<Memory, String> {
+    pub fn new(mut store: impl AsStoreMut, ty: MemoryType) -> Result<Memory, MemoryError> {
         let store = store.as_store_mut();
         let mem = LinearMemory::new(ty, store.max_memory_pages(), !store.limits.no_guard_regions)?;
         store.memories.push(mem);
@@ -200,7 +201,7 @@ pub struct Table {
 
 impl Table {
     /// A new table filled with `init`.
-    pub fn new(mut store: impl AsStoreMut, ty: TableType, init: Val) -> Result<Table, String> {
+    pub fn new(mut store: impl AsStoreMut, ty: TableType, init: Val) -> Result<Table, TableError> {
         let store = store.as_store_mut();
         let init = val_to_raw(store, &init, ty.element)?.u64() as usize;
         let table = TableData::new(ty, init, store.max_table_elements())?;
@@ -231,22 +232,28 @@ impl Table {
         Some(raw_to_val(store, &ValRaw::from_u64(raw as u64), ty))
     }
 
-    pub fn set(&self, mut store: impl AsStoreMut, index: u64, val: Val) -> Result<(), String> {
+    pub fn set(&self, mut store: impl AsStoreMut, index: u64, val: Val) -> Result<(), TableError> {
         let store = store.as_store_mut();
         let ty = self.get_data(store).ty.element;
         let raw = val_to_raw(store, &val, ty)?.u64() as usize;
         self.get_data(store)
             .set(index, raw)
-            .ok_or_else(|| "out of bounds table access".to_string())
+            .ok_or(TableError::OutOfBounds { index })
     }
 
-    pub fn grow(&self, mut store: impl AsStoreMut, delta: u64, init: Val) -> Result<u64, String> {
+    /// Grows by `delta` elements set to `init`; returns the old size.
+    pub fn grow(
+        &self,
+        mut store: impl AsStoreMut,
+        delta: u64,
+        init: Val,
+    ) -> Result<u64, TableError> {
         let store = store.as_store_mut();
         let ty = self.get_data(store).ty.element;
         let raw = val_to_raw(store, &init, ty)?.u64() as usize;
         self.get_data(store)
             .grow(delta, raw)
-            .ok_or_else(|| "table grow refused".to_string())
+            .ok_or(TableError::GrowRefused { delta })
     }
 }
 
@@ -259,7 +266,11 @@ pub struct Global {
 
 impl Global {
     /// A new global owned by the store.
-    pub fn new(mut store: impl AsStoreMut, ty: GlobalType, val: Val) -> Result<Global, String> {
+    pub fn new(
+        mut store: impl AsStoreMut,
+        ty: GlobalType,
+        val: Val,
+    ) -> Result<Global, GlobalError> {
         let store = store.as_store_mut();
         let raw = val_to_raw(store, &val, ty.content)?;
         let mut owned = Box::new(VMGlobal { bytes: raw.0 });
@@ -315,12 +326,12 @@ impl Global {
         raw_to_val(store, &raw, ty)
     }
 
-    pub fn set(&self, mut store: impl AsStoreMut, val: Val) -> Result<(), String> {
+    pub fn set(&self, mut store: impl AsStoreMut, val: Val) -> Result<(), GlobalError> {
         let store = store.as_store_mut();
         store.check(self.store);
         let ty = store.globals[self.index].ty;
         if !ty.mutable {
-            return Err("cannot set an immutable global".into());
+            return Err(GlobalError::Immutable);
         }
         let raw = val_to_raw(store, &val, ty.content)?;
         // SAFETY: as in `get`; no wasm code runs concurrently with `&mut store`.

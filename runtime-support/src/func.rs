@@ -3,6 +3,7 @@
 
 use crate::abi::{self, VMFuncRef, ValType};
 use crate::entry::{self, EntryFn};
+use crate::error::{NoHostAdapter, ValueError};
 use crate::externals::Extern;
 use crate::instance::InstanceData;
 use crate::store::{AsStoreMut, StoreOpaque};
@@ -186,7 +187,10 @@ impl Func {
     /// The `VMFuncRef` wasm uses for this function. Host functions get one
     /// the first time they are needed, with the host adapter of any module
     /// in the store that has their type.
-    pub(crate) fn vm_funcref(&self, store: &mut StoreOpaque) -> Result<*const VMFuncRef, String> {
+    pub(crate) fn vm_funcref(
+        &self,
+        store: &mut StoreOpaque,
+    ) -> Result<*const VMFuncRef, NoHostAdapter> {
         store.check(self.store);
         let store_ptr: *mut StoreOpaque = store;
         let adapters = &store.host_adapters;
@@ -195,10 +199,7 @@ impl Func {
             FuncData::Host { host, type_id, vm } => {
                 if vm.is_none() {
                     let Some(code) = adapters.get(type_id) else {
-                        return Err(format!(
-                            "no module in the store has a host adapter for type {:?}",
-                            host.ty
-                        ));
+                        return Err(NoHostAdapter(host.ty.clone()));
                     };
                     let mut b = Box::new(HostVm {
                         ctx: HostCtx {
@@ -238,7 +239,7 @@ impl Func {
         }
         let mut values = vec![ValRaw::default(); ty.params().len().max(ty.results().len())];
         for (i, (arg, pty)) in args.iter().zip(ty.params()).enumerate() {
-            values[i] = val_to_raw(store, arg, *pty).map_err(Trap::host)?;
+            values[i] = val_to_raw(store, arg, *pty)?;
         }
         let outcome = if let FuncData::Host { host, .. } = &store.funcs[self.index] {
             let host = host.clone();
@@ -248,7 +249,7 @@ impl Func {
             };
             call_host(&host, &mut caller, &mut values)
         } else {
-            let funcref = self.vm_funcref(store).map_err(Trap::host)?;
+            let funcref = self.vm_funcref(store)?;
             let type_id = self.type_id(store);
             // SAFETY: the funcref belongs to this store, which keeps its
             // instance alive, and `values` is sized for the type.
@@ -287,7 +288,7 @@ impl Func {
             };
             call_host(&host, &mut caller, values)
         } else {
-            let funcref = self.vm_funcref(store).map_err(Trap::host)?;
+            let funcref = self.vm_funcref(store)?;
             let type_id = self.type_id(store);
             // SAFETY: the funcref belongs to this store, which keeps its
             // instance alive, and the caller sized `values` for the type.
@@ -298,7 +299,7 @@ impl Func {
             let ty = self.ty(&mut *store);
             let recovered = crate::recovery::decide(store, trap, &ty)?;
             for (i, (v, t)) in recovered.iter().zip(ty.results()).enumerate() {
-                values[i] = val_to_raw(store, v, *t).map_err(Trap::host)?;
+                values[i] = val_to_raw(store, v, *t)?;
             }
         }
         Ok(())
@@ -377,7 +378,7 @@ fn call_host(host: &HostFunc, caller: &mut Caller<'_>, values: &mut [ValRaw]) ->
                 .collect();
             f(caller, &params, &mut results)?;
             for (i, (r, t)) in results.iter().zip(host.ty.results()).enumerate() {
-                values[i] = val_to_raw(caller.store, r, *t).map_err(Trap::host)?;
+                values[i] = val_to_raw(caller.store, r, *t)?;
             }
             Ok(())
         }
@@ -442,12 +443,14 @@ unsafe extern "C" fn host_call_shim(
 }
 
 /// Converts a host value to its raw form, checking its type.
-pub(crate) fn val_to_raw(store: &mut StoreOpaque, v: &Val, ty: ValType) -> Result<ValRaw, String> {
-    let mismatch = || {
-        format!(
-            "type mismatch: expected {}, got {v:?}",
-            types::val_type_name(ty)
-        )
+pub(crate) fn val_to_raw(
+    store: &mut StoreOpaque,
+    v: &Val,
+    ty: ValType,
+) -> Result<ValRaw, ValueError> {
+    let mismatch = || ValueError::TypeMismatch {
+        expected: ty,
+        got: v.clone(),
     };
     Ok(match (v, ty.code()) {
         (Val::I32(x), 0x7f) => ValRaw::from_u32(*x as u32),

@@ -2,6 +2,7 @@
 //! and its imports, running segment initialization and the start function.
 
 use crate::abi::{self, ConstOp, Rel, TrapKind, VMFuncRef, VMGlobal, VMOffsets};
+use crate::error::InstantiationError;
 use crate::externals::{Extern, Global, Memory, Table};
 use crate::func::{Func, call_wasm};
 use crate::memory::LinearMemory;
@@ -12,7 +13,6 @@ use crate::trap::Trap;
 use crate::types::{ExternType, Limits};
 use crate::values::ValRaw;
 use std::alloc::Layout;
-use std::fmt;
 use std::ptr::NonNull;
 
 /// An instance in a store.
@@ -21,29 +21,6 @@ pub struct Instance {
     pub(crate) store: u64,
     pub(crate) index: usize,
 }
-
-/// Why instantiation failed.
-#[derive(Debug)]
-pub enum InstantiationError {
-    /// The imports do not match the module (wasm "link error").
-    Link(String),
-    /// Segment initialization or the start function trapped.
-    Trap(Trap),
-    /// A resource limit or allocation failure.
-    Resource(String),
-}
-
-impl fmt::Display for InstantiationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InstantiationError::Link(m) => write!(f, "link error: {m}"),
-            InstantiationError::Trap(t) => write!(f, "trap during instantiation: {t}"),
-            InstantiationError::Resource(m) => write!(f, "cannot instantiate: {m}"),
-        }
-    }
-}
-
-impl std::error::Error for InstantiationError {}
 
 /// An instance's runtime state. Boxed in the store; its vmctx points back
 /// to it for libcalls.
@@ -295,10 +272,6 @@ pub(crate) fn memory_init(
     Ok(())
 }
 
-fn link_err(module: &str, name: &str, what: &str) -> InstantiationError {
-    InstantiationError::Link(format!("{what}: {module}::{name}"))
-}
-
 impl Instance {
     /// Instantiates `module` with `imports` given in the module's import
     /// order.
@@ -411,8 +384,10 @@ fn check_import(
     provided: &Extern,
 ) -> Result<(), InstantiationError> {
     let m = &module.inner;
-    let (mname, name) = (m.str(rec.module), m.str(rec.name));
-    let incompatible = || link_err(&mname, &name, "incompatible import type");
+    let incompatible = || InstantiationError::ImportType {
+        module: m.str(rec.module).into_owned(),
+        name: m.str(rec.name).into_owned(),
+    };
     match (m.extern_type(rec.kind, rec.index), provided) {
         (ExternType::Func(_), Extern::Func(f)) => {
             store.check(f.store);
@@ -484,35 +459,23 @@ fn instantiate(
     if let Some(max) = store.limits.max_instances
         && store.instances.len() >= max
     {
-        return Err(InstantiationError::Resource(format!(
-            "the store's limit of {max} instances is reached"
-        )));
+        return Err(InstantiationError::InstanceLimit { max });
     }
     let m = &module.inner;
     let h = *m.header();
     let import_recs = m.slice::<abi::ImportRec>(h.imports);
     if imports.len() != import_recs.len() {
-        return Err(InstantiationError::Link(format!(
-            "module has {} imports but {} were provided",
-            import_recs.len(),
-            imports.len()
-        )));
+        return Err(InstantiationError::ImportCount {
+            expected: import_recs.len(),
+            provided: imports.len(),
+        });
     }
     if store.timeout.is_some() && h.flags & abi::FLAG_INTERRUPTIBLE == 0 {
-        return Err(InstantiationError::Resource(
-            "the store has a timeout but the module was compiled without interruption checks; \
-             recompile it with --interruptible"
-                .into(),
-        ));
+        return Err(InstantiationError::NotInterruptible);
     }
     let guard_mode = h.flags & abi::FLAG_EXPLICIT_BOUNDS == 0;
     if guard_mode && store.limits.no_guard_regions && h.memories.len > 0 {
-        return Err(InstantiationError::Resource(
-            "module was compiled with --bounds-checks guard, which needs memories with guard \
-             regions, but this store creates memories without them; recompile with \
-             --bounds-checks explicit"
-                .into(),
-        ));
+        return Err(InstantiationError::NeedsGuardRegions);
     }
     for (rec, ext) in import_recs.iter().zip(imports) {
         check_import(store, module, rec, ext)?;
@@ -520,26 +483,23 @@ fn instantiate(
             && !store.memories[mem.index].guarded()
             && !store.memories[mem.index].ty().memory64
         {
-            return Err(link_err(
-                &m.str(rec.module),
-                &m.str(rec.name),
-                "memory without a guard region imported by a module compiled with --bounds-checks guard",
-            ));
+            return Err(InstantiationError::UnguardedMemoryImport {
+                module: m.str(rec.module).into_owned(),
+                name: m.str(rec.name).into_owned(),
+            });
         }
     }
     store.add_module(module);
 
     let offsets: VMOffsets = m.offsets;
     if offsets.size != h.vmctx_size {
-        return Err(InstantiationError::Resource(
-            "module's vmctx layout disagrees with this runtime".into(),
-        ));
+        return Err(InstantiationError::VmctxLayout);
     }
     let layout = Layout::from_size_align(offsets.size as usize, 16)
-        .map_err(|e| InstantiationError::Resource(e.to_string()))?;
+        .map_err(InstantiationError::VmctxSize)?;
     // SAFETY: the layout has non-zero size (the header alone is 48 bytes).
     let vmctx = NonNull::new(unsafe { std::alloc::alloc_zeroed(layout) })
-        .ok_or_else(|| InstantiationError::Resource("out of memory".into()))?;
+        .ok_or(InstantiationError::OutOfMemory)?;
     let index = store.instances.len();
     let mut data = Box::new(InstanceData {
         module: module.clone(),
@@ -572,7 +532,7 @@ fn instantiate(
     for ext in imports {
         match ext {
             Extern::Func(f) => {
-                let ptr = f.vm_funcref(store).map_err(InstantiationError::Link)?;
+                let ptr = f.vm_funcref(store)?;
                 data.write(offsets.imported_func(nf), ptr);
                 nf += 1;
             }
@@ -635,7 +595,7 @@ fn instantiate(
             store.max_memory_pages(),
             !store.limits.no_guard_regions,
         )
-        .map_err(InstantiationError::Resource)?;
+        .map_err(InstantiationError::Memory)?;
         store.memories.push(mem);
         data.memories.push(store.memories.len() - 1);
     }
@@ -674,7 +634,7 @@ fn instantiate(
             data.eval_const(data.const_expr(rec.init)).u64() as usize
         };
         let table = TableData::new(m.table_type(rec), init, store.max_table_elements())
-            .map_err(InstantiationError::Resource)?;
+            .map_err(InstantiationError::Table)?;
         store.tables.push(table);
         data.tables.push(store.tables.len() - 1);
     }

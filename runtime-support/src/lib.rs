@@ -41,6 +41,8 @@ mod demangle;
 #[cfg(feature = "runtime")]
 mod entry;
 #[cfg(feature = "runtime")]
+mod error;
+#[cfg(feature = "runtime")]
 mod exceptions;
 #[cfg(feature = "runtime")]
 pub mod exe;
@@ -89,13 +91,14 @@ mod watchdog;
 pub use {
     abi::TrapKind,
     allocator::{AllocError, MIN_ALIGN},
+    error::{GlobalError, InstantiationError, LoadError, MemoryError, TableError},
     exceptions::{ExnRef, Tag},
     externals::{Extern, Global, Memory, MemoryAccessError, Table},
     func::{Caller, Func},
-    instance::{Instance, InstantiationError},
+    instance::Instance,
     linker::Linker,
     memory::SharedMemory,
-    module::{ExportType, ImportType, LoadError, Module},
+    module::{ExportType, ImportType, Module},
     recovery::{HandlerId, Recovery, TrapFilter},
     store::{AsStoreMut, InterruptHandle, Store, StoreLimits, StoreOpaque},
     trap::{Frame, Trap},

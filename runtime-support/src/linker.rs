@@ -1,7 +1,8 @@
 //! Resolving imports by name.
 
+use crate::error::InstantiationError;
 use crate::externals::Extern;
-use crate::instance::{Instance, InstantiationError};
+use crate::instance::Instance;
 use crate::module::Module;
 use crate::store::AsStoreMut;
 use std::collections::HashMap;
@@ -50,9 +51,11 @@ impl Linker {
             .imports()
             .iter()
             .map(|i| {
-                self.get(&i.module, &i.name).ok_or_else(|| {
-                    InstantiationError::Link(format!("unknown import: {}::{}", i.module, i.name))
-                })
+                self.get(&i.module, &i.name)
+                    .ok_or_else(|| InstantiationError::MissingImport {
+                        module: i.module.clone(),
+                        name: i.name.clone(),
+                    })
             })
             .collect()
     }

@@ -19,7 +19,7 @@
 //! 3. code becomes read-execute, read-only data read-only;
 //! 4. the `smelt_mod_*_descriptor` symbol gives the module.
 
-use crate::module::LoadError;
+use crate::error::LoadError;
 use crate::sys::mmap::{Mmap, Protection, page_size};
 use crate::sys::reloc;
 use object::{Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget, SectionKind};
@@ -35,8 +35,16 @@ unsafe impl Send for Image {}
 // SAFETY: as above.
 unsafe impl Sync for Image {}
 
+/// A malformed object, or one the loader does not handle.
 fn err(msg: impl Into<String>) -> LoadError {
-    LoadError(msg.into())
+    LoadError::Object(msg.into())
+}
+
+fn mapping(call: &'static str, e: std::io::Error) -> LoadError {
+    LoadError::Mapping {
+        call,
+        message: e.to_string(),
+    }
 }
 
 struct Placed {
@@ -52,8 +60,7 @@ impl Image {
     }
 
     pub(crate) fn load(bytes: &[u8]) -> Result<Image, LoadError> {
-        let file =
-            object::File::parse(bytes).map_err(|e| err(format!("not an object file: {e}")))?;
+        let file = object::File::parse(bytes).map_err(|e| LoadError::NotAnObject(e.to_string()))?;
         let host = if cfg!(target_arch = "x86_64") {
             object::Architecture::X86_64
         } else if cfg!(target_arch = "aarch64") {
@@ -63,16 +70,14 @@ impl Image {
         } else if cfg!(target_arch = "s390x") {
             object::Architecture::S390x
         } else {
-            return Err(err(
-                "in-process loading is only implemented on x86_64, aarch64, riscv64 and s390x hosts",
-            ));
+            return Err(LoadError::UnsupportedHost);
         };
         if file.architecture() != host || file.format() != object::BinaryFormat::Elf {
-            return Err(err(format!(
-                "object is for {:?} ({:?}); this process runs {host:?} ELF",
-                file.architecture(),
-                file.format()
-            )));
+            return Err(LoadError::WrongTarget {
+                arch: format!("{:?}", file.architecture()),
+                format: format!("{:?}", file.format()),
+                host: format!("{host:?}"),
+            });
         }
 
         // Layout.
@@ -105,9 +110,9 @@ impl Image {
             });
             total = (total + size).next_multiple_of(page);
         }
-        let mmap = Mmap::reserve(total.max(page)).map_err(|e| err(format!("mmap: {e}")))?;
+        let mmap = Mmap::reserve(total.max(page)).map_err(|e| mapping("mmap", e))?;
         mmap.protect(0, total, Protection::ReadWrite)
-            .map_err(|e| err(format!("mprotect: {e}")))?;
+            .map_err(|e| mapping("mprotect", e))?;
         let base = mmap.as_ptr() as usize;
         let section_addr = |index: object::SectionIndex| -> Option<usize> {
             placed
@@ -145,10 +150,9 @@ impl Image {
                     RelocationTarget::Symbol(si) => {
                         let sym = file.symbol_by_index(si).map_err(|e| err(e.to_string()))?;
                         if sym.is_undefined() {
-                            return Err(err(format!(
-                                "object refers to undefined symbol `{}`; objects that need the linker (e.g. with `main`) cannot be loaded in-process",
-                                sym.name().unwrap_or("?")
-                            )));
+                            return Err(LoadError::UndefinedSymbol {
+                                name: sym.name().unwrap_or("?").to_string(),
+                            });
                         }
                         let sec = sym
                             .section_index()
@@ -184,7 +188,9 @@ impl Image {
             for (r_type, place, value) in relocs {
                 // SAFETY: `place` is inside the section slot (checked above)
                 // in our writable mapping.
-                unsafe { reloc::apply(r_type, place, value, &hi20).map_err(err)? };
+                unsafe {
+                    reloc::apply(r_type, place, value, &hi20).map_err(LoadError::Relocation)?
+                };
             }
         }
 
@@ -196,7 +202,7 @@ impl Image {
                 _ => Protection::ReadOnly,
             };
             mmap.protect(p.offset, p.size.next_multiple_of(page), prot)
-                .map_err(|e| err(format!("mprotect: {e}")))?;
+                .map_err(|e| mapping("mprotect", e))?;
             #[cfg(any(target_arch = "aarch64", target_arch = "riscv64"))]
             if p.kind == SectionKind::Text {
                 // SAFETY: flushing our own freshly written code range.
@@ -211,9 +217,7 @@ impl Image {
                     && s.name()
                         .is_ok_and(|n| n.starts_with("smelt_mod_") && n.ends_with("_descriptor"))
             })
-            .ok_or_else(|| {
-                err("object has no smelt module descriptor (was it written by `smelt compile`?)")
-            })?;
+            .ok_or(LoadError::NoDescriptor)?;
         let descriptor = descriptor
             .section_index()
             .and_then(section_addr)

@@ -20,6 +20,7 @@
 //! ([`SharedMemory`]); its length is updated atomically under a grow lock.
 
 use crate::abi::{self, VMMemoryDefinition};
+use crate::error::MemoryError;
 use crate::sys::mmap::{Mmap, Protection, page_size};
 use crate::types::MemoryType;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -76,15 +77,18 @@ pub struct SharedMemory(pub(crate) LinearMemory);
 
 impl SharedMemory {
     /// Creates a shared memory; `ty` must be shared and have a maximum.
-    pub fn new(ty: MemoryType) -> Result<SharedMemory, String> {
+    pub fn new(ty: MemoryType) -> Result<SharedMemory, MemoryError> {
         SharedMemory::with_limit(ty, None)
     }
 
     /// Creates a shared memory that never grows past `limit_pages` (a
     /// store's `max_memory_pages`); a minimum above it is an error.
-    pub fn with_limit(ty: MemoryType, limit_pages: Option<u64>) -> Result<SharedMemory, String> {
+    pub fn with_limit(
+        ty: MemoryType,
+        limit_pages: Option<u64>,
+    ) -> Result<SharedMemory, MemoryError> {
         if !ty.shared || ty.limits.max.is_none() {
-            return Err("a shared memory needs `shared` and a maximum size".into());
+            return Err(MemoryError::NotShared);
         }
         Ok(SharedMemory(LinearMemory::new(ty, limit_pages, true)?))
     }
@@ -114,7 +118,7 @@ impl LinearMemory {
         ty: MemoryType,
         limit_pages: Option<u64>,
         guarded: bool,
-    ) -> Result<LinearMemory, String> {
+    ) -> Result<LinearMemory, MemoryError> {
         let page = 1u64 << ty.page_size_log2;
         let absolute_max_bytes = if ty.memory64 {
             // Reserve what a 64-bit memory may grow to, capped so that the
@@ -133,10 +137,9 @@ impl LinearMemory {
         }
         let min_bytes = ty.limits.min.saturating_mul(page);
         if min_bytes > max_bytes {
-            return Err(format!(
-                "memory minimum of {} pages exceeds the limit",
-                ty.limits.min
-            ));
+            return Err(MemoryError::MinimumExceedsLimit {
+                pages: ty.limits.min,
+            });
         }
         let guarded = guarded && !ty.memory64;
         let reserve = if guarded {
@@ -144,15 +147,14 @@ impl LinearMemory {
         } else {
             max_bytes.next_multiple_of(page_size() as u64)
         };
-        let mmap =
-            Mmap::reserve(reserve as usize).map_err(|e| format!("cannot reserve memory: {e}"))?;
+        let mmap = Mmap::reserve(reserve as usize).map_err(MemoryError::Reserve)?;
         mmap.prefer_huge_pages();
         mmap.protect(
             0,
             (min_bytes as usize).next_multiple_of(page_size()),
             Protection::ReadWrite,
         )
-        .map_err(|e| format!("cannot commit memory: {e}"))?;
+        .map_err(MemoryError::Commit)?;
         let def = Definition {
             base: mmap.as_ptr(),
             length: AtomicUsize::new(min_bytes as usize),

@@ -7,21 +7,10 @@
 //! ([`Module::from_object`], feature `loader`).
 
 use crate::abi::{self, ModuleDescriptor, Rel, WordRecord};
+use crate::error::LoadError;
 use crate::registry::{self, TrapSite};
 use crate::types::{self, ExternType, FuncType, GlobalType, Limits, MemoryType, TableType};
 use std::sync::Arc;
-
-/// Why a module could not be loaded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadError(pub String);
-
-impl std::fmt::Display for LoadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for LoadError {}
 
 /// A loaded, compiled module. Cheap to clone.
 #[derive(Clone)]
@@ -274,10 +263,6 @@ pub struct ExportType {
     pub ty: ExternType,
 }
 
-fn err(msg: impl Into<String>) -> LoadError {
-    LoadError(msg.into())
-}
-
 impl Module {
     /// Wraps a module descriptor that is part of this program (an object
     /// from `smelt compile` linked in, referenced by its
@@ -329,20 +314,19 @@ impl Module {
         #[cfg(not(feature = "loader"))] image: Option<()>,
     ) -> Result<Module, LoadError> {
         if desc.is_null() || !(desc as usize).is_multiple_of(abi::DESCRIPTOR_ALIGN as usize) {
-            return Err(err("module descriptor is misaligned"));
+            return Err(LoadError::MisalignedDescriptor);
         }
         // SAFETY: the caller promises a descriptor; we read the header
         // first and check its size before anything else.
         let header = unsafe { &*(desc as *const ModuleDescriptor) };
         if header.magic != abi::DESCRIPTOR_MAGIC {
-            return Err(err("not a smelt module (bad descriptor magic)"));
+            return Err(LoadError::BadMagic);
         }
         if header.abi_version != abi::ABI_VERSION {
-            return Err(err(format!(
-                "module was compiled for runtime ABI version {}, this runtime implements version {}; recompile it",
-                header.abi_version,
-                abi::ABI_VERSION
-            )));
+            return Err(LoadError::AbiVersion {
+                module: header.abi_version,
+                runtime: abi::ABI_VERSION,
+            });
         }
         #[cfg(not(feature = "loader"))]
         let _ = image;
@@ -472,23 +456,22 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
     let h = m.header();
     let size = h.size as usize;
     if size < std::mem::size_of::<ModuleDescriptor>() {
-        return Err(err("module descriptor is truncated"));
+        return Err(LoadError::Truncated);
     }
-    let check = |rel: Rel, elem: usize, align: usize, what: &str| -> Result<(), LoadError> {
-        let end = (rel.offset as usize)
-            .checked_add(rel.len as usize * elem)
-            .ok_or_else(|| err(format!("descriptor field {what} overflows")))?;
-        if end > size || (rel.len > 0 && !(rel.offset as usize).is_multiple_of(align)) {
-            return Err(err(format!("descriptor field {what} is out of bounds")));
-        }
-        Ok(())
-    };
-    let range = |r: Rel, len: u32, what: &str| -> Result<(), LoadError> {
+    let check =
+        |rel: Rel, elem: usize, align: usize, field: &'static str| -> Result<(), LoadError> {
+            let end = (rel.offset as usize)
+                .checked_add(rel.len as usize * elem)
+                .ok_or(LoadError::FieldOverflow { field })?;
+            if end > size || (rel.len > 0 && !(rel.offset as usize).is_multiple_of(align)) {
+                return Err(LoadError::FieldOutOfBounds { field });
+            }
+            Ok(())
+        };
+    let range = |r: Rel, len: u32, range: &'static str| -> Result<(), LoadError> {
         match r.offset.checked_add(r.len) {
             Some(end) if end <= len => Ok(()),
-            _ => Err(err(format!(
-                "descriptor index range {what} is out of bounds"
-            ))),
+            _ => Err(LoadError::RangeOutOfBounds { range }),
         }
     };
     check(h.name, 1, 1, "name")?;
@@ -534,7 +517,7 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
         check(rel, elem, 4, what)?;
     }
     if h.code.len != h.code_ptrs.len {
-        return Err(err("descriptor code tables disagree"));
+        return Err(LoadError::Inconsistent("descriptor code tables disagree"));
     }
     let n_code = h.code.len;
     for c in m.slice::<abi::CodeRec>(h.code) {
@@ -546,11 +529,11 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
     }
     for t in m.slice::<abi::TagRec>(h.tags) {
         if t.type_index >= h.types.len {
-            return Err(err("descriptor tag type out of range"));
+            return Err(LoadError::Inconsistent("descriptor tag type out of range"));
         }
     }
     if h.num_imported_tags > h.tags.len || h.throw_stub >= h.code.len {
-        return Err(err("descriptor tag counts disagree"));
+        return Err(LoadError::Inconsistent("descriptor tag counts disagree"));
     }
     let n_types = h.types.len;
     let valtypes = m.slice::<abi::ValType>(h.valtypes);
@@ -562,11 +545,15 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
         // to earlier types or members, as validation guarantees.
         let group_end = t.rec_group_start.checked_add(t.rec_group_len);
         if t.rec_group_start > i || group_end.is_none_or(|end| end <= i || end > n_types) {
-            return Err(err("descriptor recursion group out of bounds"));
+            return Err(LoadError::Inconsistent(
+                "descriptor recursion group out of bounds",
+            ));
         }
         let first = m.slice::<abi::TypeRec>(h.types)[t.rec_group_start as usize];
         if (first.rec_group_start, first.rec_group_len) != (t.rec_group_start, t.rec_group_len) {
-            return Err(err("descriptor recursion groups overlap"));
+            return Err(LoadError::Inconsistent(
+                "descriptor recursion groups overlap",
+            ));
         }
         let limit = group_end.unwrap_or(0);
         let refs_ok = valtypes[t.params.offset as usize..(t.params.offset + t.params.len) as usize]
@@ -580,11 +567,15 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
                     .is_none_or(|c| c < limit)
             });
         if !refs_ok || (t.supertype != abi::NO_INDEX && t.supertype >= limit) {
-            return Err(err("descriptor type refers to an unknown type"));
+            return Err(LoadError::Inconsistent(
+                "descriptor type refers to an unknown type",
+            ));
         }
         for idx in [t.entry, t.host_adapter] {
             if idx != abi::NO_INDEX && idx >= n_code {
-                return Err(err("descriptor trampoline index out of bounds"));
+                return Err(LoadError::Inconsistent(
+                    "descriptor trampoline index out of bounds",
+                ));
             }
         }
     }
@@ -597,7 +588,9 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
             || (f.code_index != abi::NO_INDEX && f.code_index >= n_code)
             || (f.funcref_slot != abi::NO_INDEX && f.funcref_slot >= h.num_escaped_funcs)
         {
-            return Err(err("descriptor function record out of bounds"));
+            return Err(LoadError::Inconsistent(
+                "descriptor function record out of bounds",
+            ));
         }
     }
     let n_ops = h.const_ops.len;
@@ -624,7 +617,7 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
                 .items
                 .len
                 .checked_mul(per_item)
-                .ok_or_else(|| err("element items overflow"))?,
+                .ok_or(LoadError::Inconsistent("element items overflow"))?,
         };
         range(items, n_items, "element items")?;
         if e.items_kind == abi::ELEM_ITEMS_EXPRS {
@@ -655,10 +648,14 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
         (h.num_imported_globals, h.globals.len),
     ];
     if counts.iter().any(|(imported, total)| imported > total) {
-        return Err(err("descriptor import counts are inconsistent"));
+        return Err(LoadError::Inconsistent(
+            "descriptor import counts are inconsistent",
+        ));
     }
     if h.start_func != abi::NO_INDEX && h.start_func >= h.funcs.len {
-        return Err(err("descriptor start function out of bounds"));
+        return Err(LoadError::Inconsistent(
+            "descriptor start function out of bounds",
+        ));
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! described to compiled code by a `VMTableDefinition` that the store owns.
 
 use crate::abi::VMTableDefinition;
+use crate::error::TableError;
 use crate::types::TableType;
 
 #[derive(Debug)]
@@ -21,16 +22,15 @@ unsafe impl Send for Table {}
 const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
 
 impl Table {
-    pub(crate) fn new(ty: TableType, init: usize, limit: Option<u64>) -> Result<Table, String> {
+    pub(crate) fn new(ty: TableType, init: usize, limit: Option<u64>) -> Result<Table, TableError> {
         let mut max = ty.limits.max.unwrap_or(u64::MAX).min(MAX_TABLE_ELEMENTS);
         if let Some(l) = limit {
             max = max.min(l);
         }
         if ty.limits.min > max {
-            return Err(format!(
-                "table minimum of {} elements exceeds the limit",
-                ty.limits.min
-            ));
+            return Err(TableError::MinimumExceedsLimit {
+                elements: ty.limits.min,
+            });
         }
         let mut elements = vec![init; ty.limits.min as usize];
         let def = Box::new(VMTableDefinition {

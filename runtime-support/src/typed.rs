@@ -159,7 +159,7 @@ nullable_ref!(
     |store: &mut StoreOpaque, f: Func| f
         .vm_funcref(store)
         .map(|p| ValRaw::from_u64(p as u64))
-        .map_err(Trap::host),
+        .map_err(Trap::from),
     |store: &mut StoreOpaque, p: usize| store.func_for_ref(p)
 );
 nullable_ref!(

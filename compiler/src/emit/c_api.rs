@@ -9,7 +9,7 @@
 //! written, after the parallel compile of the wasm functions.
 
 use crate::c_abi::{c_param, c_signature, import_groups, results_layout};
-use crate::error::{CompileError, Result};
+use crate::error::{CompileError, Result, TargetError};
 use crate::module_info::{FuncType, ModuleInfo};
 use crate::names;
 use crate::types::clif_type;
@@ -37,19 +37,20 @@ pub(crate) fn check_supported(info: &ModuleInfo<'_>, module_name: &str) -> Resul
             abi::EXTERN_TABLE => "a table",
             abi::EXTERN_TAG => "a tag",
             _ if import.module == module_name => {
-                return Err(CompileError::Target(format!(
-                    "C API: module `{module_name}` imports `{}` from a module of its own name, \
-                     so its exports and imports would share symbols; give it another name with --name",
-                    import.name
-                )));
+                return Err(TargetError::CApiSelfImport {
+                    module: module_name.to_string(),
+                    name: import.name.to_string(),
+                }
+                .into());
             }
             _ => continue,
         };
-        return Err(CompileError::Target(format!(
-            "C API: import `{}` `{}` is {what}; only functions, memories and globals can be \
-             imported through the C API (use the Rust API for the others)",
-            import.module, import.name
-        )));
+        return Err(TargetError::CApiImportKind {
+            module: import.module.to_string(),
+            name: import.name.to_string(),
+            kind: what,
+        }
+        .into());
     }
     Ok(())
 }
@@ -78,10 +79,9 @@ pub(crate) fn declare_imports(
         }
         let id = module
             .declare_function(&name, Linkage::Import, sig)
-            .map_err(|e| {
-                CompileError::Target(format!(
-                    "C API: `{name}` is imported twice with different types: {e}"
-                ))
+            .map_err(|e| TargetError::CApiSymbolClash {
+                symbol: name.clone(),
+                message: e.to_string(),
             })?;
         declared.insert(name, id);
         Ok::<_, CompileError>(id)

@@ -25,8 +25,9 @@ use crate::abi::{self, VMFuncRef, VMGlobal};
 use crate::c_api::memory::SmeltMemory;
 use crate::c_api::{SmeltInstance, SmeltTrap, boxed_trap, instantiate_descriptor};
 use crate::entry;
+use crate::error::InstantiationError;
 use crate::externals::{Extern, Global, Memory};
-use crate::instance::{Instance, InstantiationError};
+use crate::instance::Instance;
 use crate::module::Module;
 use crate::store::{AsStoreMut, StoreOpaque};
 use crate::trap::Trap;
@@ -93,9 +94,10 @@ unsafe extern "C" fn thunk_check(_ctx: *const VMImportThunkCtx) -> u32 {
     }
 }
 
-fn link_error(module: &Module, i: usize, what: &str) -> InstantiationError {
-    let imp = &module.imports()[i];
-    InstantiationError::Link(format!("import {}::{}: {what}", imp.module, imp.name))
+/// The `module` and `name` of import `i`, for an [`InstantiationError`].
+fn import_name(module: &Module, i: usize) -> (String, String) {
+    let imp = module.imports().swap_remove(i);
+    (imp.module, imp.name)
 }
 
 /// Builds the imports of `module` from what its generated
@@ -118,11 +120,8 @@ unsafe fn link_imports(
         let ext = match m.extern_type(rec.kind, rec.index) {
             ExternType::Func(_) => {
                 let Some(code) = m.import_thunk(rec.index) else {
-                    return Err(link_error(
-                        module,
-                        i,
-                        "the module was compiled without the typed C API (smelt compile --header)",
-                    ));
+                    let (module, name) = import_name(module, i);
+                    return Err(InstantiationError::NoImportThunk { module, name });
                 };
                 let mut thunk = Box::new(ThunkImport {
                     ctx: VMImportThunkCtx {
@@ -143,7 +142,8 @@ unsafe fn link_imports(
                 Extern::Func(func)
             }
             _ if ptr.is_null() => {
-                return Err(link_error(module, i, "its accessor returned NULL"));
+                let (module, name) = import_name(module, i);
+                return Err(InstantiationError::NullImport { module, name });
             }
             ExternType::Memory(_) => {
                 // SAFETY: per the contract, a memory import's pointer is a
@@ -157,11 +157,8 @@ unsafe fn link_imports(
                 Extern::Global(unsafe { Global::from_ptr(&mut *store, ty, ptr.cast::<VMGlobal>()) })
             }
             ExternType::Table(_) | ExternType::Tag(_) => {
-                return Err(link_error(
-                    module,
-                    i,
-                    "tables and tags cannot be imported through the C API; use the Rust API",
-                ));
+                let (module, name) = import_name(module, i);
+                return Err(InstantiationError::UnsupportedCImport { module, name });
             }
         };
         externs.push(ext);

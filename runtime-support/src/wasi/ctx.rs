@@ -31,6 +31,35 @@ impl std::fmt::Debug for WasiCtx {
     }
 }
 
+/// Why [`WasiCtxBuilder::build`] failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// `/dev/null` (for a stdio fd that goes nowhere) could not be opened.
+    DevNull(std::io::Error),
+    /// The host directory `host` could not be opened for a preopen.
+    Preopen {
+        host: PathBuf,
+        error: std::io::Error,
+    },
+    /// The guest's fd table has no room for another descriptor.
+    FdTableFull,
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildError::DevNull(e) => write!(f, "/dev/null: {e}"),
+            BuildError::Preopen { host, error } => {
+                write!(f, "{}: cannot preopen directory: {error}", host.display())
+            }
+            BuildError::FdTableFull => f.write_str("fd table full"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
 /// Where one of the guest's stdio fds goes.
 #[derive(Default)]
 enum Stdio {
@@ -147,7 +176,7 @@ impl WasiCtxBuilder {
 
     /// Opens the preopened directories and makes the context. The error
     /// names the directory and why it could not be opened.
-    pub fn build(self) -> Result<WasiCtx, String> {
+    pub fn build(self) -> Result<WasiCtx, BuildError> {
         let mut table = FdTable::default();
         let stdio_rights = abi::RIGHTS_ALL
             & !(abi::RIGHT_SOCK_ACCEPT | abi::RIGHT_SOCK_SHUTDOWN | abi::RIGHTS_DIRECTORY_ONLY);
@@ -156,8 +185,7 @@ impl WasiCtxBuilder {
                 Stdio::Inherit => HostFd::Borrowed(n as i32),
                 Stdio::Fd(fd) => HostFd::Owned(fd),
                 Stdio::Null => HostFd::Owned(
-                    open_host(Path::new("/dev/null"), libc::O_RDWR)
-                        .map_err(|e| format!("/dev/null: {e}"))?,
+                    open_host(Path::new("/dev/null"), libc::O_RDWR).map_err(BuildError::DevNull)?,
                 ),
             };
             // wasi-libc's isatty() is "a character device without seek/tell
@@ -172,11 +200,13 @@ impl WasiCtxBuilder {
             let filetype = filetype_of_host(fd.raw());
             table
                 .insert(Descriptor::new(fd, filetype, rights, 0))
-                .map_err(|_| "fd table full".to_string())?;
+                .map_err(|_| BuildError::FdTableFull)?;
         }
         for (host, guest) in self.preopens {
-            let fd = open_host(&host, libc::O_RDONLY | libc::O_DIRECTORY)
-                .map_err(|e| format!("{}: cannot preopen directory: {e}", host.display()))?;
+            let fd = match open_host(&host, libc::O_RDONLY | libc::O_DIRECTORY) {
+                Ok(fd) => fd,
+                Err(error) => return Err(BuildError::Preopen { host, error }),
+            };
             let mut d = Descriptor::new(
                 HostFd::Owned(fd),
                 abi::FILETYPE_DIRECTORY,
@@ -184,7 +214,7 @@ impl WasiCtxBuilder {
                 abi::RIGHTS_PREOPEN_INHERITING,
             );
             d.preopen = Some(guest.into_bytes());
-            table.insert(d).map_err(|_| "fd table full".to_string())?;
+            table.insert(d).map_err(|_| BuildError::FdTableFull)?;
         }
         for socket in self.sockets {
             let filetype = filetype_of_host(socket.as_raw_fd());
@@ -195,7 +225,7 @@ impl WasiCtxBuilder {
                     abi::RIGHTS_SOCKET,
                     abi::RIGHTS_SOCKET,
                 ))
-                .map_err(|_| "fd table full".to_string())?;
+                .map_err(|_| BuildError::FdTableFull)?;
         }
         Ok(WasiCtx {
             args: self.args,
@@ -230,5 +260,27 @@ pub fn parse_dir_spec(spec: &str) -> (PathBuf, String) {
     match spec.split_once("::") {
         Some((host, guest)) => (PathBuf::from(host), guest.to_string()),
         None => (PathBuf::from(spec), spec.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `smelt run` and built programs print these: keep them fixed.
+    #[test]
+    fn build_error_messages() {
+        let e = BuildError::Preopen {
+            host: "/data".into(),
+            error: std::io::Error::from_raw_os_error(libc::ENOENT),
+        };
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "/data: cannot preopen directory: {}",
+                std::io::Error::from_raw_os_error(libc::ENOENT)
+            )
+        );
+        assert_eq!(BuildError::FdTableFull.to_string(), "fd table full");
     }
 }

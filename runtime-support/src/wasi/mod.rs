@@ -51,7 +51,7 @@ mod sock;
 mod table;
 pub mod threads;
 
-pub use ctx::{WasiCtx, WasiCtxBuilder, parse_dir_spec};
+pub use ctx::{BuildError, WasiCtx, WasiCtxBuilder, parse_dir_spec};
 pub use errno::Errno;
 
 use crate::func::{Caller, Func};

@@ -20,8 +20,8 @@
 use super::{SharedWasi, WasiCtx};
 use crate::store::{AsStoreMut, StoreOpaque};
 use crate::{
-    Extern, Func, FuncType, Linker, Memory, Module, SharedMemory, Store, StoreLimits, Trap, Val,
-    ValType,
+    Extern, Func, FuncType, Linker, Memory, MemoryError, Module, SharedMemory, Store, StoreLimits,
+    Trap, Val, ValType,
 };
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -159,6 +159,30 @@ fn end_process(trap: &Trap) -> ! {
     std::process::exit(crate::exe::TRAP_EXIT_STATUS);
 }
 
+/// Why [`add_to_linker`] could not set a wasi-threads program up.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// The module imports no shared memory.
+    NoSharedMemory,
+    /// The shared memory could not be created (e.g. its minimum is above
+    /// the store's page limit).
+    Memory(MemoryError),
+}
+
+impl std::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SetupError::NoSharedMemory => {
+                f.write_str("a wasi-threads program must import a shared memory")
+            }
+            SetupError::Memory(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for SetupError {}
+
 /// Defines everything a wasi-threads program imports: the WASI functions
 /// over `ctx`, a new shared memory for its shared-memory import, and
 /// `wasi::thread-spawn`. The store's limits and timeout (set them first)
@@ -168,7 +192,7 @@ pub fn add_to_linker(
     mut store: impl AsStoreMut,
     ctx: WasiCtx,
     module: &Module,
-) -> Result<(), String> {
+) -> Result<(), SetupError> {
     let (import, ty) = module
         .imports()
         .into_iter()
@@ -176,12 +200,13 @@ pub fn add_to_linker(
             crate::ExternType::Memory(ty) if ty.shared => Some(((i.module, i.name), ty)),
             _ => None,
         })
-        .ok_or("a wasi-threads program must import a shared memory")?;
+        .ok_or(SetupError::NoSharedMemory)?;
     let store = store.as_store_mut();
     let limits = store.limits.clone();
     let spawner = Spawner {
         module: module.clone(),
-        memory: SharedMemory::with_limit(ty, limits.max_memory_pages)?,
+        memory: SharedMemory::with_limit(ty, limits.max_memory_pages)
+            .map_err(SetupError::Memory)?,
         memory_import: import,
         wasi: Arc::new(Mutex::new(ctx)),
         next_tid: Arc::new(AtomicU32::new(1)),
@@ -192,4 +217,22 @@ pub fn add_to_linker(
     };
     spawner.define(linker, store);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `smelt run` and built programs print these: keep them fixed.
+    #[test]
+    fn setup_error_messages() {
+        assert_eq!(
+            SetupError::NoSharedMemory.to_string(),
+            "a wasi-threads program must import a shared memory"
+        );
+        assert_eq!(
+            SetupError::Memory(MemoryError::MinimumExceedsLimit { pages: 9 }).to_string(),
+            "memory minimum of 9 pages exceeds the limit"
+        );
+    }
 }
