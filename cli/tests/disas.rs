@@ -20,8 +20,10 @@
 //! committing it). The target is pinned to x86_64 Linux with its baseline
 //! CPU (x86-64-v2), so the output is the same on every host.
 
+mod common;
+
+use common::{scratch, smelt_command};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const EXPECTED: &str = ";; ==== expected ====";
 
@@ -77,7 +79,7 @@ fn parse(path: &Path) -> Snapshot {
 fn clif_of(path: &Path, snap: &Snapshot, scratch: &Path) -> String {
     let dir = scratch.join("clif");
     let _ = std::fs::remove_dir_all(&dir);
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_smelt"));
+    let mut cmd = smelt_command();
     cmd.arg("compile")
         .arg(path)
         .arg("-o")
@@ -97,7 +99,7 @@ fn clif_of(path: &Path, snap: &Snapshot, scratch: &Path) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     // Writing the CLIF does not change the object.
-    let plain = Command::new(env!("CARGO_BIN_EXE_smelt"))
+    let plain = smelt_command()
         .arg("compile")
         .arg(path)
         .arg("-o")
@@ -142,8 +144,7 @@ fn clif_of(path: &Path, snap: &Snapshot, scratch: &Path) -> String {
 #[test]
 fn clif_snapshots() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/disas");
-    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("disas");
-    std::fs::create_dir_all(&scratch).unwrap();
+    let scratch = scratch("disas");
     let bless = std::env::var_os("SMELT_TEST_BLESS").is_some_and(|v| v == "1");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap()
