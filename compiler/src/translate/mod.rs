@@ -177,6 +177,12 @@ fn translate_operator(
     use conversions as cv;
     use numeric::{binary as bin, unary as un};
     use types::{F32, F64, I8, I16, I32, I64};
+    // A load in one line: `load!(memarg, result type, how it widens)`.
+    macro_rules! load {
+        ($memarg:expr, $ty:expr, $kind:expr) => {
+            memory::translate_load(builder, stacks, env, $memarg, $ty, $kind)
+        };
+    }
     match op {
         // ---- control ----------------------------------------------------
         Operator::Unreachable => control::translate_unreachable(builder, stacks),
@@ -256,48 +262,20 @@ fn translate_operator(
         }
 
         // ---- memory -------------------------------------------------------
-        Operator::I32Load { memarg } => {
-            memory::translate_load(builder, stacks, env, memarg, I32, Load::Plain)
-        }
-        Operator::I64Load { memarg } => {
-            memory::translate_load(builder, stacks, env, memarg, I64, Load::Plain)
-        }
-        Operator::F32Load { memarg } => {
-            memory::translate_load(builder, stacks, env, memarg, F32, Load::Plain)
-        }
-        Operator::F64Load { memarg } => {
-            memory::translate_load(builder, stacks, env, memarg, F64, Load::Plain)
-        }
-        Operator::I32Load8S { memarg } => {
-            memory::translate_load(builder, stacks, env, memarg, I32, Load::sext(1))
-        }
-        Operator::I32Load8U { memarg } => {
-            memory::translate_load(builder, stacks, env, memarg, I32, Load::zext(1))
-        }
-        Operator::I32Load16S { memarg } => {
-            memory::translate_load(builder, stacks, env, memarg, I32, Load::sext(2))
-        }
-        Operator::I32Load16U { memarg } => {
-            memory::translate_load(builder, stacks, env, memarg, I32, Load::zext(2))
-        }
-        Operator::I64Load8S { memarg } => {
-            memory::translate_load(builder, stacks, env, memarg, I64, Load::sext(1))
-        }
-        Operator::I64Load8U { memarg } => {
-            memory::translate_load(builder, stacks, env, memarg, I64, Load::zext(1))
-        }
-        Operator::I64Load16S { memarg } => {
-            memory::translate_load(builder, stacks, env, memarg, I64, Load::sext(2))
-        }
-        Operator::I64Load16U { memarg } => {
-            memory::translate_load(builder, stacks, env, memarg, I64, Load::zext(2))
-        }
-        Operator::I64Load32S { memarg } => {
-            memory::translate_load(builder, stacks, env, memarg, I64, Load::sext(4))
-        }
-        Operator::I64Load32U { memarg } => {
-            memory::translate_load(builder, stacks, env, memarg, I64, Load::zext(4))
-        }
+        Operator::I32Load { memarg } => load!(memarg, I32, Load::Plain),
+        Operator::I64Load { memarg } => load!(memarg, I64, Load::Plain),
+        Operator::F32Load { memarg } => load!(memarg, F32, Load::Plain),
+        Operator::F64Load { memarg } => load!(memarg, F64, Load::Plain),
+        Operator::I32Load8S { memarg } => load!(memarg, I32, Load::sext(1)),
+        Operator::I32Load8U { memarg } => load!(memarg, I32, Load::zext(1)),
+        Operator::I32Load16S { memarg } => load!(memarg, I32, Load::sext(2)),
+        Operator::I32Load16U { memarg } => load!(memarg, I32, Load::zext(2)),
+        Operator::I64Load8S { memarg } => load!(memarg, I64, Load::sext(1)),
+        Operator::I64Load8U { memarg } => load!(memarg, I64, Load::zext(1)),
+        Operator::I64Load16S { memarg } => load!(memarg, I64, Load::sext(2)),
+        Operator::I64Load16U { memarg } => load!(memarg, I64, Load::zext(2)),
+        Operator::I64Load32S { memarg } => load!(memarg, I64, Load::sext(4)),
+        Operator::I64Load32U { memarg } => load!(memarg, I64, Load::zext(4)),
         Operator::I32Store { memarg }
         | Operator::F32Store { memarg }
         | Operator::I64Store32 { memarg } => {
