@@ -25,6 +25,7 @@ pub mod error;
 mod func_env;
 mod header;
 mod inline;
+mod interp;
 mod isa;
 mod module_info;
 pub mod names;

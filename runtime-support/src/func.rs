@@ -212,7 +212,7 @@ impl Func {
                             code: *code as *const u8,
                             vmctx: std::ptr::null_mut(),
                             type_id: *type_id,
-                            _pad: 0,
+                            flags: abi::FUNCREF_ARRAY_CALL,
                         },
                     });
                     b.funcref.vmctx = (&raw mut b.ctx).cast();

@@ -582,7 +582,7 @@ fn instantiate(
                     code: m.code_ptr(rec.code_index) as *const u8,
                     vmctx: vmctx.as_ptr(),
                     type_id: m.type_ids[rec.type_index as usize],
-                    _pad: 0,
+                    flags: 0,
                 },
             );
         }

@@ -53,6 +53,8 @@ mod func;
 #[cfg(feature = "runtime")]
 mod instance;
 #[cfg(feature = "runtime")]
+mod interp;
+#[cfg(feature = "runtime")]
 mod libcalls;
 #[cfg(feature = "runtime")]
 mod linker;

@@ -108,6 +108,39 @@ impl ModuleInner {
         unsafe { *(self.desc.add(ptrs.offset as usize + 8 * i as usize) as *const u64) as usize }
     }
 
+    /// Whether the defined functions run in the interpreter.
+    pub(crate) fn is_interpreted(&self) -> bool {
+        self.header().flags & abi::FLAG_INTERPRETED != 0
+    }
+
+    /// The IR record of defined function `defined` (interpreted modules).
+    pub(crate) fn interp_func(&self, defined: u32) -> abi::interp::InterpFuncRec {
+        self.slice::<abi::interp::InterpFuncRec>(self.header().interp_funcs)[defined as usize]
+    }
+
+    /// The IR words of every interpreted function.
+    pub(crate) fn interp_code(&self) -> &[u32] {
+        self.slice::<u32>(self.header().interp_code)
+    }
+
+    /// The instruction-to-wasm-offset table of an interpreted function.
+    pub(crate) fn interp_offsets(
+        &self,
+        f: &abi::interp::InterpFuncRec,
+    ) -> &[abi::interp::IpOffset] {
+        let all = self.slice::<abi::interp::IpOffset>(self.header().interp_offsets);
+        &all[f.offsets.offset as usize..(f.offsets.offset + f.offsets.len) as usize]
+    }
+
+    /// The exception handlers of an interpreted function.
+    pub(crate) fn interp_handlers(
+        &self,
+        f: &abi::interp::InterpFuncRec,
+    ) -> &[abi::interp::InterpHandler] {
+        let all = self.slice::<abi::interp::InterpHandler>(self.header().interp_handlers);
+        &all[f.handlers.offset as usize..(f.handlers.offset + f.handlers.len) as usize]
+    }
+
     pub(crate) fn name(&self) -> std::borrow::Cow<'_, str> {
         self.str(self.header().name)
     }

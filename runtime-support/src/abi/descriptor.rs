@@ -47,6 +47,9 @@ pub const FLAG_EXPLICIT_BOUNDS: u32 = 1 << 0;
 /// Descriptor flag: the code polls the interrupt flag at every function
 /// entry and loop header, so calls can be interrupted and timed out.
 pub const FLAG_INTERRUPTIBLE: u32 = 1 << 1;
+/// Descriptor flag: the defined functions are not compiled; the runtime's
+/// interpreter runs their IR (`interp_*` arrays, see [`super::interp`]).
+pub const FLAG_INTERPRETED: u32 = 1 << 2;
 
 /// Alignment of the descriptor blob.
 pub const DESCRIPTOR_ALIGN: u32 = 16;
@@ -113,6 +116,14 @@ pub struct ModuleDescriptor {
     pub elem_items: Rel,
     /// `[NameRec]`: function names from the name section, by function index.
     pub func_names: Rel,
+    /// `[InterpFuncRec]` by defined-function index (interpreted modules).
+    pub interp_funcs: Rel,
+    /// `[u32]`: the IR words of every interpreted function.
+    pub interp_code: Rel,
+    /// `[IpOffset]`: wasm offsets of IR instructions, grouped per function.
+    pub interp_offsets: Rel,
+    /// `[InterpHandler]`: exception handlers, grouped per function.
+    pub interp_handlers: Rel,
     /// Start function index, or `NO_INDEX`.
     pub start_func: u32,
     pub num_imported_funcs: u32,
@@ -479,7 +490,10 @@ word_records!(
     ElemRec,
     DataRec,
     NameRec,
-    ConstOp
+    ConstOp,
+    super::interp::InterpFuncRec,
+    super::interp::IpOffset,
+    super::interp::InterpHandler
 );
 
 /// The words of a record, in field order.

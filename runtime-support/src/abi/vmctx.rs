@@ -43,8 +43,15 @@ pub struct VMFuncRef {
     pub vmctx: *mut u8,
     /// Canonical type id of the function (see the runtime's type registry).
     pub type_id: u32,
-    pub _pad: u32,
+    /// `FUNCREF_*` flags (compiled code ignores them).
+    pub flags: u32,
 }
+
+/// `VMFuncRef::flags`: `vmctx` is a host-style context whose first word is
+/// an array-call function (see [`HOSTCTX_FUNC`]), so callers that hold
+/// their arguments in a `ValRaw` array (the interpreter) may call it
+/// directly instead of through `code`.
+pub const FUNCREF_ARRAY_CALL: u32 = 1 << 0;
 
 /// A linear memory's current extent.
 #[repr(C)]

@@ -133,7 +133,7 @@ unsafe fn link_imports(
                         code: m.code_ptr(code) as *const u8,
                         vmctx: std::ptr::null_mut(),
                         type_id: m.type_ids[m.func_rec(rec.index).type_index as usize],
-                        _pad: 0,
+                        flags: 0,
                     },
                 });
                 thunk.funcref.vmctx = (&raw mut thunk.ctx).cast();

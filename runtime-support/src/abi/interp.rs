@@ -1,0 +1,272 @@
+//! The interpreter's IR: what `smelt compile --mode interp` stores in the
+//! object and what the runtime's executor (`interp/`) runs.
+//!
+//! # Frames and slots
+//!
+//! A function runs in a frame of 16-byte slots ([`ValRaw`] cells, so a
+//! `v128` is one slot and a frame's slots can be handed to an array call
+//! without copying). Slot 0 up are the parameters, then the declared
+//! locals (zeroed on entry), then the operand-stack temporaries: the value
+//! at wasm stack height `h` (counted from the function's empty stack)
+//! lives in slot `num_locals + h` whenever it is materialised. A function
+//! needs at most `frame_size` slots; a call places its arguments in the
+//! caller's slots `arg_base..` and the callee's frame *starts there*, so
+//! arguments are never copied. Results come back in the same slots
+//! (`arg_base + i`), as a callee returns its results in its slots `0..`.
+//!
+//! Scalars occupy the low bytes of a slot in native byte order (an `i32`
+//! is written zero-extended to 64 bits); references are pointer-sized
+//! (the `VMFuncRef`/externref/exnref representation compiled code uses).
+//!
+//! # Encoding
+//!
+//! A function's code is an array of `u32` words in the target's byte
+//! order. Every instruction starts with `op | a << 16`: an [`Op`] in the
+//! low half and its first operand (usually the destination slot) in the
+//! high half. Most instructions have a second word `b | c << 16` with two
+//! more slot operands; immediates follow as whole words. Branch targets
+//! are absolute word indices into the function's code. The format of each
+//! op is documented on it as `[op|a] [b|c] imm...`.
+//!
+//! Numeric, load and store instructions reuse the wasm opcode byte:
+//! `NUMERIC + byte` for the plain numeric operators (`0x45..=0xc4`:
+//! unary `[op|dst] [src|-]`, binary `[op|dst] [lhs|rhs]`), `SAT + n` for
+//! `0xfc n` (n < 8, unary), `LOAD + byte` / `STORE + byte` for
+//! `0x28..=0x3e` on a 32-bit memory, `LOAD64 + byte` / `STORE64 + byte`
+//! on a 64-bit memory.
+//!
+//! # Side tables
+//!
+//! Per function ([`InterpFuncRec`]): the wasm offset of every instruction
+//! that can trap or call ([`IpOffset`], sorted by word index; a trap's
+//! backtrace and a caller's frame are symbolicated through it) and the
+//! exception handlers ([`InterpHandler`], innermost first).
+//!
+//! [`ValRaw`]: super::VAL_RAW_SIZE
+
+/// Size of one slot in bytes.
+pub const SLOT_SIZE: u32 = super::VAL_RAW_SIZE;
+
+/// Most slots a frame may have (slot operands are 16-bit).
+pub const MAX_FRAME_SLOTS: u32 = 0xffff;
+
+/// One interpreted function, indexed by defined-function index.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct InterpFuncRec {
+    /// Range of its code in `interp_code` (word offset and length).
+    pub code: Rel,
+    /// Index range into `interp_offsets`.
+    pub offsets: Rel,
+    /// Index range into `interp_handlers`.
+    pub handlers: Rel,
+    /// Slots of its parameters.
+    pub num_params: u32,
+    /// Slots of its parameters and declared locals.
+    pub num_locals: u32,
+    /// Slots its frame needs (locals and the deepest operand stack).
+    pub frame_size: u32,
+    /// Number of results.
+    pub num_results: u32,
+}
+
+/// Maps an instruction (by word index in its function's code) to the wasm
+/// byte offset of the operator it came from.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct IpOffset {
+    pub ip: u32,
+    pub wasm_offset: u32,
+}
+
+/// `InterpHandler::kind`: catch exceptions with tag `tag`, payload to
+/// `dst..`.
+pub const IHANDLER_CATCH: u32 = 0;
+/// As `IHANDLER_CATCH`, then the exnref in the slot after the payload.
+pub const IHANDLER_CATCH_REF: u32 = 1;
+/// Catch everything, nothing stored.
+pub const IHANDLER_CATCH_ALL: u32 = 2;
+/// Catch everything, the exnref to `dst`.
+pub const IHANDLER_CATCH_ALL_REF: u32 = 3;
+/// Legacy `delegate`: the search goes on with the handlers at index
+/// `target` and after (those enclosing the delegate's label); `target`
+/// equal to the function's handler count hands the exception to the
+/// caller.
+pub const IHANDLER_DELEGATE: u32 = 4;
+
+/// One exception handler: an instruction at word index `ip` with
+/// `start <= ip < end` that throws (or a call there that returns an
+/// exception) is caught by the first matching handler in table order.
+/// On a catch, the payload (or exnref) is written to the slots from
+/// `dst` and execution goes on at `target`.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct InterpHandler {
+    pub start: u32,
+    pub end: u32,
+    /// `IHANDLER_*`.
+    pub kind: u32,
+    /// Module tag index (catch kinds with a tag).
+    pub tag: u32,
+    pub target: u32,
+    pub dst: u32,
+}
+
+use super::descriptor::Rel;
+
+/// Base of the plain numeric operators (`NUMERIC + wasm opcode byte`).
+pub const NUMERIC: u16 = 0x100;
+/// Base of the saturating truncations (`SAT + n` for `0xfc n`).
+pub const SAT: u16 = 0x200;
+/// Loads on a 32-bit memory: `[op|dst] [addr|mem] offset`.
+pub const LOAD: u16 = 0x300;
+/// Stores on a 32-bit memory: `[op|value] [addr|mem] offset`.
+pub const STORE: u16 = 0x340;
+/// Loads on a 64-bit memory: `[op|dst] [addr|mem] offset_lo offset_hi`.
+pub const LOAD64: u16 = 0x380;
+/// Stores on a 64-bit memory: `[op|value] [addr|mem] offset_lo offset_hi`.
+pub const STORE64: u16 = 0x3c0;
+
+macro_rules! interp_ops {
+    ($($(#[$attr:meta])* $name:ident = $val:expr,)*) => {
+        /// The IR's instructions below [`NUMERIC`] (formats on each).
+        #[repr(u16)]
+        #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+        pub enum Op {
+            $($(#[$attr])* $name = $val,)*
+        }
+
+        impl Op {
+            /// The op with this number, if it is one of these.
+            pub const fn from_u16(v: u16) -> Option<Op> {
+                match v {
+                    $($val => Some(Op::$name),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+interp_ops! {
+    /// `[op|-]`: trap `unreachable`.
+    Unreachable = 1,
+    /// `[op|-] target`.
+    Br = 2,
+    /// `[op|cond] target`: branch if the i32 in `cond` is not zero.
+    BrIfNez = 3,
+    /// `[op|cond] target`: branch if the i32 in `cond` is zero.
+    BrIfEqz = 4,
+    /// `[op|index] n target0 .. target(n-1) default`.
+    BrTable = 5,
+    /// `[op|dst] [src|-]`: copy one slot.
+    Copy = 6,
+    /// `[op|dst] [src|n]`: copy `n` slots (regions may overlap).
+    CopyN = 7,
+    /// `[op|-]`: return; the results are in slots `0..num_results`.
+    Return = 8,
+    /// `[op|arg_base] func`: call function `func` (module index space).
+    Call = 9,
+    /// `[op|arg_base] [callee|table] type`: `call_indirect` through
+    /// table `table` with the element index in `callee`, type index `type`.
+    CallIndirect = 10,
+    /// `[op|arg_base] [callee|-] type`: `call_ref` of the funcref in `callee`.
+    CallRef = 11,
+    /// `[op|nargs] func`: tail call; the arguments are in slots `0..`.
+    ReturnCall = 12,
+    /// `[op|nargs] [callee|table] type`: tail `call_indirect`.
+    ReturnCallIndirect = 13,
+    /// `[op|nargs] [callee|-] type`: tail `call_ref`.
+    ReturnCallRef = 14,
+    /// `[op|dst] [lhs|rhs] [cond|-]`: `dst = cond != 0 ? lhs : rhs`.
+    Select = 15,
+    /// `[op|dst] imm`: a 32-bit constant (zero-extended).
+    Const32 = 16,
+    /// `[op|dst] lo hi`: a 64-bit constant.
+    Const64 = 17,
+    /// `[op|dst] w0 w1 w2 w3`: a v128 constant (least significant first).
+    Const128 = 18,
+    /// `[op|dst] offset`: read a defined global at `vmctx + offset`.
+    GlobalGet = 19,
+    /// `[op|src] offset`: write a defined global at `vmctx + offset`.
+    GlobalSet = 20,
+    /// `[op|dst] offset`: read an imported global through the pointer at
+    /// `vmctx + offset`.
+    GlobalGetImported = 21,
+    /// `[op|src] offset`: write an imported global through the pointer.
+    GlobalSetImported = 22,
+    /// `[op|dst] [-|mem]`: `memory.size` in pages.
+    MemorySize = 23,
+    /// `[op|dst] [delta|mem]`: `memory.grow` (`dst` gets the old size or -1).
+    MemoryGrow = 24,
+    /// `[op|dst] [val|len] mem`: `memory.fill`.
+    MemoryFill = 25,
+    /// `[op|dst] [src|len] dst_mem src_mem`: `memory.copy`.
+    MemoryCopy = 26,
+    /// `[op|dst] [src|len] mem data`: `memory.init`.
+    MemoryInit = 27,
+    /// `[op|-] data`.
+    DataDrop = 28,
+    /// `[op|dst] [index|-] table`: `table.get`.
+    TableGet = 29,
+    /// `[op|index] [value|-] table`: `table.set`.
+    TableSet = 30,
+    /// `[op|dst] table`: `table.size`.
+    TableSize = 31,
+    /// `[op|dst] [init|delta] table`: `table.grow`.
+    TableGrow = 32,
+    /// `[op|dst] [val|len] table`: `table.fill`.
+    TableFill = 33,
+    /// `[op|dst] [src|len] dst_table src_table`: `table.copy`.
+    TableCopy = 34,
+    /// `[op|dst] [src|len] table elem`: `table.init`.
+    TableInit = 35,
+    /// `[op|-] elem`.
+    ElemDrop = 36,
+    /// `[op|dst] func`: `ref.func`.
+    RefFunc = 37,
+    /// `[op|dst] [src|-]`: `ref.is_null` (i32 result).
+    RefIsNull = 38,
+    /// `[op|src]`: trap `null reference` if the reference is null.
+    RefAsNonNull = 39,
+    /// `[op|src] target`: `br_on_null` (branch if null).
+    BrOnNull = 40,
+    /// `[op|src] target`: `br_on_non_null` (branch if not null).
+    BrOnNonNull = 41,
+    /// `[op|arg_base] tag`: throw with the payload in `arg_base..`.
+    Throw = 42,
+    /// `[op|src]`: `throw_ref` (trap `null reference` on null).
+    ThrowRef = 43,
+    /// `[op|-]`: does nothing (a patched-out instruction).
+    Nop = 44,
+    /// `[op|lhs] [rhs|-] target`: branch if the i32s are equal.
+    BrIfI32Eq = 45,
+    /// `[op|lhs] [rhs|-] target`: branch if the i32s differ.
+    BrIfI32Ne = 46,
+    /// `[op|lhs] [rhs|-] target`: branch if `lhs <s rhs` (i32).
+    BrIfI32LtS = 47,
+    /// `[op|lhs] [rhs|-] target`: branch if `lhs <u rhs` (i32).
+    BrIfI32LtU = 48,
+    /// `[op|lhs] [rhs|-] target`: branch if `lhs >=s rhs` (i32).
+    BrIfI32GeS = 49,
+    /// `[op|lhs] [rhs|-] target`: branch if `lhs >=u rhs` (i32).
+    BrIfI32GeU = 50,
+    /// `[op|dst] [lhs|-] imm`: `i32.add` with a constant.
+    I32AddImm = 51,
+    /// `[op|dst] [lhs|-] lo hi`: `i64.add` with a constant.
+    I64AddImm = 52,
+    /// `[op|dst] [src|-]`: `i64.add128` of the four operands in slots
+    /// `src..src+4` (low, high, low, high); results to `dst`, `dst+1`.
+    I64Add128 = 53,
+    /// As `I64Add128`, subtracting.
+    I64Sub128 = 54,
+    /// `[op|dst] [lhs|rhs]`: `i64.mul_wide_s`, low to `dst`, high to `dst+1`.
+    I64MulWideS = 55,
+    /// `[op|dst] [lhs|rhs]`: `i64.mul_wide_u`.
+    I64MulWideU = 56,
+    /// `[op|-] units`: charge fuel for the basic block that starts here.
+    Fuel = 57,
+    /// `[op|-]`: poll the interrupt flag (loop headers of interruptible
+    /// modules).
+    Interrupt = 58,
+}
