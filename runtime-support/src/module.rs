@@ -108,6 +108,12 @@ impl ModuleInner {
         unsafe { *(self.desc.add(ptrs.offset as usize + 8 * i as usize) as *const u64) as usize }
     }
 
+    /// Number of params and results of function type `type_index`.
+    pub(crate) fn type_arity(&self, type_index: u32) -> (usize, usize) {
+        let t = self.slice::<abi::TypeRec>(self.header().types)[type_index as usize];
+        (t.params.len as usize, t.results.len as usize)
+    }
+
     /// Whether the defined functions run in the interpreter.
     pub(crate) fn is_interpreted(&self) -> bool {
         self.header().flags & abi::FLAG_INTERPRETED != 0

@@ -1,10 +1,25 @@
 //! The interpreter's translator: validated wasm function bodies to the IR
 //! that the runtime's executor runs (`smelt_runtime::abi::interp`).
+//!
+//! One pass over the operators, validating each. The wasm operand stack
+//! is tracked at translation time: a value is a *temporary* in its
+//! canonical slot (`num_locals + height`), or still a *local* or a
+//! *constant* that no instruction has copied yet. Instructions then read
+//! locals and constants where they are (`local.get a; local.get b;
+//! i32.add; local.set c` is one `add c, a, b`), and a `local.set` right
+//! after the instruction that produced its value retargets that
+//! instruction. Deferred values are copied into their slots at every
+//! control-flow boundary (block entries, branches, calls), so each
+//! materialisation lies on the one path that needs it.
+
+mod ops;
 
 use crate::Options;
 use crate::error::{CompileError, Result};
 use crate::module_info::{DefinedFuncIndex, ModuleInfo};
-use smelt_runtime::abi::interp::{InterpHandler, IpOffset};
+use smelt_runtime::abi::VMOffsets;
+use smelt_runtime::abi::interp::{self as ir, InterpHandler, IpOffset, Op};
+use wasmparser::{BlockType, FuncToValidate, FuncValidator, Operator, ValidatorResources};
 
 /// One function's IR and side tables, with word indices and handler
 /// indices local to the function (the emitter concatenates them).
@@ -25,9 +40,1356 @@ pub(crate) fn translate_function(
     defined: DefinedFuncIndex,
     options: &Options,
 ) -> Result<InterpFunc> {
-    let _ = (info, defined, options);
-    Err(CompileError::Unsupported {
-        offset: None,
-        feature: "the interpreter translator is being written".into(),
+    let body = &info.bodies[defined];
+    let mut validator = FuncToValidate {
+        resources: body.validator.resources.clone(),
+        index: body.validator.index,
+        ty: body.validator.ty,
+        features: body.validator.features,
+    }
+    .into_validator(Default::default());
+    let ty = &info.types[body.validator.ty as usize];
+    let num_params = ty.params.len() as u32;
+    let num_results = ty.results.len() as u32;
+
+    let mut locals = body.body.get_locals_reader()?;
+    let mut num_locals = num_params;
+    for _ in 0..locals.get_count() {
+        let offset = locals.original_position();
+        let (count, ty) = locals.read()?;
+        validator.define_locals(offset, count, ty)?;
+        num_locals = num_locals.saturating_add(count);
+    }
+    let limit = |what: &str| CompileError::ImplLimit {
+        func: crate::compile::describe(info, crate::compile::ItemKind::Function(defined)),
+        message: format!(
+            "{what}: the interpreter's frames hold at most {} values",
+            ir::MAX_FRAME_SLOTS
+        ),
+    };
+    if num_locals >= ir::MAX_FRAME_SLOTS {
+        return Err(limit("too many locals"));
+    }
+    let bytes = body.body.as_bytes();
+    let body_start = body.body.range().start as usize;
+    debug_assert_eq!(
+        body.body.get_binary_reader().original_position() as usize,
+        body_start
+    );
+    let mut t = Translator {
+        info,
+        offsets_vm: info.vm_offsets(),
+        bytes,
+        body_start,
+        code: Vec::with_capacity(bytes.len()),
+        offsets: Vec::new(),
+        handlers: Vec::new(),
+        stack: Vec::new(),
+        local_refs: vec![0; num_locals as usize],
+        num_locals,
+        max_height: 0,
+        hidden: 0,
+        hidden_patches: Vec::new(),
+        ctrl: Vec::new(),
+        reachable: true,
+        dead_depth: 0,
+        last_producer: None,
+        interruptible: options.interruptible,
+        handler_patches: Vec::new(),
+        overflow: false,
+    };
+    t.ctrl.push(Ctrl::new(CtrlKind::Block, 0, 0, num_results));
+    if t.interruptible {
+        t.emit(Op::Interrupt, 0);
+    }
+    let mut reader = body.body.get_operators_reader()?;
+    while !reader.eof() {
+        let offset = reader.original_position();
+        let op = reader.read()?;
+        validator.op(offset, &op)?;
+        t.operator(&op, offset as u32, &mut validator)?;
+        if t.overflow {
+            return Err(limit("operand stack too deep"));
+        }
+    }
+    reader.finish()?;
+    let frame_size = t.num_locals + t.max_height + t.hidden;
+    if frame_size > ir::MAX_FRAME_SLOTS {
+        return Err(limit("frame too large"));
+    }
+    let hidden_base = t.num_locals + t.max_height;
+    for &(pos, high) in &t.hidden_patches {
+        let w = &mut t.code[pos];
+        if high {
+            let v = (*w >> 16) + hidden_base;
+            *w = (*w & 0xffff) | (v << 16);
+        } else {
+            let v = (*w & 0xffff) + hidden_base;
+            *w = (*w & 0xffff_0000) | v;
+        }
+    }
+    for h in &mut t.handlers {
+        if h.exn != ir::NO_SLOT && h.exn & HIDDEN_FLAG != 0 {
+            h.exn = (h.exn & !HIDDEN_FLAG) + hidden_base;
+        }
+    }
+    Ok(InterpFunc {
+        code: t.code,
+        offsets: t.offsets,
+        handlers: t.handlers,
+        num_params,
+        num_locals,
+        frame_size,
+        num_results,
     })
+}
+
+/// Marks a handler's `exn` as a hidden slot number (fixed up at the end).
+const HIDDEN_FLAG: u32 = 1 << 31;
+
+/// A value on the translation-time operand stack.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Opnd {
+    /// In its canonical slot.
+    Temp,
+    /// Still in local `n`.
+    Local(u32),
+    /// A constant not yet written anywhere, `width` bytes wide (4, 8, 16).
+    Const { bits: u128, width: u8 },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum CtrlKind {
+    Block,
+    Loop,
+    If,
+    Else,
+    TryTable,
+    /// Legacy `try` (before its first `catch`).
+    Try,
+    /// Legacy `catch`/`catch_all` body.
+    Catch,
+}
+
+struct Ctrl {
+    kind: CtrlKind,
+    /// Stack height below the block's params.
+    height: u32,
+    params: u32,
+    results: u32,
+    /// Loops: the header's word index. Try: the body's first word.
+    start: u32,
+    /// Words that receive the end's word index.
+    patches: Vec<usize>,
+    /// `if`: the word of its jump to the `else` (or end).
+    else_patch: Option<usize>,
+    /// Whether the end is reachable from inside (a branch to it, or the
+    /// fall-through of a reachable body).
+    end_reached: bool,
+    /// Reachability when the block was entered.
+    entered_reachable: bool,
+    /// `try_table` catch clauses: (kind, tag, label depth, with exnref).
+    catches: Vec<(u32, u32, u32, bool)>,
+    /// Legacy try: the hidden slot holding the caught exnref; the catch
+    /// clauses seen (handlers pushed at the end).
+    exn_slot: Option<u32>,
+    legacy_clauses: Vec<InterpHandler>,
+    /// Handlers of a legacy try body, to patch with `end`.
+    try_end: u32,
+}
+
+impl Ctrl {
+    fn new(kind: CtrlKind, height: u32, params: u32, results: u32) -> Ctrl {
+        Ctrl {
+            kind,
+            height,
+            params,
+            results,
+            start: 0,
+            patches: Vec::new(),
+            else_patch: None,
+            end_reached: false,
+            entered_reachable: true,
+            catches: Vec::new(),
+            exn_slot: None,
+            legacy_clauses: Vec::new(),
+            try_end: 0,
+        }
+    }
+
+    /// Values a branch to this label carries.
+    fn label_arity(&self) -> u32 {
+        if self.kind == CtrlKind::Loop {
+            self.params
+        } else {
+            self.results
+        }
+    }
+}
+
+struct Translator<'a, 'm> {
+    info: &'a ModuleInfo<'m>,
+    offsets_vm: VMOffsets,
+    bytes: &'a [u8],
+    body_start: usize,
+    code: Vec<u32>,
+    offsets: Vec<IpOffset>,
+    handlers: Vec<InterpHandler>,
+    stack: Vec<Opnd>,
+    /// How many stack entries are `Opnd::Local(i)`.
+    local_refs: Vec<u32>,
+    num_locals: u32,
+    max_height: u32,
+    /// Hidden slots (above the deepest stack), numbered from 0 until the end.
+    hidden: u32,
+    hidden_patches: Vec<(usize, bool)>,
+    ctrl: Vec<Ctrl>,
+    reachable: bool,
+    /// Blocks opened in unreachable code (skipped until their `end`).
+    dead_depth: u32,
+    /// Word index of the last instruction, if it wrote the top temporary
+    /// (its destination is in the first word's high half).
+    last_producer: Option<usize>,
+    interruptible: bool,
+    /// Handlers whose `target` is a label's end: (handler index, ctrl depth).
+    handler_patches: Vec<(usize, usize)>,
+    overflow: bool,
+}
+
+type Validator = FuncValidator<ValidatorResources>;
+
+impl Translator<'_, '_> {
+    // ---- emission ----
+
+    fn ip(&self) -> u32 {
+        self.code.len() as u32
+    }
+
+    fn emit(&mut self, op: Op, a: u32) {
+        self.emit_raw(op as u16, a);
+    }
+
+    fn emit_raw(&mut self, op: u16, a: u32) {
+        self.last_producer = None;
+        self.code.push(op as u32 | (a << 16));
+    }
+
+    fn pair(&mut self, b: u32, c: u32) {
+        self.code.push((b & 0xffff) | (c << 16));
+    }
+
+    fn word(&mut self, w: u32) {
+        self.code.push(w);
+    }
+
+    /// Records the wasm offset of the instruction about to be emitted.
+    fn site(&mut self, offset: u32) {
+        self.offsets.push(IpOffset {
+            ip: self.ip(),
+            wasm_offset: offset,
+        });
+    }
+
+    fn slot_of(&self, pos: usize) -> u32 {
+        self.num_locals + pos as u32
+    }
+
+    // ---- the operand stack ----
+
+    fn push(&mut self, o: Opnd) {
+        if let Opnd::Local(l) = o {
+            self.local_refs[l as usize] += 1;
+        }
+        self.stack.push(o);
+        let h = self.stack.len() as u32;
+        if h > self.max_height {
+            self.max_height = h;
+            if self.num_locals + h >= ir::MAX_FRAME_SLOTS {
+                self.overflow = true;
+            }
+        }
+    }
+
+    /// Pushes a temporary and returns its slot.
+    fn push_temp(&mut self) -> u32 {
+        self.push(Opnd::Temp);
+        self.slot_of(self.stack.len() - 1)
+    }
+
+    /// Pops a value and returns the slot it can be read from (constants
+    /// are written to their canonical slot first).
+    fn pop(&mut self) -> u32 {
+        let pos = self.stack.len() - 1;
+        let o = self.stack.pop().expect("validated: operand present");
+        match o {
+            Opnd::Temp => self.slot_of(pos),
+            Opnd::Local(l) => {
+                self.local_refs[l as usize] -= 1;
+                l
+            }
+            Opnd::Const { bits, width } => {
+                let s = self.slot_of(pos);
+                self.emit_const(s, bits, width);
+                s
+            }
+        }
+    }
+
+    /// The slot the top value can be read from, leaving it on the stack
+    /// (a constant is written to its canonical slot).
+    fn peek(&mut self) -> u32 {
+        let pos = self.stack.len() - 1;
+        match self.stack[pos] {
+            Opnd::Local(l) => l,
+            _ => {
+                self.materialize(pos);
+                self.slot_of(pos)
+            }
+        }
+    }
+
+    fn emit_const(&mut self, slot: u32, bits: u128, width: u8) {
+        if width == 16 {
+            self.emit(Op::Const128, slot);
+            for i in 0..4 {
+                self.word((bits >> (32 * i)) as u32);
+            }
+        } else if width == 4 {
+            self.emit(Op::Const32, slot);
+            self.word(bits as u32);
+        } else {
+            self.emit(Op::Const64, slot);
+            self.word(bits as u32);
+            self.word((bits >> 32) as u32);
+        }
+    }
+
+    /// Writes the value at `pos` into its canonical slot.
+    fn materialize(&mut self, pos: usize) {
+        let s = self.slot_of(pos);
+        match self.stack[pos] {
+            Opnd::Temp => return,
+            Opnd::Local(l) => {
+                self.local_refs[l as usize] -= 1;
+                self.emit(Op::Copy, s);
+                self.pair(l, 0);
+            }
+            Opnd::Const { bits, width } => self.emit_const(s, bits, width),
+        }
+        self.stack[pos] = Opnd::Temp;
+    }
+
+    fn materialize_all(&mut self) {
+        for pos in 0..self.stack.len() {
+            self.materialize(pos);
+        }
+    }
+
+    fn materialize_top(&mut self, n: u32) {
+        let len = self.stack.len();
+        for pos in len - n as usize..len {
+            self.materialize(pos);
+        }
+    }
+
+    /// Copies the top `n` values to the slots from `dst` (for a branch:
+    /// `dst` is at or below the values, so copying upwards is safe).
+    fn copy_top_to(&mut self, n: u32, dst: u32) {
+        let len = self.stack.len();
+        for i in 0..n as usize {
+            let pos = len - n as usize + i;
+            let d = dst + i as u32;
+            match self.stack[pos] {
+                Opnd::Temp => {
+                    let s = self.slot_of(pos);
+                    if s != d {
+                        self.emit(Op::Copy, d);
+                        self.pair(s, 0);
+                    }
+                }
+                Opnd::Local(l) => {
+                    self.emit(Op::Copy, d);
+                    self.pair(l, 0);
+                }
+                Opnd::Const { bits, width } => self.emit_const(d, bits, width),
+            }
+        }
+    }
+
+    /// Before local `l` is written: values still reading it get copied.
+    fn detach_local(&mut self, l: u32) {
+        if self.local_refs[l as usize] == 0 {
+            return;
+        }
+        for pos in 0..self.stack.len() {
+            if self.stack[pos] == Opnd::Local(l) {
+                self.materialize(pos);
+            }
+        }
+    }
+
+    fn pop_n(&mut self, n: u32) {
+        for _ in 0..n {
+            let o = self.stack.pop().expect("validated");
+            if let Opnd::Local(l) = o {
+                self.local_refs[l as usize] -= 1;
+            }
+        }
+    }
+
+    fn set_local(&mut self, l: u32) {
+        let pos = self.stack.len() - 1;
+        let top = self.stack[pos];
+        // Retarget the producer when nothing else still reads `l`.
+        if top == Opnd::Temp
+            && let Some(p) = self.last_producer
+            && self.local_refs[l as usize] == 0
+            && self.code[p] >> 16 == self.slot_of(pos)
+        {
+            self.stack.pop();
+            self.code[p] = (self.code[p] & 0xffff) | (l << 16);
+            self.last_producer = None;
+            return;
+        }
+        if top == Opnd::Local(l) {
+            self.pop_n(1);
+            return;
+        }
+        self.detach_local(l);
+        let o = self.stack.pop().expect("validated");
+        match o {
+            Opnd::Temp => {
+                let s = self.slot_of(pos);
+                self.emit(Op::Copy, l);
+                self.pair(s, 0);
+            }
+            Opnd::Local(m) => {
+                self.local_refs[m as usize] -= 1;
+                self.emit(Op::Copy, l);
+                self.pair(m, 0);
+            }
+            Opnd::Const { bits, width } => self.emit_const(l, bits, width),
+        }
+        self.last_producer = None;
+    }
+
+    // ---- shapes ----
+
+    fn unary(&mut self, op: u16) {
+        let a = self.pop();
+        let d = self.push_temp();
+        let at = self.code.len();
+        self.emit_raw(op, d);
+        self.pair(a, 0);
+        self.last_producer = Some(at);
+    }
+
+    fn binary(&mut self, op: u16) {
+        let b = self.pop();
+        let a = self.pop();
+        let d = self.push_temp();
+        let at = self.code.len();
+        self.emit_raw(op, d);
+        self.pair(a, b);
+        self.last_producer = Some(at);
+    }
+
+    /// An instruction `[op|dst] [a|b] words...` (no `[a|b]` word without
+    /// inputs) with one result.
+    fn produce(&mut self, op: Op, ins: &[u32], words: &[u32]) -> u32 {
+        let d = self.push_temp();
+        let at = self.code.len();
+        self.emit(op, d);
+        if !ins.is_empty() {
+            self.pair(ins[0], ins.get(1).copied().unwrap_or(0));
+        }
+        for &w in words {
+            self.word(w);
+        }
+        self.last_producer = Some(at);
+        d
+    }
+
+    fn block_arity(&self, bt: BlockType) -> (u32, u32) {
+        match bt {
+            BlockType::Empty => (0, 0),
+            BlockType::Type(_) => (0, 1),
+            BlockType::FuncType(i) => {
+                let t = &self.info.types[i as usize];
+                (t.params.len() as u32, t.results.len() as u32)
+            }
+        }
+    }
+
+    fn open(&mut self, kind: CtrlKind, bt: BlockType) -> &mut Ctrl {
+        self.materialize_all();
+        let (params, results) = self.block_arity(bt);
+        let height = self.stack.len() as u32 - params;
+        let mut c = Ctrl::new(kind, height, params, results);
+        c.entered_reachable = self.reachable;
+        c.start = self.ip();
+        self.ctrl.push(c);
+        self.ctrl.last_mut().expect("just pushed")
+    }
+
+    /// Emits a branch to label `depth` (values already in place); a branch
+    /// to the function's label is a return.
+    fn jump_to(&mut self, op: Op, a: u32, depth: u32) {
+        let i = self.ctrl.len() - 1 - depth as usize;
+        if i == 0 {
+            debug_assert_eq!(op, Op::Br);
+            self.emit_return();
+            return;
+        }
+        self.emit(op, a);
+        if self.ctrl[i].kind == CtrlKind::Loop {
+            let start = self.ctrl[i].start;
+            self.word(start);
+        } else {
+            let at = self.code.len();
+            self.word(0);
+            self.ctrl[i].patches.push(at);
+            self.ctrl[i].end_reached = true;
+        }
+    }
+
+    /// Copies the values a branch to `depth` carries into the label's slots;
+    /// returns whether any copy was needed.
+    fn branch_copies_needed(&self, depth: u32) -> bool {
+        let i = self.ctrl.len() - 1 - depth as usize;
+        if i == 0 {
+            return true;
+        }
+        let n = self.ctrl[i].label_arity();
+        let dst = self.num_locals + self.ctrl[i].height;
+        let len = self.stack.len();
+        (0..n as usize).any(|k| {
+            let pos = len - n as usize + k;
+            self.stack[pos] != Opnd::Temp || self.slot_of(pos) != dst + k as u32
+        })
+    }
+
+    fn branch_copies(&mut self, depth: u32) {
+        let i = self.ctrl.len() - 1 - depth as usize;
+        if i == 0 {
+            return;
+        }
+        let n = self.ctrl[i].label_arity();
+        let dst = self.num_locals + self.ctrl[i].height;
+        self.copy_top_to(n, dst);
+    }
+
+    fn set_unreachable(&mut self) {
+        self.reachable = false;
+        self.last_producer = None;
+    }
+
+    /// Leaves the function: results to slots `0..`.
+    fn emit_return(&mut self) {
+        let n = self.ctrl[0].results;
+        if n == 1 {
+            self.copy_top_to(1, 0);
+        } else if n > 1 {
+            self.materialize_top(n);
+            let src = self.slot_of(self.stack.len() - n as usize);
+            self.emit(Op::CopyN, 0);
+            self.pair(src, n);
+        }
+        self.emit(Op::Return, 0);
+    }
+
+    fn alloc_hidden(&mut self) -> u32 {
+        self.hidden += 1;
+        self.hidden - 1
+    }
+
+    /// Emits `[op|a]` where `a` is hidden slot `h`.
+    fn emit_hidden_a(&mut self, op: Op, h: u32) {
+        let at = self.code.len();
+        self.emit(op, h);
+        self.hidden_patches.push((at, true));
+    }
+
+    // ---- calls ----
+
+    fn call_arity(&self, type_index: u32) -> (u32, u32) {
+        let t = &self.info.types[type_index as usize];
+        (t.params.len() as u32, t.results.len() as u32)
+    }
+
+    /// Materialises the top `nparams` values; returns the slot of the first.
+    fn args(&mut self, nparams: u32) -> u32 {
+        self.materialize_top(nparams);
+        self.num_locals + self.stack.len() as u32 - nparams
+    }
+
+    fn results(&mut self, nparams: u32, nresults: u32) {
+        self.pop_n(nparams);
+        for _ in 0..nresults {
+            self.push_temp();
+        }
+    }
+
+    /// Tail calls: arguments to slots `0..`.
+    fn tail_args(&mut self, nparams: u32) {
+        self.materialize_top(nparams);
+        if nparams > 0 {
+            let src = self.slot_of(self.stack.len() - nparams as usize);
+            self.emit(Op::CopyN, 0);
+            self.pair(src, nparams);
+        }
+    }
+
+    fn memarg_op(&mut self, mem: u32, is_load: bool, offset: u64, wasm_offset: u32) {
+        let memory64 = self.info.memories[mem as usize].memory64;
+        let byte = self.bytes[wasm_offset as usize - self.body_start] as u16;
+        let (a, addr) = if is_load {
+            let addr = self.pop();
+            (self.push_temp(), addr)
+        } else {
+            let v = self.pop();
+            (v, self.pop())
+        };
+        let op = if memory64 { ir::MEM64 } else { ir::MEM } + byte;
+        self.site(wasm_offset);
+        let at = self.code.len();
+        self.emit_raw(op, a);
+        self.pair(addr, mem);
+        self.word(offset as u32);
+        if memory64 {
+            self.word((offset >> 32) as u32);
+        }
+        if is_load {
+            self.last_producer = Some(at);
+        }
+    }
+
+    /// A memory index for a word field, with `IDX64` for a 64-bit memory.
+    fn mem_word(&self, mem: u32) -> u32 {
+        if self.info.memories[mem as usize].memory64 {
+            mem | ir::IDX64
+        } else {
+            mem
+        }
+    }
+
+    /// A memory index for a 16-bit field, with `IDX64_HALF`.
+    fn mem_half(&self, mem: u32) -> u32 {
+        if self.info.memories[mem as usize].memory64 {
+            mem | ir::IDX64_HALF
+        } else {
+            mem
+        }
+    }
+
+    /// A table index for a word field, with `IDX64` for a 64-bit table.
+    fn table_word(&self, table: u32) -> u32 {
+        if self.info.tables[table as usize].ty.table64 {
+            table | ir::IDX64
+        } else {
+            table
+        }
+    }
+
+    fn global_offset(&self, g: u32) -> (bool, u32) {
+        if g < self.info.num_imported_globals {
+            (true, self.offsets_vm.imported_global(g))
+        } else {
+            (
+                false,
+                self.offsets_vm
+                    .defined_global(g - self.info.num_imported_globals),
+            )
+        }
+    }
+
+    fn operator(&mut self, op: &Operator<'_>, offset: u32, v: &mut Validator) -> Result<()> {
+        let _ = v;
+        if !self.reachable {
+            return self.unreachable_operator(op, offset);
+        }
+        if ops::numeric(self, op, offset) {
+            return Ok(());
+        }
+        use Operator as O;
+        match *op {
+            O::Nop => {}
+            O::Unreachable => {
+                self.site(offset);
+                self.emit(Op::Unreachable, 0);
+                self.set_unreachable();
+            }
+            O::Block { blockty } => {
+                self.open(CtrlKind::Block, blockty);
+            }
+            O::Loop { blockty } => {
+                self.open(CtrlKind::Loop, blockty);
+                if self.interruptible {
+                    self.emit(Op::Interrupt, 0);
+                }
+            }
+            O::If { blockty } => {
+                let cond = self.pop();
+                self.materialize_all();
+                let (params, results) = self.block_arity(blockty);
+                let height = self.stack.len() as u32 - params;
+                let mut c = Ctrl::new(CtrlKind::If, height, params, results);
+                if params > 0 {
+                    // The then-branch may overwrite the params' slots;
+                    // the else-branch reads them from hidden slots.
+                    c.exn_slot = Some(self.hidden);
+                    for k in 0..params {
+                        let h = self.alloc_hidden();
+                        self.emit_hidden_a(Op::Copy, h);
+                        self.pair(self.num_locals + height + k, 0);
+                    }
+                }
+                self.emit(Op::BrIfEqz, cond);
+                c.else_patch = Some(self.code.len());
+                self.word(0);
+                self.ctrl.push(c);
+            }
+            O::Else => self.else_(),
+            O::End => self.end(offset),
+            O::Br { relative_depth } => {
+                self.branch_copies(relative_depth);
+                self.jump_to(Op::Br, 0, relative_depth);
+                self.set_unreachable();
+            }
+            O::BrIf { relative_depth } => {
+                let cond = self.pop();
+                if self.branch_copies_needed(relative_depth) {
+                    self.emit(Op::BrIfEqz, cond);
+                    let at = self.code.len();
+                    self.word(0);
+                    self.branch_copies(relative_depth);
+                    self.jump_to(Op::Br, 0, relative_depth);
+                    self.code[at] = self.ip();
+                } else {
+                    self.jump_to(Op::BrIfNez, cond, relative_depth);
+                }
+            }
+            O::BrTable { ref targets } => {
+                let index = self.pop();
+                let mut all: Vec<u32> = targets.targets().collect::<std::result::Result<_, _>>()?;
+                all.push(targets.default());
+                self.emit(Op::BrTable, index);
+                self.word(all.len() as u32 - 1);
+                let table = self.code.len();
+                self.code.extend(std::iter::repeat_n(0, all.len()));
+                for (k, &depth) in all.iter().enumerate() {
+                    if self.branch_copies_needed(depth) {
+                        self.code[table + k] = self.ip();
+                        self.branch_copies(depth);
+                        self.jump_to(Op::Br, 0, depth);
+                    } else {
+                        let i = self.ctrl.len() - 1 - depth as usize;
+                        if self.ctrl[i].kind == CtrlKind::Loop {
+                            self.code[table + k] = self.ctrl[i].start;
+                        } else {
+                            self.ctrl[i].patches.push(table + k);
+                            self.ctrl[i].end_reached = true;
+                        }
+                    }
+                }
+                self.set_unreachable();
+            }
+            O::Return => {
+                self.emit_return();
+                self.set_unreachable();
+            }
+            O::Drop => self.pop_n(1),
+            O::Select | O::TypedSelect { .. } | O::TypedSelectMulti { .. } => {
+                let cond = self.pop();
+                let b = self.pop();
+                let a = self.pop();
+                self.produce(Op::Select, &[a, b], &[cond & 0xffff]);
+            }
+            O::LocalGet { local_index } => self.push(Opnd::Local(local_index)),
+            O::LocalSet { local_index } => self.set_local(local_index),
+            O::LocalTee { local_index } => {
+                self.set_local(local_index);
+                self.push(Opnd::Local(local_index));
+            }
+            O::GlobalGet { global_index } => {
+                let (imported, off) = self.global_offset(global_index);
+                let op = if imported {
+                    Op::GlobalGetImported
+                } else {
+                    Op::GlobalGet
+                };
+                self.produce(op, &[], &[off]);
+            }
+            O::GlobalSet { global_index } => {
+                let (imported, off) = self.global_offset(global_index);
+                let op = if imported {
+                    Op::GlobalSetImported
+                } else {
+                    Op::GlobalSet
+                };
+                let s = self.pop();
+                self.emit(op, s);
+                self.word(off);
+            }
+            O::I32Const { value } => self.push(Opnd::Const {
+                bits: value as u32 as u128,
+                width: 4,
+            }),
+            O::I64Const { value } => self.push(Opnd::Const {
+                bits: value as u64 as u128,
+                width: 8,
+            }),
+            O::F32Const { value } => self.push(Opnd::Const {
+                bits: value.bits() as u128,
+                width: 4,
+            }),
+            O::F64Const { value } => self.push(Opnd::Const {
+                bits: value.bits() as u128,
+                width: 8,
+            }),
+            O::V128Const { value } => self.push(Opnd::Const {
+                bits: u128::from_le_bytes(*value.bytes()),
+                width: 16,
+            }),
+            O::RefNull { .. } => self.push(Opnd::Const { bits: 0, width: 8 }),
+            O::RefIsNull => {
+                let a = self.pop();
+                self.produce(Op::RefIsNull, &[a], &[]);
+            }
+            O::RefFunc { function_index } => {
+                self.produce(Op::RefFunc, &[], &[function_index]);
+            }
+            O::RefAsNonNull => {
+                // The reference stays where it is.
+                let r = self.peek();
+                self.site(offset);
+                self.emit(Op::RefAsNonNull, r);
+            }
+            O::BrOnNull { relative_depth } => {
+                // The reference stays on the stack when not null.
+                self.materialize_top(1);
+                let r = self.slot_of(self.stack.len() - 1);
+                self.pop_n(1);
+                if self.branch_copies_needed(relative_depth) {
+                    self.emit(Op::BrOnNonNull, r);
+                    let at = self.code.len();
+                    self.word(0);
+                    self.branch_copies(relative_depth);
+                    self.jump_to(Op::Br, 0, relative_depth);
+                    self.code[at] = self.ip();
+                } else {
+                    self.jump_to(Op::BrOnNull, r, relative_depth);
+                }
+                self.push(Opnd::Temp);
+            }
+            O::BrOnNonNull { relative_depth } => {
+                // The reference is passed to the label when not null.
+                self.materialize_top(1);
+                let r = self.slot_of(self.stack.len() - 1);
+                if self.branch_copies_needed(relative_depth) {
+                    self.emit(Op::BrOnNull, r);
+                    let at = self.code.len();
+                    self.word(0);
+                    self.branch_copies(relative_depth);
+                    self.jump_to(Op::Br, 0, relative_depth);
+                    self.code[at] = self.ip();
+                } else {
+                    self.jump_to(Op::BrOnNonNull, r, relative_depth);
+                }
+                self.pop_n(1);
+            }
+            O::Call { function_index } => {
+                let (np, nr) = self.call_arity(self.info.funcs[function_index as usize]);
+                let base = self.args(np);
+                self.site(offset);
+                self.emit(Op::Call, base);
+                self.word(function_index);
+                self.results(np, nr);
+            }
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => {
+                let callee = self.pop();
+                let (np, nr) = self.call_arity(type_index);
+                let base = self.args(np);
+                // The callee index must survive the argument setup: it is
+                // read before the callee's frame is built.
+                self.site(offset);
+                self.emit(Op::CallIndirect, base);
+                self.pair(callee, table_index);
+                self.word(type_index | (self.table_word(table_index) & ir::IDX64));
+                self.results(np, nr);
+            }
+            O::CallRef { type_index } => {
+                let callee = self.pop();
+                let (np, nr) = self.call_arity(type_index);
+                let base = self.args(np);
+                self.site(offset);
+                self.emit(Op::CallRef, base);
+                self.pair(callee, 0);
+                self.word(type_index);
+                self.results(np, nr);
+            }
+            O::ReturnCall { function_index } => {
+                let (np, _) = self.call_arity(self.info.funcs[function_index as usize]);
+                self.tail_args(np);
+                self.site(offset);
+                self.emit(Op::ReturnCall, np);
+                self.word(function_index);
+                self.set_unreachable();
+            }
+            O::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => {
+                let callee = self.pop();
+                let (np, _) = self.call_arity(type_index);
+                // The callee index goes to a slot the argument copy
+                // cannot overwrite: above the arguments.
+                self.materialize_top(np);
+                let c = self.push_temp();
+                self.emit(Op::Copy, c);
+                self.pair(callee, 0);
+                self.stack.pop();
+                self.tail_args(np);
+                self.site(offset);
+                self.emit(Op::ReturnCallIndirect, np);
+                self.pair(c, table_index);
+                self.word(type_index | (self.table_word(table_index) & ir::IDX64));
+                self.set_unreachable();
+            }
+            O::ReturnCallRef { type_index } => {
+                let callee = self.pop();
+                let (np, _) = self.call_arity(type_index);
+                self.materialize_top(np);
+                let c = self.push_temp();
+                self.emit(Op::Copy, c);
+                self.pair(callee, 0);
+                self.stack.pop();
+                self.tail_args(np);
+                self.site(offset);
+                self.emit(Op::ReturnCallRef, np);
+                self.pair(c, 0);
+                self.word(type_index);
+                self.set_unreachable();
+            }
+            O::MemorySize { mem } => {
+                let m = self.mem_half(mem);
+                self.produce(Op::MemorySize, &[0, m], &[]);
+            }
+            O::MemoryGrow { mem } => {
+                let d = self.pop();
+                let m = self.mem_half(mem);
+                self.site(offset);
+                self.produce(Op::MemoryGrow, &[d, m], &[]);
+            }
+            O::MemoryFill { mem } => {
+                let len = self.pop();
+                let val = self.pop();
+                let dst = self.pop();
+                self.site(offset);
+                self.emit(Op::MemoryFill, dst);
+                self.pair(val, len);
+                self.word(self.mem_word(mem));
+            }
+            O::MemoryCopy { dst_mem, src_mem } => {
+                let len = self.pop();
+                let src = self.pop();
+                let dst = self.pop();
+                self.site(offset);
+                self.emit(Op::MemoryCopy, dst);
+                self.pair(src, len);
+                self.word(self.mem_word(dst_mem));
+                self.word(self.mem_word(src_mem));
+            }
+            O::MemoryInit { data_index, mem } => {
+                let len = self.pop();
+                let src = self.pop();
+                let dst = self.pop();
+                self.site(offset);
+                self.emit(Op::MemoryInit, dst);
+                self.pair(src, len);
+                self.word(self.mem_word(mem));
+                self.word(data_index);
+            }
+            O::DataDrop { data_index } => {
+                self.emit(Op::DataDrop, 0);
+                self.word(data_index);
+            }
+            O::TableGet { table } => {
+                let i = self.pop();
+                self.site(offset);
+                self.produce(Op::TableGet, &[i], &[self.table_word(table)]);
+            }
+            O::TableSet { table } => {
+                let val = self.pop();
+                let i = self.pop();
+                self.site(offset);
+                self.emit(Op::TableSet, i);
+                self.pair(val, 0);
+                self.word(self.table_word(table));
+            }
+            O::TableSize { table } => {
+                self.produce(Op::TableSize, &[], &[self.table_word(table)]);
+            }
+            O::TableGrow { table } => {
+                let delta = self.pop();
+                let init = self.pop();
+                self.site(offset);
+                self.produce(Op::TableGrow, &[init, delta], &[self.table_word(table)]);
+            }
+            O::TableFill { table } => {
+                let len = self.pop();
+                let val = self.pop();
+                let dst = self.pop();
+                self.site(offset);
+                self.emit(Op::TableFill, dst);
+                self.pair(val, len);
+                self.word(self.table_word(table));
+            }
+            O::TableCopy {
+                dst_table,
+                src_table,
+            } => {
+                let len = self.pop();
+                let src = self.pop();
+                let dst = self.pop();
+                self.site(offset);
+                self.emit(Op::TableCopy, dst);
+                self.pair(src, len);
+                self.word(self.table_word(dst_table));
+                self.word(self.table_word(src_table));
+            }
+            O::TableInit { elem_index, table } => {
+                let len = self.pop();
+                let src = self.pop();
+                let dst = self.pop();
+                self.site(offset);
+                self.emit(Op::TableInit, dst);
+                self.pair(src, len);
+                self.word(self.table_word(table));
+                self.word(elem_index);
+            }
+            O::ElemDrop { elem_index } => {
+                self.emit(Op::ElemDrop, 0);
+                self.word(elem_index);
+            }
+            // ---- exceptions ----
+            O::Throw { tag_index } => {
+                let np = self.info.tag_params(tag_index).len() as u32;
+                let base = self.args(np);
+                self.site(offset);
+                self.emit(Op::Throw, base);
+                self.word(tag_index);
+                self.set_unreachable();
+            }
+            O::ThrowRef => {
+                let r = self.pop();
+                self.site(offset);
+                self.emit(Op::ThrowRef, r);
+                self.set_unreachable();
+            }
+            O::TryTable { ref try_table } => {
+                let mut catches = Vec::new();
+                for c in &try_table.catches {
+                    catches.push(match *c {
+                        wasmparser::Catch::One { tag, label } => {
+                            (ir::IHANDLER_CATCH, tag, label, false)
+                        }
+                        wasmparser::Catch::OneRef { tag, label } => {
+                            (ir::IHANDLER_CATCH, tag, label, true)
+                        }
+                        wasmparser::Catch::All { label } => {
+                            (ir::IHANDLER_CATCH_ALL, 0, label, false)
+                        }
+                        wasmparser::Catch::AllRef { label } => {
+                            (ir::IHANDLER_CATCH_ALL, 0, label, true)
+                        }
+                    });
+                }
+                let c = self.open(CtrlKind::TryTable, try_table.ty);
+                c.catches = catches;
+            }
+            O::Try { blockty } => {
+                let h = self.hidden;
+                self.hidden += 1;
+                let c = self.open(CtrlKind::Try, blockty);
+                c.exn_slot = Some(h);
+            }
+            O::Catch { tag_index } => self.legacy_catch(Some(tag_index)),
+            O::CatchAll => self.legacy_catch(None),
+            O::Delegate { relative_depth } => self.delegate(relative_depth),
+            O::Rethrow { relative_depth } => {
+                let i = self.ctrl.len() - 1 - relative_depth as usize;
+                let h = self.ctrl[i]
+                    .exn_slot
+                    .expect("validated: rethrow targets a catch");
+                self.site(offset);
+                self.emit_hidden_a(Op::ThrowRef, h);
+                self.set_unreachable();
+            }
+            _ => {
+                return Err(CompileError::Unsupported {
+                    feature: format!("operator {op:?} in the interpreter"),
+                    offset: Some(offset as u64),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn unreachable_operator(&mut self, op: &Operator<'_>, offset: u32) -> Result<()> {
+        use Operator as O;
+        match op {
+            O::Block { .. }
+            | O::Loop { .. }
+            | O::If { .. }
+            | O::TryTable { .. }
+            | O::Try { .. } => {
+                self.dead_depth += 1;
+            }
+            O::Else | O::Catch { .. } | O::CatchAll if self.dead_depth == 0 => {
+                return self.operator_boundary(op, offset);
+            }
+            O::End | O::Delegate { .. } if self.dead_depth > 0 => self.dead_depth -= 1,
+            O::End | O::Delegate { .. } => return self.operator_boundary(op, offset),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// `else`, `catch`, `end` and `delegate` reached from dead code.
+    fn operator_boundary(&mut self, op: &Operator<'_>, offset: u32) -> Result<()> {
+        use Operator as O;
+        match *op {
+            O::Else => self.else_(),
+            O::Catch { tag_index } => self.legacy_catch(Some(tag_index)),
+            O::CatchAll => self.legacy_catch(None),
+            O::End => self.end(offset),
+            O::Delegate { relative_depth } => self.delegate(relative_depth),
+            _ => unreachable!("only boundaries come here"),
+        }
+        Ok(())
+    }
+
+    /// The stack at a block's end: drop what the body left, push results.
+    fn reset_stack(&mut self, height: u32, values: u32) {
+        let keep = height as usize;
+        while self.stack.len() > keep {
+            self.pop_n(1);
+        }
+        for _ in 0..values {
+            self.push(Opnd::Temp);
+        }
+    }
+
+    /// The fall-through into a block's end: results into their slots.
+    fn fall_into_end(&mut self) {
+        let c = self.ctrl.last().expect("open block");
+        if self.reachable {
+            let (n, dst) = (c.results, self.num_locals + c.height);
+            self.copy_top_to(n, dst);
+            self.ctrl.last_mut().expect("open block").end_reached = true;
+        }
+    }
+
+    fn else_(&mut self) {
+        self.fall_into_end();
+        let reachable_then = self.reachable;
+        let c = self.ctrl.last_mut().expect("if");
+        let (height, params) = (c.height, c.params);
+        if reachable_then {
+            self.emit(Op::Br, 0);
+            let at = self.code.len();
+            self.word(0);
+            self.ctrl.last_mut().expect("if").patches.push(at);
+        }
+        let c = self.ctrl.last_mut().expect("if");
+        c.kind = CtrlKind::Else;
+        let patch = c.else_patch.take().expect("if has a jump to else");
+        let saved = c.exn_slot.take();
+        let entered = c.entered_reachable;
+        self.code[patch] = self.ip();
+        self.reset_stack(height, 0);
+        if let Some(h) = saved {
+            for k in 0..params {
+                let at = self.code.len();
+                self.emit(Op::Copy, self.num_locals + height + k);
+                self.pair(h + k, 0);
+                self.hidden_patches.push((at + 1, false));
+            }
+        }
+        for _ in 0..params {
+            self.push(Opnd::Temp);
+        }
+        self.reachable = entered;
+        self.last_producer = None;
+    }
+
+    fn end(&mut self, offset: u32) {
+        let _ = offset;
+        if self.ctrl.len() == 1 {
+            return self.end_function();
+        }
+        self.fall_into_end();
+        let mut c = self.ctrl.pop().expect("validated: end matches a block");
+        // Its ctrl index, which is also the handlers' depth.
+        let depth = self.ctrl.len() as u32;
+        if let Some(p) = c.else_patch.take() {
+            // `if` without `else`: the params are the results.
+            self.code[p] = self.ip();
+            c.end_reached = true;
+        }
+        match c.kind {
+            CtrlKind::TryTable => {
+                let end = self.ip();
+                for &(kind, tag, label, with_ref) in &c.catches {
+                    // Catch labels count from outside the try_table.
+                    let ti = self.ctrl.len() - 1 - label as usize;
+                    let t = &self.ctrl[ti];
+                    let (dst, n) = (self.num_locals + t.height, t.label_arity());
+                    let exn = if with_ref { dst + n - 1 } else { ir::NO_SLOT };
+                    let (is_loop, loop_start) = (t.kind == CtrlKind::Loop, t.start);
+                    let hi = self.handlers.len();
+                    self.handlers.push(InterpHandler {
+                        start: c.start,
+                        end,
+                        kind,
+                        tag,
+                        target: loop_start,
+                        dst,
+                        exn,
+                        depth,
+                    });
+                    if !is_loop {
+                        self.handler_patches.push((hi, ti));
+                        self.ctrl[ti].end_reached = true;
+                    }
+                }
+            }
+            CtrlKind::Catch => {
+                for mut h in std::mem::take(&mut c.legacy_clauses) {
+                    h.end = c.try_end;
+                    h.depth = depth;
+                    self.handlers.push(h);
+                }
+            }
+            _ => {}
+        }
+        self.close_label(c);
+    }
+
+    /// A block's end is here: patch the branches and handlers to it, and
+    /// continue with its results on the stack.
+    fn close_label(&mut self, c: Ctrl) {
+        let end_ip = self.ip();
+        for &p in &c.patches {
+            self.code[p] = end_ip;
+        }
+        let index = self.ctrl.len();
+        let mut k = 0;
+        while k < self.handler_patches.len() {
+            let (hi, ti) = self.handler_patches[k];
+            if ti == index {
+                self.handlers[hi].target = end_ip;
+                self.handler_patches.swap_remove(k);
+            } else {
+                k += 1;
+            }
+        }
+        self.reset_stack(c.height, c.results);
+        self.reachable = c.end_reached;
+        self.last_producer = None;
+    }
+
+    /// The function body's `end`: return what the body left; handlers that
+    /// branch to the function's label land after it, with the results in
+    /// the label's slots.
+    fn end_function(&mut self) {
+        if self.reachable {
+            self.emit_return();
+        }
+        let c = self.ctrl.pop().expect("the function's frame");
+        let end_ip = self.ip();
+        let mut any = !c.patches.is_empty();
+        for &p in &c.patches {
+            self.code[p] = end_ip;
+        }
+        for (hi, ti) in std::mem::take(&mut self.handler_patches) {
+            debug_assert_eq!(ti, 0);
+            self.handlers[hi].target = end_ip;
+            any = true;
+        }
+        if any {
+            if c.results > 0 {
+                self.emit(Op::CopyN, 0);
+                self.pair(self.num_locals, c.results);
+            }
+            self.emit(Op::Return, 0);
+        }
+        self.stack.clear();
+        self.reachable = false;
+    }
+
+    fn legacy_catch(&mut self, tag: Option<u32>) {
+        self.fall_into_end();
+        let reachable_body = self.reachable;
+        if reachable_body {
+            self.emit(Op::Br, 0);
+            let at = self.code.len();
+            self.word(0);
+            self.ctrl.last_mut().expect("try").patches.push(at);
+        }
+        let ip = self.ip();
+        let c = self.ctrl.last_mut().expect("try");
+        if c.kind == CtrlKind::Try {
+            c.try_end = ip;
+            c.kind = CtrlKind::Catch;
+        }
+        let height = c.height;
+        let exn = c.exn_slot.expect("try has an exn slot") | HIDDEN_FLAG;
+        c.legacy_clauses.push(InterpHandler {
+            start: c.start,
+            end: 0,
+            kind: if tag.is_some() {
+                ir::IHANDLER_CATCH
+            } else {
+                ir::IHANDLER_CATCH_ALL
+            },
+            tag: tag.unwrap_or(0),
+            target: ip,
+            dst: self.num_locals + height,
+            exn,
+            depth: 0,
+        });
+        let entered = c.entered_reachable;
+        self.reset_stack(height, 0);
+        if let Some(t) = tag {
+            for _ in 0..self.info.tag_params(t).len() {
+                self.push(Opnd::Temp);
+            }
+        }
+        self.reachable = entered;
+        self.last_producer = None;
+    }
+
+    fn delegate(&mut self, relative_depth: u32) {
+        self.fall_into_end();
+        let c = self.ctrl.pop().expect("try");
+        // The label counts from outside the try; its ctrl index bounds
+        // the handlers that may catch what the body throws.
+        let label = (self.ctrl.len() as u32 - 1).saturating_sub(relative_depth);
+        self.handlers.push(InterpHandler {
+            start: c.start,
+            end: self.ip(),
+            kind: ir::IHANDLER_DELEGATE,
+            tag: label,
+            target: 0,
+            dst: 0,
+            exn: ir::NO_SLOT,
+            depth: self.ctrl.len() as u32,
+        });
+        self.close_label(c);
+    }
 }

@@ -31,9 +31,8 @@
 //! Numeric, load and store instructions reuse the wasm opcode byte:
 //! `NUMERIC + byte` for the plain numeric operators (`0x45..=0xc4`:
 //! unary `[op|dst] [src|-]`, binary `[op|dst] [lhs|rhs]`), `SAT + n` for
-//! `0xfc n` (n < 8, unary), `LOAD + byte` / `STORE + byte` for
-//! `0x28..=0x3e` on a 32-bit memory, `LOAD64 + byte` / `STORE64 + byte`
-//! on a 64-bit memory.
+//! `0xfc n` (n < 8, unary), `MEM + byte` for the loads and stores
+//! (`0x28..=0x3e`) on a 32-bit memory, `MEM64 + byte` on a 64-bit one.
 //!
 //! # Side tables
 //!
@@ -79,26 +78,24 @@ pub struct IpOffset {
     pub wasm_offset: u32,
 }
 
-/// `InterpHandler::kind`: catch exceptions with tag `tag`, payload to
-/// `dst..`.
+/// `InterpHandler::kind`: catch exceptions with tag `tag`.
 pub const IHANDLER_CATCH: u32 = 0;
-/// As `IHANDLER_CATCH`, then the exnref in the slot after the payload.
-pub const IHANDLER_CATCH_REF: u32 = 1;
-/// Catch everything, nothing stored.
-pub const IHANDLER_CATCH_ALL: u32 = 2;
-/// Catch everything, the exnref to `dst`.
-pub const IHANDLER_CATCH_ALL_REF: u32 = 3;
-/// Legacy `delegate`: the search goes on with the handlers at index
-/// `target` and after (those enclosing the delegate's label); `target`
-/// equal to the function's handler count hands the exception to the
-/// caller.
-pub const IHANDLER_DELEGATE: u32 = 4;
+/// Catch every exception.
+pub const IHANDLER_CATCH_ALL: u32 = 1;
+/// Legacy `delegate`: not a catch; the search goes on with the later
+/// handlers whose `depth` is at most this entry's `tag` (those enclosing
+/// the delegate's label).
+pub const IHANDLER_DELEGATE: u32 = 2;
 
-/// One exception handler: an instruction at word index `ip` with
-/// `start <= ip < end` that throws (or a call there that returns an
-/// exception) is caught by the first matching handler in table order.
-/// On a catch, the payload (or exnref) is written to the slots from
-/// `dst` and execution goes on at `target`.
+/// No slot (`InterpHandler::exn` when the exnref is not kept).
+pub const NO_SLOT: u32 = u32::MAX;
+
+/// One exception handler. An instruction at word index `ip` with
+/// `start <= ip < end` that throws (or a call there that ends in an
+/// exception) is caught by the first matching handler in table order
+/// (innermost first). On a catch the payload goes to the slots from `dst`
+/// (for `IHANDLER_CATCH`), the exnref to slot `exn` unless it is
+/// [`NO_SLOT`], and execution goes on at word `target`.
 #[repr(C)]
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct InterpHandler {
@@ -106,26 +103,35 @@ pub struct InterpHandler {
     pub end: u32,
     /// `IHANDLER_*`.
     pub kind: u32,
-    /// Module tag index (catch kinds with a tag).
+    /// Module tag index (`IHANDLER_CATCH`), or the label depth
+    /// (`IHANDLER_DELEGATE`).
     pub tag: u32,
     pub target: u32,
     pub dst: u32,
+    pub exn: u32,
+    /// Control depth of the `try`/`try_table` the handler belongs to (the
+    /// function body is depth 0).
+    pub depth: u32,
 }
 
 use super::descriptor::Rel;
+
+/// In a memory or table index word: the memory or table is 64-bit
+/// (addresses, sizes and `memory.size`/`table.size` results are i64).
+pub const IDX64: u32 = 1 << 31;
+/// The same flag in a 16-bit memory index field (`memory.size`/`grow`).
+pub const IDX64_HALF: u32 = 1 << 15;
 
 /// Base of the plain numeric operators (`NUMERIC + wasm opcode byte`).
 pub const NUMERIC: u16 = 0x100;
 /// Base of the saturating truncations (`SAT + n` for `0xfc n`).
 pub const SAT: u16 = 0x200;
-/// Loads on a 32-bit memory: `[op|dst] [addr|mem] offset`.
-pub const LOAD: u16 = 0x300;
-/// Stores on a 32-bit memory: `[op|value] [addr|mem] offset`.
-pub const STORE: u16 = 0x340;
-/// Loads on a 64-bit memory: `[op|dst] [addr|mem] offset_lo offset_hi`.
-pub const LOAD64: u16 = 0x380;
-/// Stores on a 64-bit memory: `[op|value] [addr|mem] offset_lo offset_hi`.
-pub const STORE64: u16 = 0x3c0;
+/// Loads and stores on a 32-bit memory (`MEM + byte`, `0x28..=0x3e`):
+/// loads `[op|dst] [addr|mem] offset`, stores `[op|value] [addr|mem] offset`.
+pub const MEM: u16 = 0x300;
+/// Loads and stores on a 64-bit memory: as [`MEM`] with the offset in two
+/// words (`offset_lo offset_hi`).
+pub const MEM64: u16 = 0x380;
 
 macro_rules! interp_ops {
     ($($(#[$attr:meta])* $name:ident = $val:expr,)*) => {
@@ -168,7 +174,8 @@ interp_ops! {
     /// `[op|arg_base] func`: call function `func` (module index space).
     Call = 9,
     /// `[op|arg_base] [callee|table] type`: `call_indirect` through
-    /// table `table` with the element index in `callee`, type index `type`.
+    /// table `table` with the element index in `callee`, type index `type`
+    /// (with [`IDX64`] set for a 64-bit table).
     CallIndirect = 10,
     /// `[op|arg_base] [callee|-] type`: `call_ref` of the funcref in `callee`.
     CallRef = 11,
@@ -195,7 +202,8 @@ interp_ops! {
     GlobalGetImported = 21,
     /// `[op|src] offset`: write an imported global through the pointer.
     GlobalSetImported = 22,
-    /// `[op|dst] [-|mem]`: `memory.size` in pages.
+    /// `[op|dst] [-|mem]`: `memory.size` in pages (`mem` with
+    /// [`IDX64_HALF`]; memory words elsewhere carry [`IDX64`]).
     MemorySize = 23,
     /// `[op|dst] [delta|mem]`: `memory.grow` (`dst` gets the old size or -1).
     MemoryGrow = 24,
@@ -211,7 +219,7 @@ interp_ops! {
     TableGet = 29,
     /// `[op|index] [value|-] table`: `table.set`.
     TableSet = 30,
-    /// `[op|dst] table`: `table.size`.
+    /// `[op|dst] table`: `table.size`. Table words carry [`IDX64`].
     TableSize = 31,
     /// `[op|dst] [init|delta] table`: `table.grow`.
     TableGrow = 32,

@@ -10,6 +10,10 @@
 //! itself recognises such funcrefs (`FUNCREF_ARRAY_CALL` and
 //! `InterpCtx::func == array_entry`) and pushes a frame instead.
 
+mod exec;
+mod numeric;
+mod other;
+
 use crate::values::ValRaw;
 
 /// What an interpreted function's `VMFuncRef::vmctx` points to; starts
@@ -43,11 +47,30 @@ impl InterpCtx {
 /// params with room for its results.
 pub(crate) unsafe extern "C" fn array_entry(
     ctx: *mut InterpCtx,
-    caller_vmctx: *mut u8,
+    _caller_vmctx: *mut u8,
     values: *mut ValRaw,
-    len: usize,
+    _len: usize,
 ) -> u32 {
-    let _ = (ctx, caller_vmctx, values, len);
-    crate::entry::raise(crate::Trap::host("the interpreter is being written"));
-    crate::abi::HOST_STATUS_TRAP
+    // SAFETY: per the contract.
+    let (vmctx, func) = unsafe { ((*ctx).vmctx, (*ctx).func_index) };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: an InterpCtx names a defined function of its live instance.
+        unsafe { exec::call(vmctx, func, values) }
+    }));
+    match result {
+        Ok(Ok(())) => crate::abi::HOST_STATUS_OK,
+        Ok(Err(exec::Unwind::Exception(exn))) => {
+            // SAFETY: the array-call buffer has at least one slot.
+            unsafe { values.write(ValRaw::from_u64(exn as u64)) };
+            crate::abi::HOST_STATUS_EXCEPTION
+        }
+        Ok(Err(exec::Unwind::Trap(t))) => {
+            crate::entry::raise(t);
+            crate::abi::HOST_STATUS_TRAP
+        }
+        Err(payload) => {
+            crate::entry::raise(crate::Trap::from_panic(payload));
+            crate::abi::HOST_STATUS_TRAP
+        }
+    }
 }

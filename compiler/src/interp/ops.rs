@@ -1,0 +1,142 @@
+//! Numeric, load and store operators: one IR instruction each, numbered
+//! after their wasm opcode byte (see `abi::interp`), with the common
+//! constant operands folded into immediate forms.
+
+use super::{Opnd, Translator};
+use smelt_runtime::abi::interp::{self as ir, Op};
+use wasmparser::Operator;
+
+/// Whether the plain numeric operator with opcode `byte` takes one operand.
+fn is_unary(byte: u8) -> bool {
+    matches!(byte,
+        0x45 | 0x50 | 0x67..=0x69 | 0x79..=0x7b | 0x8b..=0x91 | 0x99..=0x9f | 0xa7..=0xc4)
+}
+
+/// Whether the operator with opcode `byte` can trap.
+fn can_trap(byte: u8) -> bool {
+    matches!(byte, 0x6d..=0x70 | 0x7f..=0x82 | 0xa8..=0xab | 0xae..=0xb1)
+}
+
+/// Translates `op` if it is a numeric, load or store operator.
+pub(super) fn numeric(t: &mut Translator<'_, '_>, op: &Operator<'_>, offset: u32) -> bool {
+    let byte = t.bytes[offset as usize - t.body_start];
+    match byte {
+        0x45..=0xc4 => {
+            if byte == 0x6a || byte == 0x7c {
+                // i32.add / i64.add with a constant operand.
+                if let Some(Opnd::Const { bits, .. }) = t.stack.last().copied() {
+                    t.stack.pop();
+                    let a = t.pop();
+                    let d = t.push_temp();
+                    let at = t.code.len();
+                    if byte == 0x6a {
+                        t.emit(Op::I32AddImm, d);
+                        t.pair(a, 0);
+                        t.word(bits as u32);
+                    } else {
+                        t.emit(Op::I64AddImm, d);
+                        t.pair(a, 0);
+                        t.word(bits as u32);
+                        t.word((bits >> 32) as u32);
+                    }
+                    t.last_producer = Some(at);
+                    return true;
+                }
+            }
+            if can_trap(byte) {
+                t.site(offset);
+            }
+            let code = ir::NUMERIC + byte as u16;
+            if is_unary(byte) {
+                t.unary(code);
+            } else {
+                t.binary(code);
+            }
+            // The trap site must name the instruction, not a constant
+            // materialised in front of it.
+            if can_trap(byte) {
+                let ip = t.last_producer.expect("just emitted") as u32;
+                t.offsets.last_mut().expect("just recorded").ip = ip;
+            }
+            true
+        }
+        0x28..=0x35 | 0x36..=0x3e => {
+            let (memarg, is_load) = match *op {
+                Operator::I32Load { memarg }
+                | Operator::I64Load { memarg }
+                | Operator::F32Load { memarg }
+                | Operator::F64Load { memarg }
+                | Operator::I32Load8S { memarg }
+                | Operator::I32Load8U { memarg }
+                | Operator::I32Load16S { memarg }
+                | Operator::I32Load16U { memarg }
+                | Operator::I64Load8S { memarg }
+                | Operator::I64Load8U { memarg }
+                | Operator::I64Load16S { memarg }
+                | Operator::I64Load16U { memarg }
+                | Operator::I64Load32S { memarg }
+                | Operator::I64Load32U { memarg } => (memarg, true),
+                Operator::I32Store { memarg }
+                | Operator::I64Store { memarg }
+                | Operator::F32Store { memarg }
+                | Operator::F64Store { memarg }
+                | Operator::I32Store8 { memarg }
+                | Operator::I32Store16 { memarg }
+                | Operator::I64Store8 { memarg }
+                | Operator::I64Store16 { memarg }
+                | Operator::I64Store32 { memarg } => (memarg, false),
+                _ => return false,
+            };
+            let wasmparser::MemArgTarget::Memory(memory) = memarg.target else {
+                return false;
+            };
+            t.memarg_op(memory, is_load, memarg.offset, offset);
+            true
+        }
+        0xfc => {
+            let n = match *op {
+                Operator::I32TruncSatF32S => 0,
+                Operator::I32TruncSatF32U => 1,
+                Operator::I32TruncSatF64S => 2,
+                Operator::I32TruncSatF64U => 3,
+                Operator::I64TruncSatF32S => 4,
+                Operator::I64TruncSatF32U => 5,
+                Operator::I64TruncSatF64S => 6,
+                Operator::I64TruncSatF64U => 7,
+                Operator::I64Add128 | Operator::I64Sub128 => {
+                    let op = if matches!(op, Operator::I64Add128) {
+                        Op::I64Add128
+                    } else {
+                        Op::I64Sub128
+                    };
+                    t.materialize_top(4);
+                    let src = t.slot_of(t.stack.len() - 4);
+                    t.pop_n(4);
+                    let d = t.push_temp();
+                    t.push_temp();
+                    t.emit(op, d);
+                    t.pair(src, 0);
+                    return true;
+                }
+                Operator::I64MulWideS | Operator::I64MulWideU => {
+                    let op = if matches!(op, Operator::I64MulWideS) {
+                        Op::I64MulWideS
+                    } else {
+                        Op::I64MulWideU
+                    };
+                    let b = t.pop();
+                    let a = t.pop();
+                    let d = t.push_temp();
+                    t.push_temp();
+                    t.emit(op, d);
+                    t.pair(a, b);
+                    return true;
+                }
+                _ => return false,
+            };
+            t.unary(ir::SAT + n);
+            true
+        }
+        _ => false,
+    }
+}
