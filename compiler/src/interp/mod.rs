@@ -41,13 +41,6 @@ pub(crate) fn translate_function(
     options: &Options,
 ) -> Result<InterpFunc> {
     let body = &info.bodies[defined];
-    let mut validator = FuncToValidate {
-        resources: body.validator.resources.clone(),
-        index: body.validator.index,
-        ty: body.validator.ty,
-        features: body.validator.features,
-    }
-    .into_validator(Default::default());
     let ty = &info.types[body.validator.ty as usize];
     let num_params = ty.params.len() as u32;
     let num_results = ty.results.len() as u32;
@@ -55,9 +48,7 @@ pub(crate) fn translate_function(
     let mut locals = body.body.get_locals_reader()?;
     let mut num_locals = num_params;
     for _ in 0..locals.get_count() {
-        let offset = locals.original_position();
-        let (count, ty) = locals.read()?;
-        validator.define_locals(offset, count, ty)?;
+        let (count, _) = locals.read()?;
         num_locals = num_locals.saturating_add(count);
     }
     let limit = |what: &str| CompileError::ImplLimit {
@@ -70,12 +61,64 @@ pub(crate) fn translate_function(
     if num_locals >= ir::MAX_FRAME_SLOTS {
         return Err(limit("too many locals"));
     }
+    let mut reserved = 0;
+    loop {
+        let mut validator = FuncToValidate {
+            resources: body.validator.resources.clone(),
+            index: body.validator.index,
+            ty: body.validator.ty,
+            features: body.validator.features,
+        }
+        .into_validator(Default::default());
+        let mut locals = body.body.get_locals_reader()?;
+        for _ in 0..locals.get_count() {
+            let offset = locals.original_position();
+            let (count, ty) = locals.read()?;
+            validator.define_locals(offset, count, ty)?;
+        }
+        let t = translate_body(
+            info,
+            body,
+            options,
+            &mut validator,
+            num_locals,
+            reserved,
+            &limit,
+        )?;
+        if t.retry {
+            reserved = t.hidden;
+            continue;
+        }
+        let frame_size = t.stack_base + t.max_height;
+        if frame_size > ir::MAX_FRAME_SLOTS {
+            return Err(limit("frame too large"));
+        }
+        return Ok(InterpFunc {
+            code: t.code,
+            offsets: t.offsets,
+            handlers: t.handlers,
+            num_params,
+            num_locals,
+            frame_size,
+            num_results,
+        });
+    }
+}
+
+/// One translation of a body whose locals `validator` has seen, with
+/// `reserved` hidden slots.
+fn translate_body<'a, 'm>(
+    info: &'a ModuleInfo<'m>,
+    body: &'a crate::module_info::Body<'m>,
+    options: &Options,
+    validator: &mut Validator,
+    num_locals: u32,
+    reserved: u32,
+    limit: &dyn Fn(&str) -> CompileError,
+) -> Result<Translator<'a, 'm>> {
+    let num_results = info.types[body.validator.ty as usize].results.len() as u32;
     let bytes = body.body.as_bytes();
     let body_start = body.body.range().start as usize;
-    debug_assert_eq!(
-        body.body.get_binary_reader().original_position() as usize,
-        body_start
-    );
     let mut t = Translator {
         info,
         offsets_vm: info.vm_offsets(),
@@ -89,7 +132,9 @@ pub(crate) fn translate_function(
         num_locals,
         max_height: 0,
         hidden: 0,
-        hidden_patches: Vec::new(),
+        reserved,
+        retry: false,
+        stack_base: num_locals + reserved,
         ctrl: Vec::new(),
         reachable: true,
         dead_depth: 0,
@@ -107,45 +152,14 @@ pub(crate) fn translate_function(
         let offset = reader.original_position();
         let op = reader.read()?;
         validator.op(offset, &op)?;
-        t.operator(&op, offset as u32, &mut validator)?;
+        t.operator(&op, offset as u32, validator)?;
         if t.overflow {
             return Err(limit("operand stack too deep"));
         }
     }
     reader.finish()?;
-    let frame_size = t.num_locals + t.max_height + t.hidden;
-    if frame_size > ir::MAX_FRAME_SLOTS {
-        return Err(limit("frame too large"));
-    }
-    let hidden_base = t.num_locals + t.max_height;
-    for &(pos, high) in &t.hidden_patches {
-        let w = &mut t.code[pos];
-        if high {
-            let v = (*w >> 16) + hidden_base;
-            *w = (*w & 0xffff) | (v << 16);
-        } else {
-            let v = (*w & 0xffff) + hidden_base;
-            *w = (*w & 0xffff_0000) | v;
-        }
-    }
-    for h in &mut t.handlers {
-        if h.exn != ir::NO_SLOT && h.exn & HIDDEN_FLAG != 0 {
-            h.exn = (h.exn & !HIDDEN_FLAG) + hidden_base;
-        }
-    }
-    Ok(InterpFunc {
-        code: t.code,
-        offsets: t.offsets,
-        handlers: t.handlers,
-        num_params,
-        num_locals,
-        frame_size,
-        num_results,
-    })
+    Ok(t)
 }
-
-/// Marks a handler's `exn` as a hidden slot number (fixed up at the end).
-const HIDDEN_FLAG: u32 = 1 << 31;
 
 /// A value on the translation-time operand stack.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -242,7 +256,12 @@ struct Translator<'a, 'm> {
     max_height: u32,
     /// Hidden slots (above the deepest stack), numbered from 0 until the end.
     hidden: u32,
-    hidden_patches: Vec<(usize, bool)>,
+    /// Hidden slots reserved below the stack (`stack_base - num_locals`).
+    reserved: u32,
+    /// Set when more hidden slots are needed than reserved.
+    retry: bool,
+    /// Slot of stack height 0.
+    stack_base: u32,
     ctrl: Vec<Ctrl>,
     reachable: bool,
     /// Blocks opened in unreachable code (skipped until their `end`).
@@ -291,7 +310,7 @@ impl Translator<'_, '_> {
     }
 
     fn slot_of(&self, pos: usize) -> u32 {
-        self.num_locals + pos as u32
+        self.stack_base + pos as u32
     }
 
     // ---- the operand stack ----
@@ -304,7 +323,7 @@ impl Translator<'_, '_> {
         let h = self.stack.len() as u32;
         if h > self.max_height {
             self.max_height = h;
-            if self.num_locals + h >= ir::MAX_FRAME_SLOTS {
+            if self.stack_base + h >= ir::MAX_FRAME_SLOTS {
                 self.overflow = true;
             }
         }
@@ -561,7 +580,7 @@ impl Translator<'_, '_> {
             return true;
         }
         let n = self.ctrl[i].label_arity();
-        let dst = self.num_locals + self.ctrl[i].height;
+        let dst = self.stack_base + self.ctrl[i].height;
         let len = self.stack.len();
         (0..n as usize).any(|k| {
             let pos = len - n as usize + k;
@@ -575,7 +594,7 @@ impl Translator<'_, '_> {
             return;
         }
         let n = self.ctrl[i].label_arity();
-        let dst = self.num_locals + self.ctrl[i].height;
+        let dst = self.stack_base + self.ctrl[i].height;
         self.copy_top_to(n, dst);
     }
 
@@ -598,16 +617,16 @@ impl Translator<'_, '_> {
         self.emit(Op::Return, 0);
     }
 
+    /// A slot for the translator's own use (below the operand stack, so
+    /// callees' frames never overlap it). The first translation counts
+    /// them; if any are needed the function is translated again with
+    /// room for them ([`translate_function`]).
     fn alloc_hidden(&mut self) -> u32 {
         self.hidden += 1;
-        self.hidden - 1
-    }
-
-    /// Emits `[op|a]` where `a` is hidden slot `h`.
-    fn emit_hidden_a(&mut self, op: Op, h: u32) {
-        let at = self.code.len();
-        self.emit(op, h);
-        self.hidden_patches.push((at, true));
+        if self.hidden > self.reserved {
+            self.retry = true;
+        }
+        self.num_locals + self.hidden - 1
     }
 
     // ---- calls ----
@@ -620,7 +639,7 @@ impl Translator<'_, '_> {
     /// Materialises the top `nparams` values; returns the slot of the first.
     fn args(&mut self, nparams: u32) -> u32 {
         self.materialize_top(nparams);
-        self.num_locals + self.stack.len() as u32 - nparams
+        self.stack_base + self.stack.len() as u32 - nparams
     }
 
     fn results(&mut self, nparams: u32, nresults: u32) {
@@ -737,11 +756,11 @@ impl Translator<'_, '_> {
                 if params > 0 {
                     // The then-branch may overwrite the params' slots;
                     // the else-branch reads them from hidden slots.
-                    c.exn_slot = Some(self.hidden);
+                    c.exn_slot = Some(self.num_locals + self.hidden);
                     for k in 0..params {
                         let h = self.alloc_hidden();
-                        self.emit_hidden_a(Op::Copy, h);
-                        self.pair(self.num_locals + height + k, 0);
+                        self.emit(Op::Copy, h);
+                        self.pair(self.stack_base + height + k, 0);
                     }
                 }
                 self.emit(Op::BrIfEqz, cond);
@@ -1112,8 +1131,7 @@ impl Translator<'_, '_> {
                 c.catches = catches;
             }
             O::Try { blockty } => {
-                let h = self.hidden;
-                self.hidden += 1;
+                let h = self.alloc_hidden();
                 let c = self.open(CtrlKind::Try, blockty);
                 c.exn_slot = Some(h);
             }
@@ -1126,7 +1144,7 @@ impl Translator<'_, '_> {
                     .exn_slot
                     .expect("validated: rethrow targets a catch");
                 self.site(offset);
-                self.emit_hidden_a(Op::ThrowRef, h);
+                self.emit(Op::ThrowRef, h);
                 self.set_unreachable();
             }
             _ => {
@@ -1188,7 +1206,7 @@ impl Translator<'_, '_> {
     fn fall_into_end(&mut self) {
         let c = self.ctrl.last().expect("open block");
         if self.reachable {
-            let (n, dst) = (c.results, self.num_locals + c.height);
+            let (n, dst) = (c.results, self.stack_base + c.height);
             self.copy_top_to(n, dst);
             self.ctrl.last_mut().expect("open block").end_reached = true;
         }
@@ -1214,10 +1232,8 @@ impl Translator<'_, '_> {
         self.reset_stack(height, 0);
         if let Some(h) = saved {
             for k in 0..params {
-                let at = self.code.len();
-                self.emit(Op::Copy, self.num_locals + height + k);
+                self.emit(Op::Copy, self.stack_base + height + k);
                 self.pair(h + k, 0);
-                self.hidden_patches.push((at + 1, false));
             }
         }
         for _ in 0..params {
@@ -1248,7 +1264,7 @@ impl Translator<'_, '_> {
                     // Catch labels count from outside the try_table.
                     let ti = self.ctrl.len() - 1 - label as usize;
                     let t = &self.ctrl[ti];
-                    let (dst, n) = (self.num_locals + t.height, t.label_arity());
+                    let (dst, n) = (self.stack_base + t.height, t.label_arity());
                     let exn = if with_ref { dst + n - 1 } else { ir::NO_SLOT };
                     let (is_loop, loop_start) = (t.kind == CtrlKind::Loop, t.start);
                     let hi = self.handlers.len();
@@ -1324,7 +1340,7 @@ impl Translator<'_, '_> {
         if any {
             if c.results > 0 {
                 self.emit(Op::CopyN, 0);
-                self.pair(self.num_locals, c.results);
+                self.pair(self.stack_base, c.results);
             }
             self.emit(Op::Return, 0);
         }
@@ -1348,7 +1364,7 @@ impl Translator<'_, '_> {
             c.kind = CtrlKind::Catch;
         }
         let height = c.height;
-        let exn = c.exn_slot.expect("try has an exn slot") | HIDDEN_FLAG;
+        let exn = c.exn_slot.expect("try has an exn slot");
         c.legacy_clauses.push(InterpHandler {
             start: c.start,
             end: 0,
@@ -1359,7 +1375,7 @@ impl Translator<'_, '_> {
             },
             tag: tag.unwrap_or(0),
             target: ip,
-            dst: self.num_locals + height,
+            dst: self.stack_base + height,
             exn,
             depth: 0,
         });
