@@ -13,6 +13,7 @@
 //! materialisation lies on the one path that needs it.
 
 mod ops;
+mod simd;
 
 use crate::Options;
 use crate::error::{CompileError, Result};

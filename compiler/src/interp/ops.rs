@@ -93,6 +93,7 @@ pub(super) fn numeric(t: &mut Translator<'_, '_>, op: &Operator<'_>, offset: u32
             t.memarg_op(memory, is_load, memarg.offset, offset);
             true
         }
+        0xfd => super::simd::translate(t, op, offset),
         0xfc => {
             let n = match *op {
                 Operator::I32TruncSatF32S => 0,

@@ -133,6 +133,12 @@ pub const MEM: u16 = 0x300;
 /// words (`offset_lo offset_hi`).
 pub const MEM64: u16 = 0x380;
 
+/// SIMD instructions: `SIMD + n` for the `0xfd n` operators (relaxed SIMD
+/// included); formats in [`simd`](self#simd-formats).
+pub const SIMD: u16 = 0x1000;
+/// Atomic instructions: `ATOMIC + n` for the `0xfe n` operators.
+pub const ATOMIC: u16 = 0x800;
+
 macro_rules! interp_ops {
     ($($(#[$attr:meta])* $name:ident = $val:expr,)*) => {
         /// The IR's instructions below [`NUMERIC`] (formats on each).

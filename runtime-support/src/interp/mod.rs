@@ -13,6 +13,7 @@
 mod exec;
 mod numeric;
 mod other;
+mod simd;
 
 use crate::values::ValRaw;
 
