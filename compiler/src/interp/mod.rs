@@ -12,6 +12,7 @@
 //! control-flow boundary (block entries, branches, calls), so each
 //! materialisation lies on the one path that needs it.
 
+mod atomics;
 mod ops;
 mod simd;
 
