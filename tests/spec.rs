@@ -121,6 +121,7 @@ fn main() {
                 let name = name.clone();
                 let options = WastOptions {
                     features,
+                    mode: smelt_compiler::ExecutionMode::Compiled,
                     bounds_checks: mode.bounds,
                     cpu: mode.cpu.map(String::from),
                     target_features: Vec::new(),
