@@ -789,18 +789,16 @@ fn validate_interp(m: &ModuleInner) -> Result<(), LoadError> {
             return bad("its offset table is unsorted or points past its code");
         }
         let handlers = m.interp_handlers(&f);
-        let n_handlers = handlers.len() as u32;
         let handler_ok = |x: &InterpHandler| {
             x.start <= x.end
                 && x.end <= f.code.len
+                && (x.exn == abi::interp::NO_SLOT || x.exn < f.frame_size)
                 && match x.kind {
-                    abi::interp::IHANDLER_CATCH | abi::interp::IHANDLER_CATCH_REF => {
-                        x.tag < h.tags.len && x.target < f.code.len
+                    abi::interp::IHANDLER_CATCH => {
+                        x.tag < h.tags.len && x.target < f.code.len && x.dst <= f.frame_size
                     }
-                    abi::interp::IHANDLER_CATCH_ALL | abi::interp::IHANDLER_CATCH_ALL_REF => {
-                        x.target < f.code.len
-                    }
-                    abi::interp::IHANDLER_DELEGATE => x.target <= n_handlers,
+                    abi::interp::IHANDLER_CATCH_ALL => x.target < f.code.len,
+                    abi::interp::IHANDLER_DELEGATE => true,
                     _ => false,
                 }
         };
