@@ -28,6 +28,8 @@ mod func_env;
 mod header;
 mod inline;
 mod interp;
+#[cfg(test)]
+mod interp_tests;
 mod isa;
 mod module_info;
 pub mod names;
