@@ -1282,6 +1282,9 @@ impl Translator<'_, '_> {
                     let t = &self.ctrl[ti];
                     let (dst, n) = (self.stack_base + t.height, t.label_arity());
                     let exn = if with_ref { dst + n - 1 } else { ir::NO_SLOT };
+                    // The frame must hold what the handler writes.
+                    let reach = t.height + n;
+                    self.max_height = self.max_height.max(reach);
                     let (is_loop, loop_start) = (t.kind == CtrlKind::Loop, t.start);
                     let hi = self.handlers.len();
                     self.handlers.push(InterpHandler {
