@@ -43,6 +43,10 @@ if [ $quick = 1 ]; then
 fi
 
 cargo test --workspace --release
+# The embedding tests again with every module interpreted: a host cannot
+# tell the executors apart (tests/lib.rs `module_with`).
+SMELT_TEST_MODE=interp cargo test --release -p smelt-tests --test runtime_api \
+    --test exceptions --test trap_handlers --test typed_api --test wasi_api
 # The runtime without demangling, as the --small runtime is built:
 # backtraces keep the name section's names (docs/cross.md "Small
 # executables").

@@ -17,11 +17,27 @@ pub fn module(wat: &str) -> Module {
     )
 }
 
-/// Compiles `wat` with `options` and loads the object in-process.
+/// Compiles `wat` with `options` and loads the object in-process. With
+/// `SMELT_TEST_MODE=interp` in the environment the module is compiled
+/// for the interpreter instead (scripts/test.sh runs the embedding tests
+/// both ways: a host must not be able to tell the executors apart).
 pub fn module_with(wat: &str, options: &Options) -> Module {
     let wasm = wat::parse_str(wat).expect("valid wat");
-    let artifact = smelt_compiler::compile(&wasm, options).expect("compiles");
+    let mut options = options.clone();
+    if let Some(mode) = test_mode() {
+        options.mode = mode;
+    }
+    let artifact = smelt_compiler::compile(&wasm, &options).expect("compiles");
     Module::from_object(&artifact.object).expect("loads")
+}
+
+/// The execution mode `SMELT_TEST_MODE` asks for (`compiled`, `interp`).
+pub fn test_mode() -> Option<smelt_compiler::ExecutionMode> {
+    match std::env::var("SMELT_TEST_MODE").ok()?.as_str() {
+        "interp" => Some(smelt_compiler::ExecutionMode::Interpreted),
+        "compiled" => Some(smelt_compiler::ExecutionMode::Compiled),
+        other => panic!("SMELT_TEST_MODE={other}: expected compiled or interp"),
+    }
 }
 
 /// Says that (part of) `test` did not run here and why, as

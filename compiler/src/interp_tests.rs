@@ -301,8 +301,7 @@ fn an_oversized_frame_is_an_implementation_limit() {
     assert!(matches!(err, CompileError::ImplLimit { .. }), "{err}");
 }
 
-/// What calling an interpreted function gives: the stand-in IR's result
-/// once the executor runs it, and until then the placeholder's trap.
+/// Calling an interpreted function gives the stand-in IR's result.
 fn check_result(
     result: std::result::Result<Vec<smelt_runtime::Val>, smelt_runtime::Trap>,
     want: i32,
@@ -312,12 +311,7 @@ fn check_result(
             matches!(values[..], [smelt_runtime::Val::I32(v)] if v == want),
             "{values:?}"
         ),
-        // FIXME(issue 20): remove once `interp::array_entry` runs the IR.
-        Err(trap) => assert!(
-            trap.to_string()
-                .contains("the interpreter is being written"),
-            "{trap}"
-        ),
+        Err(trap) => panic!("{trap}"),
     }
 }
 

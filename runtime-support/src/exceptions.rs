@@ -246,7 +246,10 @@ unsafe fn find_handler(exn: usize, start_fp: usize) -> Resume {
         fp = caller_fp;
     }
     // Uncaught: end the innermost host-to-wasm call.
-    let trap = Trap::uncaught(ExnRef(exn));
+    let mut trap = Trap::uncaught(ExnRef(exn));
+    if let Some(inner) = take_escaping(exn) {
+        trap.set_backtrace(inner);
+    }
     let record = entry::finish_with_trap(trap, &frames);
     Resume {
         pc: record.handler,
@@ -315,6 +318,33 @@ unsafe fn handler_in_frame(ret: usize, fp: usize, tag: usize) -> Option<Resume> 
         }
     }
     None
+}
+
+thread_local! {
+    /// The interpreter frames of the last exception that left an
+    /// interpreted activation uncaught, by exnref: the backtrace an
+    /// uncaught-exception trap starts with.
+    static ESCAPING: std::cell::RefCell<Option<(usize, Vec<crate::trap::Frame>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Records where exception `exn` was thrown, as it leaves interpreted code.
+pub(crate) fn set_escaping(exn: usize, frames: Vec<crate::trap::Frame>) {
+    ESCAPING.with(|e| *e.borrow_mut() = Some((exn, frames)));
+}
+
+/// The frames [`set_escaping`] recorded for `exn`, if any.
+pub(crate) fn take_escaping(exn: usize) -> Option<Vec<crate::trap::Frame>> {
+    ESCAPING.with(|e| {
+        let mut e = e.borrow_mut();
+        match e.take() {
+            Some((x, frames)) if x == exn => Some(frames),
+            other => {
+                *e = other;
+                None
+            }
+        }
+    })
 }
 
 /// Whether a trap is an uncaught exception: its `exnref`.

@@ -262,7 +262,8 @@ pub(crate) unsafe fn call(vmctx: *mut u8, func: u32, values: *mut ValRaw) -> Res
 }
 
 /// Builds the backtrace of the current activation: the running function
-/// at `ip`, then the saved frames from `first` up.
+/// at `ip`, then the saved frames from `first` up; and how many frames
+/// past `entry::MAX_FRAMES` it leaves out.
 fn backtrace(
     st: &Stack,
     first: usize,
@@ -270,8 +271,9 @@ fn backtrace(
     func: u32,
     code: *const u32,
     ip: *const u32,
-) -> Vec<TraceFrame> {
+) -> (Vec<TraceFrame>, usize) {
     let mut out = Vec::new();
+    let total = 1 + st.frames.len() - first;
     let mut push = |vmctx: *mut u8, func: u32, code: *const u32, ip: *const u32| {
         // SAFETY: frames of this activation belong to live instances.
         let r = unsafe { refs(vmctx) };
@@ -294,10 +296,15 @@ fn backtrace(
         }
     };
     push(vmctx, func, code, ip);
-    for f in st.frames[first..].iter().rev() {
+    for f in st.frames[first..]
+        .iter()
+        .rev()
+        .take(crate::entry::MAX_FRAMES - 1)
+    {
         push(f.vmctx, f.func, f.code, f.call_ip);
     }
-    out
+    let omitted = total - out.len();
+    (out, omitted)
 }
 
 /// Whether canonical type `sub` is a subtype of `sup`.
@@ -347,25 +354,21 @@ unsafe fn call_compiled(
     }
 }
 
-/// The first handler of the running function that catches `exn` thrown at
-/// `ip`: writes the payload and exnref into the frame and returns where to
-/// go on.
+/// The first handler of function `func` that catches `exn` thrown (or
+/// returned by a call) at `ip`.
 ///
 /// # Safety
 ///
-/// `fp` is the frame of `func` of the instance `vmctx`, `exn` a live
-/// exception object.
-#[allow(clippy::too_many_arguments, reason = "the loop's state")]
-unsafe fn find_handler(
+/// `func` belongs to the instance `vmctx`, `code` is its code, `exn` a
+/// live exception object.
+unsafe fn match_handler(
     r: &ModRefs<'_>,
     func: u32,
     code: *const u32,
     ip: *const u32,
     vmctx: *mut u8,
-    off: &abi::VMOffsets,
     exn: usize,
-    fp: *mut ValRaw,
-) -> Option<u32> {
+) -> Option<ir::InterpHandler> {
     let rec = r.m.interp_func(func);
     // SAFETY: `ip` points into the function's code.
     let word = unsafe { ip.offset_from(code) } as u32;
@@ -375,32 +378,39 @@ unsafe fn find_handler(
             continue;
         }
         match h.kind {
-            ir::IHANDLER_DELEGATE => {
-                limit = h.tag;
-                continue;
-            }
+            ir::IHANDLER_DELEGATE => limit = h.tag,
             ir::IHANDLER_CATCH => {
                 // SAFETY: the tags area holds one pointer per tag; an
                 // exception object starts with its tag's pointer.
-                unsafe {
-                    let tag = *(vmctx.add(off.tag(h.tag) as usize) as *const usize);
-                    if *(exn as *const usize) != tag {
-                        continue;
-                    }
-                    let n = *((exn + abi::VMEXN_NUM_VALUES as usize) as *const u32);
-                    let values = (exn + abi::VMEXN_VALUES as usize) as *const ValRaw;
-                    std::ptr::copy_nonoverlapping(values, fp.add(h.dst as usize), n as usize);
+                let tag = unsafe { *(vmctx.add(r.m.offsets.tag(h.tag) as usize) as *const usize) };
+                // SAFETY: as above.
+                if unsafe { *(exn as *const usize) } == tag {
+                    return Some(*h);
                 }
             }
-            _ => {}
+            _ => return Some(*h),
         }
-        if h.exn != ir::NO_SLOT {
-            // SAFETY: a slot of the frame.
-            unsafe { w64(fp, h.exn, exn as u64) };
-        }
-        return Some(h.target);
     }
     None
+}
+
+/// Writes what handler `h` receives of `exn` into the frame at `fp`.
+///
+/// # Safety
+///
+/// `fp` is the frame of the handler's function, `exn` a live exception.
+unsafe fn catch(h: &ir::InterpHandler, exn: usize, fp: *mut ValRaw) {
+    // SAFETY: the handler's slots lie in its frame (checked at load).
+    unsafe {
+        if h.kind == ir::IHANDLER_CATCH {
+            let n = *((exn + abi::VMEXN_NUM_VALUES as usize) as *const u32);
+            let values = (exn + abi::VMEXN_VALUES as usize) as *const ValRaw;
+            std::ptr::copy_nonoverlapping(values, fp.add(h.dst as usize), n as usize);
+        }
+        if h.exn != ir::NO_SLOT {
+            w64(fp, h.exn, exn as u64);
+        }
+    }
 }
 
 /// An instruction the main loop resumes at after a host call made by a
@@ -445,34 +455,54 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
     macro_rules! trap_with {
         ($t:expr) => {{
             let mut t: Trap = $t;
-            let mut frames = backtrace(st, first_frame, vmctx, func, code, ip);
+            let (mut frames, omitted) = backtrace(st, first_frame, vmctx, func, code, ip);
             let inner = t.backtrace().to_vec();
+            let mut omitted = omitted + t.omitted_frames();
             if !inner.is_empty() {
                 let mut all = inner;
                 all.append(&mut frames);
+                omitted += all.len().saturating_sub(crate::entry::MAX_FRAMES);
+                all.truncate(crate::entry::MAX_FRAMES);
                 frames = all;
             }
             t.set_backtrace(frames);
+            t.set_omitted_frames(omitted);
             st.frames.truncate(first_frame);
             return Err(Unwind::Trap(t));
         }};
     }
     // Throws exnref `$exn` from the current instruction.
+    // Two phases, so that an exception nobody here catches leaves with
+    // the backtrace of where it was thrown: find the handler, then unwind.
     macro_rules! throw {
         ($exn:expr) => {{
             let exn: usize = $exn;
-            loop {
-                if let Some(target) = find_handler(&r, func, code, ip, vmctx, &off, exn, fp) {
-                    ip = code.add(target as usize);
+            if let Some(h) = match_handler(&r, func, code, ip, vmctx, exn) {
+                catch(&h, exn, fp);
+                ip = code.add(h.target as usize);
+                continue;
+            }
+            let mut found = None;
+            for k in (first_frame..st.frames.len()).rev() {
+                let f = st.frames[k];
+                if let Some(h) =
+                    match_handler(&refs(f.vmctx), f.func, f.code, f.call_ip, f.vmctx, exn)
+                {
+                    found = Some((k, h));
                     break;
                 }
-                if st.frames.len() == first_frame {
-                    return Err(Unwind::Exception(exn));
-                }
-                let f = st.frames.pop().expect("checked");
-                leave_to!(f);
-                ip = f.call_ip;
             }
+            let Some((k, h)) = found else {
+                let (frames, _) = backtrace(st, first_frame, vmctx, func, code, ip);
+                crate::exceptions::set_escaping(exn, frames);
+                st.frames.truncate(first_frame);
+                return Err(Unwind::Exception(exn));
+            };
+            st.frames.truncate(k + 1);
+            let f = st.frames.pop().expect("frame k");
+            leave_to!(f);
+            catch(&h, exn, fp);
+            ip = code.add(h.target as usize);
             continue;
         }};
     }

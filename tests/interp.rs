@@ -1,0 +1,138 @@
+//! The interpreter behind the unchanged embedding API: deep recursion on
+//! its own stack, backtraces identical to compiled code's, and modules
+//! of both executors linked into one store, calling, trapping and
+//! throwing across each other.
+
+use smelt_compiler::{ExecutionMode, Options};
+use smelt_runtime::{Instance, Linker, Module, Store, Trap, TrapKind, Val};
+
+/// `wat` compiled for `mode` (whatever `SMELT_TEST_MODE` says).
+fn build(wat: &str, name: &str, mode: ExecutionMode) -> Module {
+    let options = Options {
+        module_name: name.into(),
+        mode,
+        ..Options::default()
+    };
+    let wasm = wat::parse_str(wat).expect("valid wat");
+    let artifact = smelt_compiler::compile(&wasm, &options).expect("compiles");
+    Module::from_object(&artifact.object).expect("loads")
+}
+
+fn call(store: &mut Store, inst: &Instance, name: &str, args: &[Val]) -> Result<Vec<Val>, Trap> {
+    inst.get_func(&mut *store, name)
+        .expect("export exists")
+        .call(store, args)
+}
+
+const RECURSION: &str = r#"(module
+  (func $sum (export "sum") (param i32) (result i64)
+    (if (result i64) (i32.eqz (local.get 0))
+      (then (i64.const 0))
+      (else (i64.add (i64.extend_i32_u (local.get 0))
+                     (call $sum (i32.sub (local.get 0) (i32.const 1)))))))
+  (func $forever (export "forever") (param i32) (result i32)
+    (i32.add (call $forever (local.get 0)) (i32.const 1))))"#;
+
+#[test]
+fn recursion_100_000_deep_runs_and_runaway_recursion_traps() {
+    let m = build(RECURSION, "rec", ExecutionMode::Interpreted);
+    let mut store = Store::new();
+    let inst = Linker::new().instantiate(&mut store, &m).unwrap();
+    let r = call(&mut store, &inst, "sum", &[Val::I32(100_000)]).unwrap();
+    assert_eq!(r[0].unwrap_i64(), 100_000 * 100_001 / 2);
+    let trap = call(&mut store, &inst, "forever", &[Val::I32(1)]).unwrap_err();
+    assert_eq!(trap.kind(), TrapKind::StackOverflow);
+    assert_eq!(trap.message(), "call stack exhausted");
+    assert!(trap.omitted_frames() > 100_000, "{}", trap.omitted_frames());
+    // The thread and the instance survive.
+    let r = call(&mut store, &inst, "sum", &[Val::I32(10)]).unwrap();
+    assert_eq!(r[0].unwrap_i64(), 55);
+}
+
+#[test]
+fn backtraces_match_compiled_code() {
+    let wat = r#"(module
+      (memory 1)
+      (func $leaf (param i32) (result i32)
+        (i32.load (i32.add (local.get 0) (i32.const 65536))))
+      (func $middle (param i32) (result i32)
+        (i32.add (call $leaf (local.get 0)) (i32.const 1)))
+      (table funcref (elem $middle))
+      (type $t (func (param i32) (result i32)))
+      (func (export "top") (param i32) (result i32)
+        (call_indirect (type $t) (local.get 0) (i32.const 0))))"#;
+    let traps: Vec<Trap> = [ExecutionMode::Compiled, ExecutionMode::Interpreted]
+        .into_iter()
+        .map(|mode| {
+            let m = build(wat, "bt", mode);
+            let mut store = Store::new();
+            let inst = Linker::new().instantiate(&mut store, &m).unwrap();
+            call(&mut store, &inst, "top", &[Val::I32(4)]).unwrap_err()
+        })
+        .collect();
+    assert_eq!(traps[0].kind(), TrapKind::MemoryOutOfBounds);
+    assert_eq!(traps[1].kind(), traps[0].kind());
+    assert_eq!(traps[1].message(), traps[0].message());
+    assert_eq!(traps[1].backtrace(), traps[0].backtrace());
+    assert_eq!(traps[1].backtrace().len(), 3);
+    assert!(traps[0].backtrace().iter().all(|f| f.wasm_offset.is_some()));
+}
+
+/// A compiled module and an interpreted one importing each other's
+/// functions (through a third, interpreted "glue" module for the cycle).
+#[test]
+fn compiled_and_interpreted_modules_call_each_other() {
+    for (a_mode, b_mode) in [
+        (ExecutionMode::Compiled, ExecutionMode::Interpreted),
+        (ExecutionMode::Interpreted, ExecutionMode::Compiled),
+    ] {
+        let a = build(
+            r#"(module
+              (tag $boom (export "boom") (param i32))
+              (func (export "double") (param i32) (result i32)
+                (i32.mul (local.get 0) (i32.const 2)))
+              (func (export "fail") (param i32) (result i32)
+                (if (local.get 0) (then unreachable)) (local.get 0))
+              (func (export "throw") (param i32) (throw $boom (local.get 0))))"#,
+            "a",
+            a_mode,
+        );
+        let b = build(
+            r#"(module
+              (import "a" "double" (func $double (param i32) (result i32)))
+              (import "a" "fail" (func $fail (param i32) (result i32)))
+              (import "a" "throw" (func $throw (param i32)))
+              (import "a" "boom" (tag $boom (param i32)))
+              (func (export "quad") (param i32) (result i32)
+                (call $double (call $double (local.get 0))))
+              (func (export "fail") (param i32) (result i32)
+                (i32.add (call $fail (local.get 0)) (i32.const 1)))
+              (func (export "catch") (param i32) (result i32)
+                (block $h (result i32)
+                  (try_table (catch $boom $h) (call $throw (local.get 0)))
+                  (i32.const -1))))"#,
+            "b",
+            b_mode,
+        );
+        let mut store = Store::new();
+        let ia = Linker::new().instantiate(&mut store, &a).unwrap();
+        let mut linker = Linker::new();
+        linker.define_instance(&mut store, "a", ia);
+        let ib = linker.instantiate(&mut store, &b).unwrap();
+        let r = call(&mut store, &ib, "quad", &[Val::I32(5)]).unwrap();
+        assert_eq!(r[0].unwrap_i32(), 20, "{a_mode:?} -> {b_mode:?}");
+        let r = call(&mut store, &ib, "catch", &[Val::I32(42)]).unwrap();
+        assert_eq!(r[0].unwrap_i32(), 42, "{a_mode:?} -> {b_mode:?}");
+        let trap = call(&mut store, &ib, "fail", &[Val::I32(1)]).unwrap_err();
+        assert_eq!(trap.kind(), TrapKind::Unreachable);
+        let modules: Vec<&str> = trap.backtrace().iter().map(|f| f.module.as_str()).collect();
+        assert_eq!(
+            modules,
+            ["a", "b"],
+            "{a_mode:?} -> {b_mode:?}: {}",
+            trap.report()
+        );
+        let r = call(&mut store, &ib, "fail", &[Val::I32(0)]).unwrap();
+        assert_eq!(r[0].unwrap_i32(), 1);
+    }
+}
