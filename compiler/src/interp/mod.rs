@@ -279,6 +279,17 @@ struct Translator<'a, 'm> {
 
 type Validator = FuncValidator<ValidatorResources>;
 
+/// A branch condition, possibly fused with the compare that produced it.
+#[derive(Copy, Clone)]
+enum Cond {
+    /// The i32 in a slot is not zero.
+    NonZero(u32),
+    /// The i32 in a slot is zero (`i32.eqz`).
+    Zero(u32),
+    /// A compare (opcode byte) of two slots.
+    Compare(u16, u32, u32),
+}
+
 impl Translator<'_, '_> {
     // ---- emission ----
 
@@ -645,6 +656,69 @@ impl Translator<'_, '_> {
         self.num_locals + self.hidden - 1
     }
 
+    // ---- conditions ----
+
+    /// Pops a branch condition; a compare (or `i32.eqz`) that just
+    /// produced it is taken back, to be fused into the branch.
+    fn take_condition(&mut self) -> Cond {
+        let pos = self.stack.len() - 1;
+        if self.stack[pos] == Opnd::Temp
+            && let Some(p) = self.last_producer
+            && self.code[p] >> 16 == self.slot_of(pos)
+        {
+            let op = (self.code[p] & 0xffff) as u16;
+            let byte = op.wrapping_sub(ir::NUMERIC);
+            let w1 = self.code[p + 1];
+            if matches!(byte, 0x45 | 0x46..=0x4f | 0x51..=0x5a) {
+                self.stack.pop();
+                self.code.truncate(p);
+                self.last_producer = None;
+                return if byte == 0x45 {
+                    Cond::Zero(w1 & 0xffff)
+                } else {
+                    Cond::Compare(byte, w1 & 0xffff, w1 >> 16)
+                };
+            }
+        }
+        Cond::NonZero(self.pop())
+    }
+
+    /// Emits a branch taken when `cond` holds, to label `depth` (no copies).
+    fn branch_if(&mut self, cond: Cond, depth: u32) {
+        match cond {
+            Cond::NonZero(s) => self.jump_to(Op::BrIfNez, s, depth),
+            Cond::Zero(s) => self.jump_to(Op::BrIfEqz, s, depth),
+            Cond::Compare(byte, lhs, rhs) => {
+                let i = self.ctrl.len() - 1 - depth as usize;
+                self.emit_raw(ir::BRCMP + byte, lhs);
+                self.pair(rhs, 0);
+                if self.ctrl[i].kind == CtrlKind::Loop {
+                    let start = self.ctrl[i].start;
+                    self.word(start);
+                } else {
+                    let at = self.code.len();
+                    self.word(0);
+                    self.ctrl[i].patches.push(at);
+                    self.ctrl[i].end_reached = true;
+                }
+            }
+        }
+    }
+
+    /// Emits a branch taken when `cond` does not hold; its target is the
+    /// last word emitted (the caller patches it).
+    fn branch_unless(&mut self, cond: Cond) {
+        match cond {
+            Cond::NonZero(s) => self.emit(Op::BrIfEqz, s),
+            Cond::Zero(s) => self.emit(Op::BrIfNez, s),
+            Cond::Compare(byte, lhs, rhs) => {
+                self.emit_raw(ir::BRCMP + ops::negated_compare(byte), lhs);
+                self.pair(rhs, 0);
+            }
+        }
+        self.word(0);
+    }
+
     // ---- calls ----
 
     fn call_arity(&self, type_index: u32) -> (u32, u32) {
@@ -764,7 +838,7 @@ impl Translator<'_, '_> {
                 }
             }
             O::If { blockty } => {
-                let cond = self.pop();
+                let cond = self.take_condition();
                 self.materialize_all();
                 let (params, results) = self.block_arity(blockty);
                 let height = self.stack.len() as u32 - params;
@@ -779,9 +853,8 @@ impl Translator<'_, '_> {
                         self.pair(self.stack_base + height + k, 0);
                     }
                 }
-                self.emit(Op::BrIfEqz, cond);
-                c.else_patch = Some(self.code.len());
-                self.word(0);
+                self.branch_unless(cond);
+                c.else_patch = Some(self.code.len() - 1);
                 self.ctrl.push(c);
             }
             O::Else => self.else_(),
@@ -792,16 +865,15 @@ impl Translator<'_, '_> {
                 self.set_unreachable();
             }
             O::BrIf { relative_depth } => {
-                let cond = self.pop();
+                let cond = self.take_condition();
                 if self.branch_copies_needed(relative_depth) {
-                    self.emit(Op::BrIfEqz, cond);
-                    let at = self.code.len();
-                    self.word(0);
+                    self.branch_unless(cond);
+                    let at = self.code.len() - 1;
                     self.branch_copies(relative_depth);
                     self.jump_to(Op::Br, 0, relative_depth);
                     self.code[at] = self.ip();
                 } else {
-                    self.jump_to(Op::BrIfNez, cond, relative_depth);
+                    self.branch_if(cond, relative_depth);
                 }
             }
             O::BrTable { ref targets } => {

@@ -12,6 +12,27 @@ fn is_unary(byte: u8) -> bool {
         0x45 | 0x50 | 0x67..=0x69 | 0x79..=0x7b | 0x8b..=0x91 | 0x99..=0x9f | 0xa7..=0xc4)
 }
 
+/// The i32 and i64 compares and (non-trapping) integer arithmetic, which
+/// have a form with a constant right operand (`NUMERIC_IMM`).
+fn has_imm_form(byte: u8) -> bool {
+    matches!(byte, 0x46..=0x4f | 0x51..=0x5a | 0x6a..=0x6c | 0x71..=0x78 | 0x7c..=0x7e | 0x83..=0x8a)
+}
+
+/// Whether `byte` is an i64 binary operator (a 64-bit immediate).
+fn is_i64_binary(byte: u8) -> bool {
+    matches!(byte, 0x51..=0x5a | 0x7c..=0x8a)
+}
+
+/// The compare whose result is the negation of `byte`'s (i32 or i64).
+pub(super) fn negated_compare(byte: u16) -> u16 {
+    let (base, k) = if byte >= 0x51 {
+        (0x51, byte - 0x51)
+    } else {
+        (0x46, byte - 0x46)
+    };
+    base + [1, 0, 8, 9, 6, 7, 4, 5, 2, 3][k as usize]
+}
+
 /// Whether the operator with opcode `byte` can trap.
 fn can_trap(byte: u8) -> bool {
     matches!(byte, 0x6d..=0x70 | 0x7f..=0x82 | 0xa8..=0xab | 0xae..=0xb1)
@@ -22,26 +43,22 @@ pub(super) fn numeric(t: &mut Translator<'_, '_>, op: &Operator<'_>, offset: u32
     let byte = t.bytes[offset as usize - t.body_start];
     match byte {
         0x45..=0xc4 => {
-            if byte == 0x6a || byte == 0x7c {
-                // i32.add / i64.add with a constant operand.
-                if let Some(Opnd::Const { bits, .. }) = t.stack.last().copied() {
-                    t.stack.pop();
-                    let a = t.pop();
-                    let d = t.push_temp();
-                    let at = t.code.len();
-                    if byte == 0x6a {
-                        t.emit(Op::I32AddImm, d);
-                        t.pair(a, 0);
-                        t.word(bits as u32);
-                    } else {
-                        t.emit(Op::I64AddImm, d);
-                        t.pair(a, 0);
-                        t.word(bits as u32);
-                        t.word((bits >> 32) as u32);
-                    }
-                    t.last_producer = Some(at);
-                    return true;
+            if has_imm_form(byte)
+                && let Some(Opnd::Const { bits, .. }) = t.stack.last().copied()
+            {
+                // A constant right operand becomes an immediate.
+                t.stack.pop();
+                let lhs = t.pop();
+                let d = t.push_temp();
+                let at = t.code.len();
+                t.emit_raw(ir::NUMERIC_IMM + byte as u16, d);
+                t.pair(lhs, 0);
+                t.word(bits as u32);
+                if is_i64_binary(byte) {
+                    t.word((bits >> 32) as u32);
                 }
+                t.last_producer = Some(at);
+                return true;
             }
             if can_trap(byte) {
                 t.site(offset);

@@ -133,6 +133,15 @@ pub const MEM: u16 = 0x300;
 /// words (`offset_lo offset_hi`).
 pub const MEM64: u16 = 0x380;
 
+/// Integer binary operators with a constant right operand (`NUMERIC_IMM +
+/// byte` for i32 and i64 compares and arithmetic): `[op|dst] [lhs|-]
+/// imm` with a 32-bit immediate, or `imm_lo imm_hi` for i64.
+pub const NUMERIC_IMM: u16 = 0x500;
+/// Compare and branch: `BRCMP + byte` for the i32 compares `0x46..=0x4f`
+/// and the i64 compares `0x51..=0x5a`: `[op|lhs] [rhs|-] target`, taken
+/// when the comparison holds.
+pub const BRCMP: u16 = 0x600;
+
 /// SIMD instructions: `SIMD + n` for the `0xfd n` operators (relaxed SIMD
 /// included); formats in [`simd`](self#simd-formats).
 pub const SIMD: u16 = 0x1000;
@@ -253,22 +262,6 @@ interp_ops! {
     ThrowRef = 43,
     /// `[op|-]`: does nothing (a patched-out instruction).
     Nop = 44,
-    /// `[op|lhs] [rhs|-] target`: branch if the i32s are equal.
-    BrIfI32Eq = 45,
-    /// `[op|lhs] [rhs|-] target`: branch if the i32s differ.
-    BrIfI32Ne = 46,
-    /// `[op|lhs] [rhs|-] target`: branch if `lhs <s rhs` (i32).
-    BrIfI32LtS = 47,
-    /// `[op|lhs] [rhs|-] target`: branch if `lhs <u rhs` (i32).
-    BrIfI32LtU = 48,
-    /// `[op|lhs] [rhs|-] target`: branch if `lhs >=s rhs` (i32).
-    BrIfI32GeS = 49,
-    /// `[op|lhs] [rhs|-] target`: branch if `lhs >=u rhs` (i32).
-    BrIfI32GeU = 50,
-    /// `[op|dst] [lhs|-] imm`: `i32.add` with a constant.
-    I32AddImm = 51,
-    /// `[op|dst] [lhs|-] lo hi`: `i64.add` with a constant.
-    I64AddImm = 52,
     /// `[op|dst] [src|-]`: `i64.add128` of the four operands in slots
     /// `src..src+4` (low, high, low, high); results to `dst`, `dst+1`.
     I64Add128 = 53,

@@ -159,6 +159,24 @@ pub(crate) fn fmax64(a: f64, b: f64) -> f64 {
     }
 }
 
+/// `x` with a NaN made quiet (rounding functions pass a signalling NaN
+/// through; wasm wants an arithmetic NaN).
+fn q32(x: f32) -> f32 {
+    if x.is_nan() {
+        f32::from_bits(x.to_bits() | 0x0040_0000)
+    } else {
+        x
+    }
+}
+
+fn q64(x: f64) -> f64 {
+    if x.is_nan() {
+        f64::from_bits(x.to_bits() | 0x0008_0000_0000_0000)
+    } else {
+        x
+    }
+}
+
 /// A trapping float-to-int truncation: `x` must lie strictly between
 /// `lo` and `hi` (exclusive bounds of the representable range).
 pub(crate) fn trunc_check(x: f64, lo: f64, hi: f64) -> Result<(), TrapKind> {
@@ -417,11 +435,33 @@ unsafe fn catch(h: &ir::InterpHandler, exn: usize, fp: *mut ValRaw) {
 /// tail call: it returns the callee's results.
 static RETURN_WORD: [u32; 1] = [Op::Return as u32];
 
-macro_rules! op {
-    ($name:ident) => {
-        Op::$name as u16
-    };
-}
+// The op numbers as constants, so the loop's `match` is one jump table.
+const O_BR: u16 = Op::Br as u16;
+const O_BR_IF_EQZ: u16 = Op::BrIfEqz as u16;
+const O_BR_IF_NEZ: u16 = Op::BrIfNez as u16;
+const O_BR_ON_NON_NULL: u16 = Op::BrOnNonNull as u16;
+const O_BR_ON_NULL: u16 = Op::BrOnNull as u16;
+const O_BR_TABLE: u16 = Op::BrTable as u16;
+const O_CALL: u16 = Op::Call as u16;
+const O_CALL_INDIRECT: u16 = Op::CallIndirect as u16;
+const O_CALL_REF: u16 = Op::CallRef as u16;
+const O_CONST128: u16 = Op::Const128 as u16;
+const O_CONST32: u16 = Op::Const32 as u16;
+const O_CONST64: u16 = Op::Const64 as u16;
+const O_COPY: u16 = Op::Copy as u16;
+const O_COPY_N: u16 = Op::CopyN as u16;
+const O_GLOBAL_GET: u16 = Op::GlobalGet as u16;
+const O_GLOBAL_GET_IMPORTED: u16 = Op::GlobalGetImported as u16;
+const O_GLOBAL_SET: u16 = Op::GlobalSet as u16;
+const O_GLOBAL_SET_IMPORTED: u16 = Op::GlobalSetImported as u16;
+const O_INTERRUPT: u16 = Op::Interrupt as u16;
+const O_NOP: u16 = Op::Nop as u16;
+const O_RETURN: u16 = Op::Return as u16;
+const O_RETURN_CALL: u16 = Op::ReturnCall as u16;
+const O_RETURN_CALL_INDIRECT: u16 = Op::ReturnCallIndirect as u16;
+const O_RETURN_CALL_REF: u16 = Op::ReturnCallRef as u16;
+const O_SELECT: u16 = Op::Select as u16;
+const O_UNREACHABLE: u16 = Op::Unreachable as u16;
 
 /// The loop. Returns when the function that `fp` belongs to returns.
 ///
@@ -676,6 +716,30 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
         }};
     }
 
+    // A load or store of `$size` bytes: bounds check, then `$f` on the
+    // host address.
+    macro_rules! access {
+        ($is64:expr, $size:expr, $f:expr) => {{
+            let w1 = *ip.add(1);
+            let mem = memory(vmctx, &off, w1 >> 16);
+            let (addr, offset, next) = if $is64 {
+                (
+                    r64(fp, w1 & 0xffff),
+                    *ip.add(2) as u64 | (*ip.add(3) as u64) << 32,
+                    4,
+                )
+            } else {
+                (r32(fp, w1 & 0xffff) as u64, *ip.add(2) as u64, 3)
+            };
+            let Some(e) = ea(addr, offset, $size, (*mem).length) else {
+                trap!(TrapKind::MemoryOutOfBounds);
+            };
+            let f = $f;
+            f((*mem).base.add(e));
+            ip = ip.add(next);
+        }};
+    }
+
     // SAFETY (the whole loop): the IR was produced by smelt's translator
     // from validated wasm and checked at load; every slot operand is
     // below the frame size, every branch target inside the function.
@@ -684,48 +748,48 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
             let w = *ip;
             let a = w >> 16;
             match w as u16 {
-                x if x == op!(Unreachable) => trap!(TrapKind::Unreachable),
-                x if x == op!(Nop) => ip = ip.add(1),
-                x if x == op!(Br) => ip = code.add(*ip.add(1) as usize),
-                x if x == op!(BrIfNez) => {
+                O_UNREACHABLE => trap!(TrapKind::Unreachable),
+                O_NOP => ip = ip.add(1),
+                O_BR => ip = code.add(*ip.add(1) as usize),
+                O_BR_IF_NEZ => {
                     ip = if r32(fp, a) != 0 {
                         code.add(*ip.add(1) as usize)
                     } else {
                         ip.add(2)
                     }
                 }
-                x if x == op!(BrIfEqz) => {
+                O_BR_IF_EQZ => {
                     ip = if r32(fp, a) == 0 {
                         code.add(*ip.add(1) as usize)
                     } else {
                         ip.add(2)
                     }
                 }
-                x if x == op!(BrTable) => {
+                O_BR_TABLE => {
                     let n = *ip.add(1);
                     let i = r32(fp, a).min(n);
                     ip = code.add(*ip.add(2 + i as usize) as usize);
                 }
-                x if x == op!(BrOnNull) => {
+                O_BR_ON_NULL => {
                     ip = if rptr(fp, a) == 0 {
                         code.add(*ip.add(1) as usize)
                     } else {
                         ip.add(2)
                     }
                 }
-                x if x == op!(BrOnNonNull) => {
+                O_BR_ON_NON_NULL => {
                     ip = if rptr(fp, a) != 0 {
                         code.add(*ip.add(1) as usize)
                     } else {
                         ip.add(2)
                     }
                 }
-                x if x == op!(Copy) => {
+                O_COPY => {
                     let src = *ip.add(1) & 0xffff;
                     *fp.add(a as usize) = *fp.add(src as usize);
                     ip = ip.add(2);
                 }
-                x if x == op!(CopyN) => {
+                O_COPY_N => {
                     let w1 = *ip.add(1);
                     std::ptr::copy(
                         fp.add((w1 & 0xffff) as usize),
@@ -734,7 +798,7 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
                     );
                     ip = ip.add(2);
                 }
-                x if x == op!(Return) => {
+                O_RETURN => {
                     if st.frames.len() == first_frame {
                         return Ok(());
                     }
@@ -742,7 +806,7 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
                     leave_to!(f);
                     ip = f.ret_ip;
                 }
-                x if x == op!(Call) => {
+                O_CALL => {
                     let callee = *ip.add(1);
                     let nimp = r.m.header().num_imported_funcs;
                     if callee >= nimp {
@@ -753,7 +817,7 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
                     let ty = r.m.func_rec(callee).type_index;
                     call_ref!(fr, a, ty, ip.add(2));
                 }
-                x if x == op!(CallIndirect) || x == op!(ReturnCallIndirect) => {
+                x @ (O_CALL_INDIRECT | O_RETURN_CALL_INDIRECT) => {
                     let w1 = *ip.add(1);
                     let tyw = *ip.add(2);
                     let ty = tyw & !ir::IDX64;
@@ -774,24 +838,24 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
                     if (*fr).type_id != want && !is_subtype(vmctx, (*fr).type_id, want) {
                         trap!(TrapKind::IndirectCallSignatureMismatch);
                     }
-                    if x == op!(CallIndirect) {
+                    if x == O_CALL_INDIRECT {
                         call_ref!(fr, a, ty, ip.add(3));
                     }
                     tail_call!(fr, ty);
                 }
-                x if x == op!(CallRef) || x == op!(ReturnCallRef) => {
+                x @ (O_CALL_REF | O_RETURN_CALL_REF) => {
                     let w1 = *ip.add(1);
                     let ty = *ip.add(2);
                     let fr = rptr(fp, w1 & 0xffff) as *const VMFuncRef;
                     if fr.is_null() {
                         trap!(TrapKind::NullFunctionReference);
                     }
-                    if x == op!(CallRef) {
+                    if x == O_CALL_REF {
                         call_ref!(fr, a, ty, ip.add(3));
                     }
                     tail_call!(fr, ty);
                 }
-                x if x == op!(ReturnCall) => {
+                O_RETURN_CALL => {
                     let callee = *ip.add(1);
                     let nimp = r.m.header().num_imported_funcs;
                     if callee >= nimp {
@@ -817,7 +881,7 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
                     let ty = r.m.func_rec(callee).type_index;
                     tail_call!(fr, ty);
                 }
-                x if x == op!(Select) => {
+                O_SELECT => {
                     let w1 = *ip.add(1);
                     let cond = *ip.add(2) & 0xffff;
                     let src = if r32(fp, cond) != 0 {
@@ -828,15 +892,15 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
                     *fp.add(a as usize) = *fp.add(src as usize);
                     ip = ip.add(3);
                 }
-                x if x == op!(Const32) => {
+                O_CONST32 => {
                     w32(fp, a, *ip.add(1));
                     ip = ip.add(2);
                 }
-                x if x == op!(Const64) => {
+                O_CONST64 => {
                     w64(fp, a, *ip.add(1) as u64 | (*ip.add(2) as u64) << 32);
                     ip = ip.add(3);
                 }
-                x if x == op!(Const128) => {
+                O_CONST128 => {
                     let mut v = 0u128;
                     for k in 0..4 {
                         v |= (*ip.add(1 + k) as u128) << (32 * k);
@@ -844,131 +908,1700 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
                     *fp.add(a as usize) = ValRaw::from_u128(v);
                     ip = ip.add(5);
                 }
-                x if x == op!(GlobalGet) => {
+                O_GLOBAL_GET => {
                     *fp.add(a as usize) = *(vmctx.add(*ip.add(1) as usize) as *const ValRaw);
                     ip = ip.add(2);
                 }
-                x if x == op!(GlobalSet) => {
+                O_GLOBAL_SET => {
                     *(vmctx.add(*ip.add(1) as usize) as *mut ValRaw) = *fp.add(a as usize);
                     ip = ip.add(2);
                 }
-                x if x == op!(GlobalGetImported) => {
+                O_GLOBAL_GET_IMPORTED => {
                     let g = *(vmctx.add(*ip.add(1) as usize) as *const *const ValRaw);
                     *fp.add(a as usize) = *g;
                     ip = ip.add(2);
                 }
-                x if x == op!(GlobalSetImported) => {
+                O_GLOBAL_SET_IMPORTED => {
                     let g = *(vmctx.add(*ip.add(1) as usize) as *const *mut ValRaw);
                     *g = *fp.add(a as usize);
                     ip = ip.add(2);
                 }
-                x if x == op!(I32AddImm) => {
-                    let src = *ip.add(1) & 0xffff;
-                    w32(fp, a, r32(fp, src).wrapping_add(*ip.add(2)));
-                    ip = ip.add(3);
-                }
-                x if x == op!(I64AddImm) => {
-                    let src = *ip.add(1) & 0xffff;
-                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-                    w64(fp, a, r64(fp, src).wrapping_add(imm));
-                    ip = ip.add(4);
-                }
-                x if x == op!(Interrupt) => {
+                O_INTERRUPT => {
                     let flag = *(vmctx.add(abi::VMCTX_INTERRUPT as usize) as *const *const u32);
                     if std::ptr::read_volatile(flag) != 0 {
                         trap!(TrapKind::Interrupted);
                     }
                     ip = ip.add(1);
                 }
-                x if (ir::MEM..ir::MEM64 + 0x80).contains(&x) => {
-                    let byte = x & 0x7f;
-                    let is64 = x >= ir::MEM64;
-                    let w1 = *ip.add(1);
-                    let mem = memory(vmctx, &off, w1 >> 16);
-                    let (addr, offset, next) = if is64 {
-                        (
-                            r64(fp, w1 & 0xffff),
-                            *ip.add(2) as u64 | (*ip.add(3) as u64) << 32,
-                            4,
-                        )
-                    } else {
-                        (r32(fp, w1 & 0xffff) as u64, *ip.add(2) as u64, 3)
-                    };
-                    let is_store = byte >= 0x36;
-                    let size: u64 = match byte {
-                        0x28 | 0x2a | 0x34 | 0x35 | 0x36 | 0x38 | 0x3e => 4,
-                        0x29 | 0x2b | 0x37 | 0x39 => 8,
-                        0x2c | 0x2d | 0x30 | 0x31 | 0x3a | 0x3c => 1,
-                        _ => 2,
-                    };
-                    let Some(e) = ea(addr, offset, size, (*mem).length) else {
-                        trap!(TrapKind::MemoryOutOfBounds);
-                    };
-                    let p = (*mem).base.add(e);
-                    if is_store {
-                        match byte {
-                            0x36 | 0x38 | 0x3e => {
-                                (p as *mut u32).write_unaligned(r32(fp, a).to_le())
-                            }
-                            0x37 | 0x39 => (p as *mut u64).write_unaligned(r64(fp, a).to_le()),
-                            0x3a | 0x3c => *p = r32(fp, a) as u8,
-                            _ => (p as *mut u16).write_unaligned((r32(fp, a) as u16).to_le()),
-                        }
-                    } else {
-                        match byte {
-                            0x28 | 0x2a => {
-                                w32(fp, a, u32::from_le((p as *const u32).read_unaligned()))
-                            }
-                            0x29 | 0x2b => {
-                                w64(fp, a, u64::from_le((p as *const u64).read_unaligned()))
-                            }
-                            0x2c => w32(fp, a, *p as i8 as i32 as u32),
-                            0x2d => w32(fp, a, *p as u32),
-                            0x2e => w32(
-                                fp,
-                                a,
-                                u16::from_le((p as *const u16).read_unaligned()) as i16 as i32
-                                    as u32,
-                            ),
-                            0x2f => w32(
-                                fp,
-                                a,
-                                u16::from_le((p as *const u16).read_unaligned()) as u32,
-                            ),
-                            0x30 => w64(fp, a, *p as i8 as i64 as u64),
-                            0x31 => w64(fp, a, *p as u64),
-                            0x32 => w64(
-                                fp,
-                                a,
-                                u16::from_le((p as *const u16).read_unaligned()) as i16 as i64
-                                    as u64,
-                            ),
-                            0x33 => w64(
-                                fp,
-                                a,
-                                u16::from_le((p as *const u16).read_unaligned()) as u64,
-                            ),
-                            0x34 => w64(
-                                fp,
-                                a,
-                                u32::from_le((p as *const u32).read_unaligned()) as i32 as i64
-                                    as u64,
-                            ),
-                            _ => w64(
-                                fp,
-                                a,
-                                u32::from_le((p as *const u32).read_unaligned()) as u64,
-                            ),
-                        }
-                    }
-                    ip = ip.add(next);
+                // ---- loads and stores: `MEM + byte`, `MEM64 + byte` ----
+                0x328 => access!(false, 4, |p: *mut u8| w32(
+                    fp,
+                    a,
+                    u32::from_le((p as *const u32).read_unaligned())
+                )),
+                0x3a8 => access!(true, 4, |p: *mut u8| w32(
+                    fp,
+                    a,
+                    u32::from_le((p as *const u32).read_unaligned())
+                )),
+                0x329 => access!(false, 8, |p: *mut u8| w64(
+                    fp,
+                    a,
+                    u64::from_le((p as *const u64).read_unaligned())
+                )),
+                0x3a9 => access!(true, 8, |p: *mut u8| w64(
+                    fp,
+                    a,
+                    u64::from_le((p as *const u64).read_unaligned())
+                )),
+                0x32a => access!(false, 4, |p: *mut u8| w32(
+                    fp,
+                    a,
+                    u32::from_le((p as *const u32).read_unaligned())
+                )),
+                0x3aa => access!(true, 4, |p: *mut u8| w32(
+                    fp,
+                    a,
+                    u32::from_le((p as *const u32).read_unaligned())
+                )),
+                0x32b => access!(false, 8, |p: *mut u8| w64(
+                    fp,
+                    a,
+                    u64::from_le((p as *const u64).read_unaligned())
+                )),
+                0x3ab => access!(true, 8, |p: *mut u8| w64(
+                    fp,
+                    a,
+                    u64::from_le((p as *const u64).read_unaligned())
+                )),
+                0x32c => access!(false, 1, |p: *mut u8| w32(fp, a, *p as i8 as i32 as u32)),
+                0x3ac => access!(true, 1, |p: *mut u8| w32(fp, a, *p as i8 as i32 as u32)),
+                0x32d => access!(false, 1, |p: *mut u8| w32(fp, a, *p as u32)),
+                0x3ad => access!(true, 1, |p: *mut u8| w32(fp, a, *p as u32)),
+                0x32e => access!(false, 2, |p: *mut u8| w32(
+                    fp,
+                    a,
+                    u16::from_le((p as *const u16).read_unaligned()) as i16 as i32 as u32
+                )),
+                0x3ae => access!(true, 2, |p: *mut u8| w32(
+                    fp,
+                    a,
+                    u16::from_le((p as *const u16).read_unaligned()) as i16 as i32 as u32
+                )),
+                0x32f => access!(false, 2, |p: *mut u8| w32(
+                    fp,
+                    a,
+                    u16::from_le((p as *const u16).read_unaligned()) as u32
+                )),
+                0x3af => access!(true, 2, |p: *mut u8| w32(
+                    fp,
+                    a,
+                    u16::from_le((p as *const u16).read_unaligned()) as u32
+                )),
+                0x330 => access!(false, 1, |p: *mut u8| w64(fp, a, *p as i8 as i64 as u64)),
+                0x3b0 => access!(true, 1, |p: *mut u8| w64(fp, a, *p as i8 as i64 as u64)),
+                0x331 => access!(false, 1, |p: *mut u8| w64(fp, a, *p as u64)),
+                0x3b1 => access!(true, 1, |p: *mut u8| w64(fp, a, *p as u64)),
+                0x332 => access!(false, 2, |p: *mut u8| w64(
+                    fp,
+                    a,
+                    u16::from_le((p as *const u16).read_unaligned()) as i16 as i64 as u64
+                )),
+                0x3b2 => access!(true, 2, |p: *mut u8| w64(
+                    fp,
+                    a,
+                    u16::from_le((p as *const u16).read_unaligned()) as i16 as i64 as u64
+                )),
+                0x333 => access!(false, 2, |p: *mut u8| w64(
+                    fp,
+                    a,
+                    u16::from_le((p as *const u16).read_unaligned()) as u64
+                )),
+                0x3b3 => access!(true, 2, |p: *mut u8| w64(
+                    fp,
+                    a,
+                    u16::from_le((p as *const u16).read_unaligned()) as u64
+                )),
+                0x334 => access!(false, 4, |p: *mut u8| w64(
+                    fp,
+                    a,
+                    u32::from_le((p as *const u32).read_unaligned()) as i32 as i64 as u64
+                )),
+                0x3b4 => access!(true, 4, |p: *mut u8| w64(
+                    fp,
+                    a,
+                    u32::from_le((p as *const u32).read_unaligned()) as i32 as i64 as u64
+                )),
+                0x335 => access!(false, 4, |p: *mut u8| w64(
+                    fp,
+                    a,
+                    u32::from_le((p as *const u32).read_unaligned()) as u64
+                )),
+                0x3b5 => access!(true, 4, |p: *mut u8| w64(
+                    fp,
+                    a,
+                    u32::from_le((p as *const u32).read_unaligned()) as u64
+                )),
+                0x336 => access!(false, 4, |p: *mut u8| (p as *mut u32)
+                    .write_unaligned(r32(fp, a).to_le())),
+                0x3b6 => access!(true, 4, |p: *mut u8| (p as *mut u32)
+                    .write_unaligned(r32(fp, a).to_le())),
+                0x337 => access!(false, 8, |p: *mut u8| (p as *mut u64)
+                    .write_unaligned(r64(fp, a).to_le())),
+                0x3b7 => access!(true, 8, |p: *mut u8| (p as *mut u64)
+                    .write_unaligned(r64(fp, a).to_le())),
+                0x338 => access!(false, 4, |p: *mut u8| (p as *mut u32)
+                    .write_unaligned(r32(fp, a).to_le())),
+                0x3b8 => access!(true, 4, |p: *mut u8| (p as *mut u32)
+                    .write_unaligned(r32(fp, a).to_le())),
+                0x339 => access!(false, 8, |p: *mut u8| (p as *mut u64)
+                    .write_unaligned(r64(fp, a).to_le())),
+                0x3b9 => access!(true, 8, |p: *mut u8| (p as *mut u64)
+                    .write_unaligned(r64(fp, a).to_le())),
+                0x33a => access!(false, 1, |p: *mut u8| *p = r32(fp, a) as u8),
+                0x3ba => access!(true, 1, |p: *mut u8| *p = r32(fp, a) as u8),
+                0x33b => access!(false, 2, |p: *mut u8| (p as *mut u16)
+                    .write_unaligned((r32(fp, a) as u16).to_le())),
+                0x3bb => access!(true, 2, |p: *mut u8| (p as *mut u16)
+                    .write_unaligned((r32(fp, a) as u16).to_le())),
+                0x33c => access!(false, 1, |p: *mut u8| *p = r64(fp, a) as u8),
+                0x3bc => access!(true, 1, |p: *mut u8| *p = r64(fp, a) as u8),
+                0x33d => access!(false, 2, |p: *mut u8| (p as *mut u16)
+                    .write_unaligned((r64(fp, a) as u16).to_le())),
+                0x3bd => access!(true, 2, |p: *mut u8| (p as *mut u16)
+                    .write_unaligned((r64(fp, a) as u16).to_le())),
+                0x33e => access!(false, 4, |p: *mut u8| (p as *mut u32)
+                    .write_unaligned((r64(fp, a) as u32).to_le())),
+                0x3be => access!(true, 4, |p: *mut u8| (p as *mut u32)
+                    .write_unaligned((r64(fp, a) as u32).to_le())),
+                // ---- integer operators with a constant right operand ----
+                0x546 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, (r32(fp, s1) == imm) as u32);
+                    ip = ip.add(3);
                 }
-                x if (ir::NUMERIC..ir::NUMERIC + 0x100).contains(&x) => {
+                0x547 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, (r32(fp, s1) != imm) as u32);
+                    ip = ip.add(3);
+                }
+                0x548 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, ((r32(fp, s1) as i32) < (imm as i32)) as u32);
+                    ip = ip.add(3);
+                }
+                0x549 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, (r32(fp, s1) < imm) as u32);
+                    ip = ip.add(3);
+                }
+                0x54a => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, ((r32(fp, s1) as i32) > (imm as i32)) as u32);
+                    ip = ip.add(3);
+                }
+                0x54b => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, (r32(fp, s1) > imm) as u32);
+                    ip = ip.add(3);
+                }
+                0x54c => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, ((r32(fp, s1) as i32) <= (imm as i32)) as u32);
+                    ip = ip.add(3);
+                }
+                0x54d => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, (r32(fp, s1) <= imm) as u32);
+                    ip = ip.add(3);
+                }
+                0x54e => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, ((r32(fp, s1) as i32) >= (imm as i32)) as u32);
+                    ip = ip.add(3);
+                }
+                0x54f => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, (r32(fp, s1) >= imm) as u32);
+                    ip = ip.add(3);
+                }
+                0x551 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w32(fp, d, (r64(fp, s1) == imm) as u32);
+                    ip = ip.add(4);
+                }
+                0x552 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w32(fp, d, (r64(fp, s1) != imm) as u32);
+                    ip = ip.add(4);
+                }
+                0x553 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w32(fp, d, ((r64(fp, s1) as i64) < (imm as i64)) as u32);
+                    ip = ip.add(4);
+                }
+                0x554 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w32(fp, d, (r64(fp, s1) < imm) as u32);
+                    ip = ip.add(4);
+                }
+                0x555 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w32(fp, d, ((r64(fp, s1) as i64) > (imm as i64)) as u32);
+                    ip = ip.add(4);
+                }
+                0x556 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w32(fp, d, (r64(fp, s1) > imm) as u32);
+                    ip = ip.add(4);
+                }
+                0x557 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w32(fp, d, ((r64(fp, s1) as i64) <= (imm as i64)) as u32);
+                    ip = ip.add(4);
+                }
+                0x558 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w32(fp, d, (r64(fp, s1) <= imm) as u32);
+                    ip = ip.add(4);
+                }
+                0x559 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w32(fp, d, ((r64(fp, s1) as i64) >= (imm as i64)) as u32);
+                    ip = ip.add(4);
+                }
+                0x55a => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w32(fp, d, (r64(fp, s1) >= imm) as u32);
+                    ip = ip.add(4);
+                }
+                0x56a => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, r32(fp, s1).wrapping_add(imm));
+                    ip = ip.add(3);
+                }
+                0x56b => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, r32(fp, s1).wrapping_sub(imm));
+                    ip = ip.add(3);
+                }
+                0x56c => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, r32(fp, s1).wrapping_mul(imm));
+                    ip = ip.add(3);
+                }
+                0x56d => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    let (x, y) = (r32(fp, s1) as i32, imm as i32);
+                    if y == 0 {
+                        trap!(TrapKind::IntegerDivideByZero);
+                    }
+                    if x == i32::MIN && y == -1 {
+                        trap!(TrapKind::IntegerOverflow);
+                    }
+                    w32(fp, d, (x / y) as u32);
+                    ip = ip.add(3);
+                }
+                0x56e => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    let y = imm;
+                    if y == 0 {
+                        trap!(TrapKind::IntegerDivideByZero);
+                    }
+                    w32(fp, d, r32(fp, s1) / y);
+                    ip = ip.add(3);
+                }
+                0x56f => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    let (x, y) = (r32(fp, s1) as i32, imm as i32);
+                    if y == 0 {
+                        trap!(TrapKind::IntegerDivideByZero);
+                    }
+                    w32(fp, d, x.wrapping_rem(y) as u32);
+                    ip = ip.add(3);
+                }
+                0x570 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    let y = imm;
+                    if y == 0 {
+                        trap!(TrapKind::IntegerDivideByZero);
+                    }
+                    w32(fp, d, r32(fp, s1) % y);
+                    ip = ip.add(3);
+                }
+                0x571 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, r32(fp, s1) & imm);
+                    ip = ip.add(3);
+                }
+                0x572 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, r32(fp, s1) | imm);
+                    ip = ip.add(3);
+                }
+                0x573 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, r32(fp, s1) ^ imm);
+                    ip = ip.add(3);
+                }
+                0x574 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, r32(fp, s1).wrapping_shl(imm));
+                    ip = ip.add(3);
+                }
+                0x575 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, (r32(fp, s1) as i32).wrapping_shr(imm) as u32);
+                    ip = ip.add(3);
+                }
+                0x576 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, r32(fp, s1).wrapping_shr(imm));
+                    ip = ip.add(3);
+                }
+                0x577 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, r32(fp, s1).rotate_left(imm & 31));
+                    ip = ip.add(3);
+                }
+                0x578 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2);
+                    w32(fp, d, r32(fp, s1).rotate_right(imm & 31));
+                    ip = ip.add(3);
+                }
+                0x57c => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w64(fp, d, r64(fp, s1).wrapping_add(imm));
+                    ip = ip.add(4);
+                }
+                0x57d => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w64(fp, d, r64(fp, s1).wrapping_sub(imm));
+                    ip = ip.add(4);
+                }
+                0x57e => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w64(fp, d, r64(fp, s1).wrapping_mul(imm));
+                    ip = ip.add(4);
+                }
+                0x57f => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    let (x, y) = (r64(fp, s1) as i64, imm as i64);
+                    if y == 0 {
+                        trap!(TrapKind::IntegerDivideByZero);
+                    }
+                    if x == i64::MIN && y == -1 {
+                        trap!(TrapKind::IntegerOverflow);
+                    }
+                    w64(fp, d, (x / y) as u64);
+                    ip = ip.add(4);
+                }
+                0x580 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    let y = imm;
+                    if y == 0 {
+                        trap!(TrapKind::IntegerDivideByZero);
+                    }
+                    w64(fp, d, r64(fp, s1) / y);
+                    ip = ip.add(4);
+                }
+                0x581 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    let (x, y) = (r64(fp, s1) as i64, imm as i64);
+                    if y == 0 {
+                        trap!(TrapKind::IntegerDivideByZero);
+                    }
+                    w64(fp, d, x.wrapping_rem(y) as u64);
+                    ip = ip.add(4);
+                }
+                0x582 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    let y = imm;
+                    if y == 0 {
+                        trap!(TrapKind::IntegerDivideByZero);
+                    }
+                    w64(fp, d, r64(fp, s1) % y);
+                    ip = ip.add(4);
+                }
+                0x583 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w64(fp, d, r64(fp, s1) & imm);
+                    ip = ip.add(4);
+                }
+                0x584 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w64(fp, d, r64(fp, s1) | imm);
+                    ip = ip.add(4);
+                }
+                0x585 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w64(fp, d, r64(fp, s1) ^ imm);
+                    ip = ip.add(4);
+                }
+                0x586 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w64(fp, d, r64(fp, s1).wrapping_shl(imm as u32));
+                    ip = ip.add(4);
+                }
+                0x587 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w64(fp, d, (r64(fp, s1) as i64).wrapping_shr(imm as u32) as u64);
+                    ip = ip.add(4);
+                }
+                0x588 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w64(fp, d, r64(fp, s1).wrapping_shr(imm as u32));
+                    ip = ip.add(4);
+                }
+                0x589 => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w64(fp, d, r64(fp, s1).rotate_left((imm & 63) as u32));
+                    ip = ip.add(4);
+                }
+                0x58a => {
+                    let s1 = *ip.add(1) & 0xffff;
+                    let d = a;
+                    let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+                    w64(fp, d, r64(fp, s1).rotate_right((imm & 63) as u32));
+                    ip = ip.add(4);
+                }
+                // ---- compare and branch: `BRCMP + compare opcode byte` ----
+                0x646 => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r32(fp, a)) == (r32(fp, rhs)) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x651 => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r64(fp, a)) == (r64(fp, rhs)) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x647 => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r32(fp, a)) != (r32(fp, rhs)) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x652 => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r64(fp, a)) != (r64(fp, rhs)) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x648 => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r32(fp, a) as i32) < (r32(fp, rhs) as i32) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x653 => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r64(fp, a) as i64) < (r64(fp, rhs) as i64) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x649 => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r32(fp, a)) < (r32(fp, rhs)) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x654 => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r64(fp, a)) < (r64(fp, rhs)) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x64a => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r32(fp, a) as i32) > (r32(fp, rhs) as i32) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x655 => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r64(fp, a) as i64) > (r64(fp, rhs) as i64) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x64b => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r32(fp, a)) > (r32(fp, rhs)) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x656 => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r64(fp, a)) > (r64(fp, rhs)) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x64c => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r32(fp, a) as i32) <= (r32(fp, rhs) as i32) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x657 => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r64(fp, a) as i64) <= (r64(fp, rhs) as i64) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x64d => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r32(fp, a)) <= (r32(fp, rhs)) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x658 => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r64(fp, a)) <= (r64(fp, rhs)) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x64e => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r32(fp, a) as i32) >= (r32(fp, rhs) as i32) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x659 => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r64(fp, a) as i64) >= (r64(fp, rhs) as i64) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x64f => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r32(fp, a)) >= (r32(fp, rhs)) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                0x65a => {
+                    let rhs = *ip.add(1) & 0xffff;
+                    ip = if (r64(fp, a)) >= (r64(fp, rhs)) {
+                        code.add(*ip.add(2) as usize)
+                    } else {
+                        ip.add(3)
+                    };
+                }
+                // ---- numeric: `NUMERIC + wasm opcode byte` ----
+                0x145 => {
                     let w1 = *ip.add(1);
-                    let (s1, s2) = (w1 & 0xffff, w1 >> 16);
-                    if let Err(k) = super::numeric::exec(x - ir::NUMERIC, fp, a, s1, s2) {
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (r32(fp, s1) == 0) as u32);
+                    ip = ip.add(2);
+                }
+                0x146 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (r32(fp, s1) == r32(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x147 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (r32(fp, s1) != r32(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x148 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, ((r32(fp, s1) as i32) < (r32(fp, s2) as i32)) as u32);
+                    ip = ip.add(2);
+                }
+                0x149 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (r32(fp, s1) < r32(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x14a => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, ((r32(fp, s1) as i32) > (r32(fp, s2) as i32)) as u32);
+                    ip = ip.add(2);
+                }
+                0x14b => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (r32(fp, s1) > r32(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x14c => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, ((r32(fp, s1) as i32) <= (r32(fp, s2) as i32)) as u32);
+                    ip = ip.add(2);
+                }
+                0x14d => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (r32(fp, s1) <= r32(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x14e => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, ((r32(fp, s1) as i32) >= (r32(fp, s2) as i32)) as u32);
+                    ip = ip.add(2);
+                }
+                0x14f => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (r32(fp, s1) >= r32(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x150 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (r64(fp, s1) == 0) as u32);
+                    ip = ip.add(2);
+                }
+                0x151 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (r64(fp, s1) == r64(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x152 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (r64(fp, s1) != r64(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x153 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, ((r64(fp, s1) as i64) < (r64(fp, s2) as i64)) as u32);
+                    ip = ip.add(2);
+                }
+                0x154 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (r64(fp, s1) < r64(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x155 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, ((r64(fp, s1) as i64) > (r64(fp, s2) as i64)) as u32);
+                    ip = ip.add(2);
+                }
+                0x156 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (r64(fp, s1) > r64(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x157 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, ((r64(fp, s1) as i64) <= (r64(fp, s2) as i64)) as u32);
+                    ip = ip.add(2);
+                }
+                0x158 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (r64(fp, s1) <= r64(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x159 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, ((r64(fp, s1) as i64) >= (r64(fp, s2) as i64)) as u32);
+                    ip = ip.add(2);
+                }
+                0x15a => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (r64(fp, s1) >= r64(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x15b => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (rf32(fp, s1) == rf32(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x15c => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (rf32(fp, s1) != rf32(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x15d => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (rf32(fp, s1) < rf32(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x15e => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (rf32(fp, s1) > rf32(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x15f => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (rf32(fp, s1) <= rf32(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x160 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (rf32(fp, s1) >= rf32(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x161 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (rf64(fp, s1) == rf64(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x162 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (rf64(fp, s1) != rf64(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x163 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (rf64(fp, s1) < rf64(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x164 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (rf64(fp, s1) > rf64(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x165 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (rf64(fp, s1) <= rf64(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x166 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (rf64(fp, s1) >= rf64(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x167 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1).leading_zeros());
+                    ip = ip.add(2);
+                }
+                0x168 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1).trailing_zeros());
+                    ip = ip.add(2);
+                }
+                0x169 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1).count_ones());
+                    ip = ip.add(2);
+                }
+                0x16a => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1).wrapping_add(r32(fp, s2)));
+                    ip = ip.add(2);
+                }
+                0x16b => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1).wrapping_sub(r32(fp, s2)));
+                    ip = ip.add(2);
+                }
+                0x16c => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1).wrapping_mul(r32(fp, s2)));
+                    ip = ip.add(2);
+                }
+                0x16d => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    let (x, y) = (r32(fp, s1) as i32, r32(fp, s2) as i32);
+                    if y == 0 {
+                        trap!(TrapKind::IntegerDivideByZero);
+                    }
+                    if x == i32::MIN && y == -1 {
+                        trap!(TrapKind::IntegerOverflow);
+                    }
+                    w32(fp, d, (x / y) as u32);
+                    ip = ip.add(2);
+                }
+                0x16e => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    let y = r32(fp, s2);
+                    if y == 0 {
+                        trap!(TrapKind::IntegerDivideByZero);
+                    }
+                    w32(fp, d, r32(fp, s1) / y);
+                    ip = ip.add(2);
+                }
+                0x16f => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    let (x, y) = (r32(fp, s1) as i32, r32(fp, s2) as i32);
+                    if y == 0 {
+                        trap!(TrapKind::IntegerDivideByZero);
+                    }
+                    w32(fp, d, x.wrapping_rem(y) as u32);
+                    ip = ip.add(2);
+                }
+                0x170 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    let y = r32(fp, s2);
+                    if y == 0 {
+                        trap!(TrapKind::IntegerDivideByZero);
+                    }
+                    w32(fp, d, r32(fp, s1) % y);
+                    ip = ip.add(2);
+                }
+                0x171 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1) & r32(fp, s2));
+                    ip = ip.add(2);
+                }
+                0x172 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1) | r32(fp, s2));
+                    ip = ip.add(2);
+                }
+                0x173 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1) ^ r32(fp, s2));
+                    ip = ip.add(2);
+                }
+                0x174 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1).wrapping_shl(r32(fp, s2)));
+                    ip = ip.add(2);
+                }
+                0x175 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, (r32(fp, s1) as i32).wrapping_shr(r32(fp, s2)) as u32);
+                    ip = ip.add(2);
+                }
+                0x176 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1).wrapping_shr(r32(fp, s2)));
+                    ip = ip.add(2);
+                }
+                0x177 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1).rotate_left(r32(fp, s2) & 31));
+                    ip = ip.add(2);
+                }
+                0x178 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1).rotate_right(r32(fp, s2) & 31));
+                    ip = ip.add(2);
+                }
+                0x179 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1).leading_zeros() as u64);
+                    ip = ip.add(2);
+                }
+                0x17a => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1).trailing_zeros() as u64);
+                    ip = ip.add(2);
+                }
+                0x17b => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1).count_ones() as u64);
+                    ip = ip.add(2);
+                }
+                0x17c => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1).wrapping_add(r64(fp, s2)));
+                    ip = ip.add(2);
+                }
+                0x17d => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1).wrapping_sub(r64(fp, s2)));
+                    ip = ip.add(2);
+                }
+                0x17e => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1).wrapping_mul(r64(fp, s2)));
+                    ip = ip.add(2);
+                }
+                0x17f => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    let (x, y) = (r64(fp, s1) as i64, r64(fp, s2) as i64);
+                    if y == 0 {
+                        trap!(TrapKind::IntegerDivideByZero);
+                    }
+                    if x == i64::MIN && y == -1 {
+                        trap!(TrapKind::IntegerOverflow);
+                    }
+                    w64(fp, d, (x / y) as u64);
+                    ip = ip.add(2);
+                }
+                0x180 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    let y = r64(fp, s2);
+                    if y == 0 {
+                        trap!(TrapKind::IntegerDivideByZero);
+                    }
+                    w64(fp, d, r64(fp, s1) / y);
+                    ip = ip.add(2);
+                }
+                0x181 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    let (x, y) = (r64(fp, s1) as i64, r64(fp, s2) as i64);
+                    if y == 0 {
+                        trap!(TrapKind::IntegerDivideByZero);
+                    }
+                    w64(fp, d, x.wrapping_rem(y) as u64);
+                    ip = ip.add(2);
+                }
+                0x182 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    let y = r64(fp, s2);
+                    if y == 0 {
+                        trap!(TrapKind::IntegerDivideByZero);
+                    }
+                    w64(fp, d, r64(fp, s1) % y);
+                    ip = ip.add(2);
+                }
+                0x183 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1) & r64(fp, s2));
+                    ip = ip.add(2);
+                }
+                0x184 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1) | r64(fp, s2));
+                    ip = ip.add(2);
+                }
+                0x185 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1) ^ r64(fp, s2));
+                    ip = ip.add(2);
+                }
+                0x186 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1).wrapping_shl(r64(fp, s2) as u32));
+                    ip = ip.add(2);
+                }
+                0x187 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(
+                        fp,
+                        d,
+                        (r64(fp, s1) as i64).wrapping_shr(r64(fp, s2) as u32) as u64,
+                    );
+                    ip = ip.add(2);
+                }
+                0x188 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1).wrapping_shr(r64(fp, s2) as u32));
+                    ip = ip.add(2);
+                }
+                0x189 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1).rotate_left((r64(fp, s2) & 63) as u32));
+                    ip = ip.add(2);
+                }
+                0x18a => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1).rotate_right((r64(fp, s2) & 63) as u32));
+                    ip = ip.add(2);
+                }
+                0x18b => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1) & 0x7fff_ffff);
+                    ip = ip.add(2);
+                }
+                0x18c => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1) ^ 0x8000_0000);
+                    ip = ip.add(2);
+                }
+                0x18d => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf32(fp, d, q32(rf32(fp, s1).ceil()));
+                    ip = ip.add(2);
+                }
+                0x18e => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf32(fp, d, q32(rf32(fp, s1).floor()));
+                    ip = ip.add(2);
+                }
+                0x18f => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf32(fp, d, q32(rf32(fp, s1).trunc()));
+                    ip = ip.add(2);
+                }
+                0x190 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf32(fp, d, q32(rf32(fp, s1).round_ties_even()));
+                    ip = ip.add(2);
+                }
+                0x191 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf32(fp, d, rf32(fp, s1).sqrt());
+                    ip = ip.add(2);
+                }
+                0x192 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf32(fp, d, rf32(fp, s1) + rf32(fp, s2));
+                    ip = ip.add(2);
+                }
+                0x193 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf32(fp, d, rf32(fp, s1) - rf32(fp, s2));
+                    ip = ip.add(2);
+                }
+                0x194 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf32(fp, d, rf32(fp, s1) * rf32(fp, s2));
+                    ip = ip.add(2);
+                }
+                0x195 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf32(fp, d, rf32(fp, s1) / rf32(fp, s2));
+                    ip = ip.add(2);
+                }
+                0x196 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf32(fp, d, fmin32(rf32(fp, s1), rf32(fp, s2)));
+                    ip = ip.add(2);
+                }
+                0x197 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf32(fp, d, fmax32(rf32(fp, s1), rf32(fp, s2)));
+                    ip = ip.add(2);
+                }
+                0x198 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(
+                        fp,
+                        d,
+                        (r32(fp, s1) & 0x7fff_ffff) | (r32(fp, s2) & 0x8000_0000),
+                    );
+                    ip = ip.add(2);
+                }
+                0x199 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1) & 0x7fff_ffff_ffff_ffff);
+                    ip = ip.add(2);
+                }
+                0x19a => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1) ^ 0x8000_0000_0000_0000);
+                    ip = ip.add(2);
+                }
+                0x19b => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf64(fp, d, q64(rf64(fp, s1).ceil()));
+                    ip = ip.add(2);
+                }
+                0x19c => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf64(fp, d, q64(rf64(fp, s1).floor()));
+                    ip = ip.add(2);
+                }
+                0x19d => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf64(fp, d, q64(rf64(fp, s1).trunc()));
+                    ip = ip.add(2);
+                }
+                0x19e => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf64(fp, d, q64(rf64(fp, s1).round_ties_even()));
+                    ip = ip.add(2);
+                }
+                0x19f => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf64(fp, d, rf64(fp, s1).sqrt());
+                    ip = ip.add(2);
+                }
+                0x1a0 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf64(fp, d, rf64(fp, s1) + rf64(fp, s2));
+                    ip = ip.add(2);
+                }
+                0x1a1 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf64(fp, d, rf64(fp, s1) - rf64(fp, s2));
+                    ip = ip.add(2);
+                }
+                0x1a2 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf64(fp, d, rf64(fp, s1) * rf64(fp, s2));
+                    ip = ip.add(2);
+                }
+                0x1a3 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf64(fp, d, rf64(fp, s1) / rf64(fp, s2));
+                    ip = ip.add(2);
+                }
+                0x1a4 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf64(fp, d, fmin64(rf64(fp, s1), rf64(fp, s2)));
+                    ip = ip.add(2);
+                }
+                0x1a5 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf64(fp, d, fmax64(rf64(fp, s1), rf64(fp, s2)));
+                    ip = ip.add(2);
+                }
+                0x1a6 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(
+                        fp,
+                        d,
+                        (r64(fp, s1) & 0x7fff_ffff_ffff_ffff)
+                            | (r64(fp, s2) & 0x8000_0000_0000_0000),
+                    );
+                    ip = ip.add(2);
+                }
+                0x1a7 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r64(fp, s1) as u32);
+                    ip = ip.add(2);
+                }
+                0x1a8 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    let x = rf32(fp, s1) as f64;
+                    if let Err(k) = trunc_check(x, -2147483904.0, 2147483648.0) {
                         trap!(k);
                     }
+                    w32(fp, d, x as i32 as u32);
+                    ip = ip.add(2);
+                }
+                0x1a9 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    let x = rf32(fp, s1) as f64;
+                    if let Err(k) = trunc_check(x, -1.0, 4294967296.0) {
+                        trap!(k);
+                    }
+                    w32(fp, d, x as u32);
+                    ip = ip.add(2);
+                }
+                0x1aa => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    let x = rf64(fp, s1);
+                    if let Err(k) = trunc_check(x, -2147483649.0, 2147483648.0) {
+                        trap!(k);
+                    }
+                    w32(fp, d, x as i32 as u32);
+                    ip = ip.add(2);
+                }
+                0x1ab => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    let x = rf64(fp, s1);
+                    if let Err(k) = trunc_check(x, -1.0, 4294967296.0) {
+                        trap!(k);
+                    }
+                    w32(fp, d, x as u32);
+                    ip = ip.add(2);
+                }
+                0x1ac => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r32(fp, s1) as i32 as i64 as u64);
+                    ip = ip.add(2);
+                }
+                0x1ad => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r32(fp, s1) as u64);
+                    ip = ip.add(2);
+                }
+                0x1ae => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    let x = rf32(fp, s1) as f64;
+                    if let Err(k) = trunc_check(x, -9223373136366403584.0, 9223372036854775808.0) {
+                        trap!(k);
+                    }
+                    w64(fp, d, x as i64 as u64);
+                    ip = ip.add(2);
+                }
+                0x1af => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    let x = rf32(fp, s1) as f64;
+                    if let Err(k) = trunc_check(x, -1.0, 18446744073709551616.0) {
+                        trap!(k);
+                    }
+                    w64(fp, d, x as u64);
+                    ip = ip.add(2);
+                }
+                0x1b0 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    let x = rf64(fp, s1);
+                    if let Err(k) = trunc_check(x, -9223372036854777856.0, 9223372036854775808.0) {
+                        trap!(k);
+                    }
+                    w64(fp, d, x as i64 as u64);
+                    ip = ip.add(2);
+                }
+                0x1b1 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    let x = rf64(fp, s1);
+                    if let Err(k) = trunc_check(x, -1.0, 18446744073709551616.0) {
+                        trap!(k);
+                    }
+                    w64(fp, d, x as u64);
+                    ip = ip.add(2);
+                }
+                0x1b2 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf32(fp, d, r32(fp, s1) as i32 as f32);
+                    ip = ip.add(2);
+                }
+                0x1b3 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf32(fp, d, r32(fp, s1) as f32);
+                    ip = ip.add(2);
+                }
+                0x1b4 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf32(fp, d, r64(fp, s1) as i64 as f32);
+                    ip = ip.add(2);
+                }
+                0x1b5 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf32(fp, d, r64(fp, s1) as f32);
+                    ip = ip.add(2);
+                }
+                0x1b6 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf32(fp, d, rf64(fp, s1) as f32);
+                    ip = ip.add(2);
+                }
+                0x1b7 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf64(fp, d, r32(fp, s1) as i32 as f64);
+                    ip = ip.add(2);
+                }
+                0x1b8 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf64(fp, d, r32(fp, s1) as f64);
+                    ip = ip.add(2);
+                }
+                0x1b9 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf64(fp, d, r64(fp, s1) as i64 as f64);
+                    ip = ip.add(2);
+                }
+                0x1ba => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf64(fp, d, r64(fp, s1) as f64);
+                    ip = ip.add(2);
+                }
+                0x1bb => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    wf64(fp, d, rf32(fp, s1) as f64);
+                    ip = ip.add(2);
+                }
+                0x1bc => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1));
+                    ip = ip.add(2);
+                }
+                0x1bd => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1));
+                    ip = ip.add(2);
+                }
+                0x1be => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1));
+                    ip = ip.add(2);
+                }
+                0x1bf => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1));
+                    ip = ip.add(2);
+                }
+                0x1c0 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1) as i8 as i32 as u32);
+                    ip = ip.add(2);
+                }
+                0x1c1 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w32(fp, d, r32(fp, s1) as i16 as i32 as u32);
+                    ip = ip.add(2);
+                }
+                0x1c2 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1) as i8 as i64 as u64);
+                    ip = ip.add(2);
+                }
+                0x1c3 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1) as i16 as i64 as u64);
+                    ip = ip.add(2);
+                }
+                0x1c4 => {
+                    let w1 = *ip.add(1);
+                    let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+                    let _ = s2;
+                    w64(fp, d, r64(fp, s1) as i32 as i64 as u64);
                     ip = ip.add(2);
                 }
                 x if (ir::SAT..ir::SAT + 8).contains(&x) => {

@@ -12,7 +12,6 @@
 
 mod atomic;
 mod exec;
-mod numeric;
 mod other;
 mod simd;
 
