@@ -11,6 +11,7 @@ const SCRIPT: &str = include_str!("wast/canonical-nans.wast");
 fn run(canonicalize_nans: bool, cpu: Option<&str>) -> (Summary, String) {
     let options = WastOptions {
         features: smelt_compiler::supported_features(),
+        mode: smelt_compiler::ExecutionMode::Compiled,
         bounds_checks: BoundsChecks::Guard,
         cpu: cpu.map(String::from),
         target_features: Vec::new(),

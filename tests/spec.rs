@@ -61,14 +61,16 @@ fn suites() -> Vec<Suite> {
 /// How a suite is run.
 struct Mode {
     label: &'static str,
+    exec: smelt_compiler::ExecutionMode,
     bounds: BoundsChecks,
     /// CPU preset (`None`: the target's baseline).
     cpu: Option<&'static str>,
     canonicalize_nans: bool,
 }
 
-/// The modes of a suite. Every suite runs in both bounds-check modes at
-/// the default CPU level (x86-64-v2 on x86-64), and once more with NaN
+/// The modes of a suite. Every suite runs compiled in both bounds-check
+/// modes at the default CPU level (x86-64-v2 on x86-64), interpreted on
+/// both kinds of memories, and compiled once more with NaN
 /// canonicalization (`--canonicalize-nans` must not break any spec
 /// command: canonical NaNs satisfy both `nan:canonical` and
 /// `nan:arithmetic`, and sign-bit operations keep their payloads); the
@@ -77,6 +79,7 @@ struct Mode {
 fn modes(suite: &str) -> Vec<Mode> {
     let mode = |label, bounds, cpu, canonicalize_nans| Mode {
         label,
+        exec: smelt_compiler::ExecutionMode::Compiled,
         bounds,
         cpu,
         canonicalize_nans,
@@ -86,6 +89,15 @@ fn modes(suite: &str) -> Vec<Mode> {
         mode("explicit", BoundsChecks::Explicit, None, false),
         mode("guard, canonical NaNs", BoundsChecks::Guard, None, true),
     ];
+    // The interpreter, on both kinds of memories.
+    for (label, bounds) in [
+        ("interp, guard", BoundsChecks::Guard),
+        ("interp, explicit", BoundsChecks::Explicit),
+    ] {
+        let mut m = mode(label, bounds, None, false);
+        m.exec = smelt_compiler::ExecutionMode::Interpreted;
+        modes.push(m);
+    }
     if suite.contains("simd") && host_has_x86_64_v3() {
         let cpu = Some("x86-64-v3");
         modes.push(mode("guard, x86-64-v3", BoundsChecks::Guard, cpu, false));
@@ -121,6 +133,7 @@ fn main() {
                 let name = name.clone();
                 let options = WastOptions {
                     features,
+                    mode: mode.exec,
                     bounds_checks: mode.bounds,
                     cpu: mode.cpu.map(String::from),
                     target_features: Vec::new(),

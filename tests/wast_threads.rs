@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 fn options(bounds_checks: BoundsChecks) -> WastOptions {
     WastOptions {
         features: smelt_compiler::supported_features(),
+        mode: smelt_compiler::ExecutionMode::Compiled,
         bounds_checks,
         cpu: None,
         target_features: Vec::new(),

@@ -7,6 +7,8 @@
 //!   -> translate (parallel)     each body validated and lowered to CLIF by
 //!                               translate::FuncTranslator with a FuncEnv
 //!   -> compile (same worker)    Cranelift codegen, one Context per thread
+//!      (--mode interp: interp::translate_function to interpreter IR
+//!      instead, stored in the descriptor; no code for the functions)
 //!   -> trampolines (parallel)   entry trampoline + host adapter per type
 //!   -> emit (serial)            define code in order, build the descriptor
 //!                               (emit::descriptor), write one object
@@ -26,6 +28,8 @@ mod func_env;
 mod header;
 mod inline;
 mod interp;
+#[cfg(test)]
+mod interp_tests;
 mod isa;
 mod module_info;
 pub mod names;
@@ -67,6 +71,20 @@ pub enum BoundsChecks {
     Explicit,
 }
 
+/// How the defined functions of a module run.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum ExecutionMode {
+    /// Compiled to native code by Cranelift (the default).
+    #[default]
+    Compiled,
+    /// Translated to the interpreter's IR (`smelt_runtime::abi::interp`),
+    /// stored in the descriptor and run by the runtime's executor. The
+    /// object still holds native code for the per-type trampolines, the
+    /// throw stub and (typed C API) the import thunks, so it needs a
+    /// Cranelift target all the same.
+    Interpreted,
+}
+
 /// Compilation options.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -77,6 +95,8 @@ pub struct Options {
     /// Extra ISA features (`+avx2`, `-bmi1`…).
     pub target_features: Vec<String>,
     pub opt_level: OptLevel,
+    /// Compiled code or interpreter IR for the defined functions.
+    pub mode: ExecutionMode,
     /// Wasm features accepted by the validator.
     pub features: WasmFeatures,
     pub bounds_checks: BoundsChecks,
@@ -131,6 +151,7 @@ impl Default for Options {
             cpu: None,
             target_features: Vec::new(),
             opt_level: OptLevel::Speed,
+            mode: ExecutionMode::Compiled,
             features: supported_features(),
             bounds_checks: BoundsChecks::Guard,
             module_name: "module".to_string(),

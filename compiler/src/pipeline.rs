@@ -2,13 +2,22 @@
 //! ([`ModuleInfo::parse`]), declare every code item's symbol, compile the
 //! items in parallel, then let `emit/` write them, the descriptor, `main`
 //! and the typed C API into the object.
+//!
+//! In interpreted mode ([`ExecutionMode::Interpreted`]) the defined
+//! functions are no code items: each is translated to interpreter IR
+//! (`interp::translate_function`, in parallel like compilation) and the
+//! descriptor carries the IR; the trampolines, the throw stub and the
+//! import thunks are compiled as usual.
 
 use crate::compile::{ItemKind, Worker, describe};
 use crate::emit::{self, c_api, module_error};
 use crate::error::{CompileError, Result};
 use crate::func_env::wasm_signature;
-use crate::module_info::ModuleInfo;
-use crate::{Artifact, CompiledItem, ImportSummary, Options, isa, names, trampolines};
+use crate::interp::InterpFunc;
+use crate::module_info::{DefinedFuncIndex, ModuleInfo};
+use crate::{
+    Artifact, CompiledItem, ExecutionMode, ImportSummary, Options, isa, names, trampolines,
+};
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_module::{FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
@@ -32,7 +41,22 @@ pub(crate) struct Items {
     c_imports: Option<c_api::CImports>,
 }
 
+/// Translates one defined function to interpreter IR:
+/// [`crate::interp::translate_function`], or a fake in tests.
+pub(crate) type InterpTranslator =
+    fn(&ModuleInfo<'_>, DefinedFuncIndex, &Options) -> Result<InterpFunc>;
+
 pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact> {
+    compile_module_with(wasm, options, crate::interp::translate_function)
+}
+
+/// [`compile_module`] with the interpreter translator to use in
+/// interpreted mode.
+pub(crate) fn compile_module_with(
+    wasm: &[u8],
+    options: &Options,
+    translate: InterpTranslator,
+) -> Result<Artifact> {
     let isa = isa::build_isa(options)?;
     let info = ModuleInfo::parse(wasm, options.features)?;
     let module_name = options.module_name.as_str();
@@ -44,11 +68,32 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
     }
     let mut module = emit::object_module(&isa, module_name)?;
     let items = declare_items(&mut module, &*isa, &info, options)?;
-    let compiled = compile_items(&info, &*isa, options, &items)?;
+    let interpreted = options.mode == ExecutionMode::Interpreted;
+    let num_interp = if interpreted { info.bodies.len() } else { 0 };
+    let counter = Counter {
+        progress: options.progress.as_ref(),
+        done: AtomicUsize::new(0),
+        total: items.list.len() + num_interp,
+    };
+    // Function errors first, as in compiled mode (where the functions are
+    // the first items).
+    let interp = if interpreted {
+        Some(translate_interp(&info, options, translate, &counter)?)
+    } else {
+        None
+    };
+    let compiled = compile_items(&info, &*isa, options, &items, &counter)?;
 
     emit::define_items(&mut module, &info, &items.list, &compiled)?;
-    let (descriptor, descriptor_symbol) =
-        emit::define_descriptor(&mut module, &*isa, &info, options, &items, &compiled)?;
+    let (descriptor, descriptor_symbol) = emit::define_descriptor(
+        &mut module,
+        &*isa,
+        &info,
+        options,
+        &items,
+        &compiled,
+        interp.as_deref(),
+    )?;
     if options.emit_main {
         emit::define_main(&mut module, &*isa, descriptor, &options.exe_config)?;
     }
@@ -77,9 +122,9 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
     })
 }
 
-/// Declares every code item: defined functions, then one entry trampoline
-/// and one host adapter per function type, the throw stub, and (typed C
-/// API) one import thunk per imported function.
+/// Declares every code item: defined functions (compiled mode only), then
+/// one entry trampoline and one host adapter per function type, the throw
+/// stub, and (typed C API) one import thunk per imported function.
 fn declare_items(
     module: &mut ObjectModule,
     isa: &dyn TargetIsa,
@@ -90,7 +135,11 @@ fn declare_items(
     let ptr = isa.pointer_type();
     let mut items: Vec<(ItemKind, FuncId)> = Vec::new();
     let mut names = Vec::new();
-    for defined in info.bodies.keys() {
+    let compiled_funcs = match options.mode {
+        ExecutionMode::Compiled => info.bodies.len(),
+        ExecutionMode::Interpreted => 0,
+    };
+    for defined in info.bodies.keys().take(compiled_funcs) {
         let index = info.func_index(defined).as_u32();
         let name = names::function_symbol(module_name, index, info.func_names.get(&index).copied());
         let sig = wasm_signature(info.func_type(index), ptr);
@@ -176,6 +225,130 @@ fn declare_items(
     })
 }
 
+/// Counts finished items and functions for [`Options::progress`].
+struct Counter<'a> {
+    progress: Option<&'a crate::Progress>,
+    done: AtomicUsize,
+    total: usize,
+}
+
+impl Counter<'_> {
+    fn tick(&self) {
+        if let Some(p) = self.progress {
+            let n = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+            (p.0)(n, self.total);
+        }
+    }
+}
+
+/// Runs `job(worker, i)` for every `i < n` on the rayon pool and returns
+/// the results in index order, whatever the thread count and schedule.
+///
+/// Every worker thread takes the largest job not yet taken (`size`): a
+/// big function started last is a tail that one thread compiles while
+/// the others idle (in a 24 KB module, printf_core ran alone for the last
+/// 20 of 55 ms). The schedule only decides which thread runs what; each
+/// result lands in its own slot. `new_worker` makes one thread's
+/// reusable state.
+fn in_parallel<W, T: Send + Sync>(
+    n: usize,
+    size: impl Fn(usize) -> u32,
+    new_worker: impl Fn() -> W + Sync,
+    job: impl Fn(&mut W, usize) -> T + Sync,
+) -> Vec<T> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(size(i)));
+    let next = AtomicUsize::new(0);
+    let slots: Vec<OnceLock<T>> = (0..n).map(|_| OnceLock::new()).collect();
+    let drain = || {
+        let mut worker = new_worker();
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let _ = slots[i].set(job(&mut worker, i));
+        }
+    };
+    // One draining job per pool thread. Plain jobs rather than a
+    // broadcast: any idle thread may run them, so a compile never waits for
+    // a thread that is busy with another compile sharing the pool (a late
+    // job finds the counter exhausted and returns at once).
+    rayon::scope(|scope| {
+        for _ in 0..rayon::current_num_threads() {
+            scope.spawn(|_| drain());
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| slot.into_inner().expect("every job is taken by a worker"))
+        .collect()
+}
+
+/// Bytes of the body of defined function `defined`.
+fn body_size(info: &ModuleInfo<'_>, defined: DefinedFuncIndex) -> u32 {
+    let range = info.bodies[defined].body.range();
+    (range.end - range.start) as u32
+}
+
+/// Translates every defined function to interpreter IR on the rayon pool;
+/// the results come back in function order whatever the thread count.
+/// The first error in function order is the one reported; a panic is
+/// reported as an internal error naming the function.
+fn translate_interp(
+    info: &ModuleInfo<'_>,
+    options: &Options,
+    translate: InterpTranslator,
+    counter: &Counter<'_>,
+) -> Result<Vec<InterpFunc>> {
+    let funcs: Vec<DefinedFuncIndex> = info.bodies.keys().collect();
+    let translate_one = |_: &mut (), i: usize| {
+        let defined = funcs[i];
+        let run = std::panic::AssertUnwindSafe(|| translate(info, defined, options));
+        let result = std::panic::catch_unwind(run)
+            .unwrap_or_else(|payload| {
+                Err(CompileError::Internal {
+                    func: describe(info, ItemKind::Function(defined)),
+                    message: panic_message(&*payload),
+                })
+            })
+            .and_then(|f| check_interp_func(info, defined, f));
+        counter.tick();
+        result
+    };
+    let size = |i: usize| body_size(info, funcs[i]);
+    in_parallel(funcs.len(), size, || (), translate_one)
+        .into_iter()
+        .collect()
+}
+
+/// What the runtime checks when it loads the IR (`module.rs` `validate`),
+/// checked here first so a function the runtime would reject is a compile
+/// error naming it.
+fn check_interp_func(
+    info: &ModuleInfo<'_>,
+    defined: DefinedFuncIndex,
+    f: InterpFunc,
+) -> Result<InterpFunc> {
+    let func = || describe(info, ItemKind::Function(defined));
+    if f.frame_size > abi::interp::MAX_FRAME_SLOTS {
+        return Err(CompileError::ImplLimit {
+            func: func(),
+            message: format!(
+                "its interpreter frame needs {} slots, at most {} are possible",
+                f.frame_size,
+                abi::interp::MAX_FRAME_SLOTS
+            ),
+        });
+    }
+    if !(f.num_params <= f.num_locals && f.num_locals <= f.frame_size) {
+        return Err(CompileError::Internal {
+            func: func(),
+            message: format!(
+                "inconsistent interpreter IR: {} params, {} locals, frame of {} slots",
+                f.num_params, f.num_locals, f.frame_size
+            ),
+        });
+    }
+    Ok(f)
+}
+
 /// Compiles every item on the rayon pool; the results come back in item
 /// order whatever the thread count.
 fn compile_items(
@@ -183,6 +356,7 @@ fn compile_items(
     isa: &dyn TargetIsa,
     options: &Options,
     items: &Items,
+    counter: &Counter<'_>,
 ) -> Result<Vec<CompiledItem>> {
     let stub = items.stub;
     let clif_base = |i: usize| {
@@ -190,27 +364,25 @@ fn compile_items(
         Some(dir.join(clif_file_stem(&options.module_name, &items.names[i])))
     };
     let items = &items.list;
+    // The symbols of the compiled defined functions (none in interpreted
+    // mode), by defined-function index.
     let func_ids: Vec<u32> = items
         .iter()
-        .take(info.num_defined_funcs() as usize)
+        .filter(|(kind, _)| matches!(kind, ItemKind::Function(_)))
         .map(|(_, id)| id.as_u32())
         .collect();
 
     // Small leaf functions to inline into their callers.
-    let candidates = if options.inline && options.opt_level != crate::OptLevel::None {
+    let candidates = if options.inline
+        && options.opt_level != crate::OptLevel::None
+        && options.mode == ExecutionMode::Compiled
+    {
         crate::inline::Candidates::collect(info, isa, (&func_ids, stub.as_u32()), options)
     } else {
         crate::inline::Candidates::none()
     };
 
     // Compile in parallel; results come back in item order.
-    let done = AtomicUsize::new(0);
-    let report = |_: &CompiledItem| {
-        if let Some(p) = &options.progress {
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            (p.0)(n, items.len());
-        }
-    };
     let compile_one = |worker: &mut Worker, i: usize| {
         let (kind, id) = items[i];
         let clif = clif_base(i);
@@ -226,7 +398,7 @@ fn compile_items(
                     id,
                     clif.as_deref(),
                 )
-                .inspect(report)
+                .inspect(|_| counter.tick())
         });
         // A panic may leave any of the worker's state half-way; errors
         // leave it clean (`FuncTranslator::translate` resets its builder).
@@ -238,43 +410,13 @@ fn compile_items(
             })
         })
     };
-    // Every worker thread takes the largest item not yet taken: a big
-    // function started last is a tail that one thread compiles while the
-    // others idle (in a 24 KB module, printf_core ran alone for the last
-    // 20 of 55 ms). The schedule only decides which thread compiles what;
-    // each result lands in its item's slot, so the object is the same.
-    let body_size = |kind: &ItemKind| match kind {
-        ItemKind::Function(defined) => {
-            let range = info.bodies[*defined].body.range();
-            range.end - range.start
-        }
+    let size = |i: usize| match items[i].0 {
+        ItemKind::Function(defined) => body_size(info, defined),
         _ => 0,
     };
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(body_size(&items[i].0)));
-    let next = AtomicUsize::new(0);
-    let slots: Vec<OnceLock<Result<CompiledItem>>> =
-        items.iter().map(|_| OnceLock::new()).collect();
-    let drain = || {
-        let mut worker = Worker::new();
-        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-            let _ = slots[i].set(compile_one(&mut worker, i));
-        }
-    };
-    // One draining job per pool thread. Plain jobs rather than a
-    // broadcast: any idle thread may run them, so a compile never waits for
-    // a thread that is busy with another compile sharing the pool (a late
-    // job finds the counter exhausted and returns at once).
-    rayon::scope(|scope| {
-        for _ in 0..rayon::current_num_threads() {
-            scope.spawn(|_| drain());
-        }
-    });
-    let compiled: Vec<Result<CompiledItem>> = slots
+    in_parallel(items.len(), size, Worker::new, compile_one)
         .into_iter()
-        .map(|slot| slot.into_inner().expect("every item is taken by a worker"))
-        .collect();
-    compiled.into_iter().collect()
+        .collect()
 }
 
 /// The file name (without extension) of an item's CLIF (`--emit-clif`):

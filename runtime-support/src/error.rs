@@ -39,6 +39,13 @@ pub enum LoadError {
     /// Records of the descriptor contradict each other; the message says
     /// which (e.g. "descriptor tag counts disagree").
     Inconsistent(&'static str),
+    /// An interpreted module does not have one IR record per defined
+    /// function.
+    InterpFuncCount { records: u32, defined: u32 },
+    /// The IR record of function `func` (module index space) is
+    /// unusable; `reason` says why (e.g. "its frame has more than 65535
+    /// slots").
+    BadInterpFunc { func: u32, reason: &'static str },
     /// The bytes are not an object file; the reason is the object
     /// parser's.
     NotAnObject(String),
@@ -83,6 +90,13 @@ impl fmt::Display for LoadError {
                 write!(f, "descriptor index range {range} is out of bounds")
             }
             LoadError::Inconsistent(message) => f.write_str(message),
+            LoadError::InterpFuncCount { records, defined } => write!(
+                f,
+                "interpreted module has {records} IR records for {defined} defined functions"
+            ),
+            LoadError::BadInterpFunc { func, reason } => {
+                write!(f, "interpreter IR of function {func} is invalid: {reason}")
+            }
             LoadError::NotAnObject(reason) => write!(f, "not an object file: {reason}"),
             LoadError::UnsupportedHost => f.write_str(
                 "in-process loading is only implemented on x86_64, aarch64, riscv64 and s390x hosts",
@@ -438,6 +452,20 @@ mod tests {
                     range: "type params",
                 },
                 "descriptor index range type params is out of bounds",
+            ),
+            (
+                LoadError::InterpFuncCount {
+                    records: 1,
+                    defined: 2,
+                },
+                "interpreted module has 1 IR records for 2 defined functions",
+            ),
+            (
+                LoadError::BadInterpFunc {
+                    func: 3,
+                    reason: "its code range is out of bounds",
+                },
+                "interpreter IR of function 3 is invalid: its code range is out of bounds",
             ),
             (
                 LoadError::WrongTarget {

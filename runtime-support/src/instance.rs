@@ -5,6 +5,7 @@ use crate::abi::{self, ConstOp, Rel, TrapKind, VMFuncRef, VMGlobal, VMOffsets};
 use crate::error::InstantiationError;
 use crate::externals::{Extern, Global, Memory, Table};
 use crate::func::{Func, call_wasm};
+use crate::interp::InterpCtx;
 use crate::memory::LinearMemory;
 use crate::module::Module;
 use crate::store::{AsStoreMut, GlobalData, StoreOpaque};
@@ -39,6 +40,41 @@ pub(crate) struct InstanceData {
     pub(crate) tags: Vec<usize>,
     pub(crate) dropped_elems: Vec<bool>,
     pub(crate) dropped_datas: Vec<bool>,
+    /// Interpreted modules: the context of each defined function, what
+    /// its `VMFuncRef::vmctx` points to.
+    interp_ctxs: InterpCtxs,
+}
+
+/// The [`InterpCtx`]s of an instance, by defined-function index: one
+/// allocation that never moves (`VMFuncRef`s and running frames point
+/// into it) and is freed with the instance. Held as a raw pointer rather
+/// than a `Box`, since those pointers are used while the instance is
+/// borrowed mutably.
+struct InterpCtxs {
+    ptr: NonNull<InterpCtx>,
+    len: usize,
+}
+
+impl InterpCtxs {
+    fn new(ctxs: Vec<InterpCtx>) -> InterpCtxs {
+        let len = ctxs.len();
+        let raw = Box::into_raw(ctxs.into_boxed_slice());
+        InterpCtxs {
+            // SAFETY: `Box::into_raw` never returns null (a dangling,
+            // aligned pointer for an empty slice).
+            ptr: unsafe { NonNull::new_unchecked(raw.cast::<InterpCtx>()) },
+            len,
+        }
+    }
+}
+
+impl Drop for InterpCtxs {
+    fn drop(&mut self) {
+        let slice = std::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len);
+        // SAFETY: `ptr` and `len` came from `Box::into_raw` of a boxed
+        // slice in `new`, and it is freed only here.
+        drop(unsafe { Box::from_raw(slice) });
+    }
 }
 
 impl Drop for InstanceData {
@@ -85,6 +121,21 @@ impl InstanceData {
 
     pub(crate) fn set_stack_limit(&mut self, limit: usize) {
         self.write(abi::VMCTX_STACK_LIMIT, limit);
+    }
+
+    /// The interpreter context of defined function `func` (module index
+    /// space) of an interpreted module.
+    pub(crate) fn interp_ctx(&self, func: u32) -> *mut InterpCtx {
+        let i = func
+            .checked_sub(self.module.inner.header().num_imported_funcs)
+            .map(|i| i as usize);
+        match i {
+            Some(i) if i < self.interp_ctxs.len => {
+                // SAFETY: in bounds of the allocation (checked above).
+                unsafe { self.interp_ctxs.ptr.as_ptr().add(i) }
+            }
+            _ => panic!("function {func} has no interpreter context"),
+        }
     }
 
     /// Address of function `func`'s `VMFuncRef`.
@@ -514,6 +565,13 @@ fn instantiate(
         tags: Vec::with_capacity(h.tags.len as usize),
         dropped_elems: vec![false; h.elems.len as usize],
         dropped_datas: vec![false; h.datas.len as usize],
+        interp_ctxs: InterpCtxs::new(if m.is_interpreted() {
+            (h.num_imported_funcs..h.funcs.len)
+                .map(|f| InterpCtx::new(vmctx.as_ptr(), f))
+                .collect()
+        } else {
+            Vec::new()
+        }),
     });
     let data_ptr: *mut InstanceData = &mut *data;
     data.write(abi::VMCTX_STACK_LIMIT, store.stack_limit);
@@ -572,20 +630,33 @@ fn instantiate(
         )
     );
 
-    // Function references of defined functions that can escape.
+    // Function references of defined functions that can escape. An
+    // interpreted function looks like a host function: its type's host
+    // adapter with its `InterpCtx` (see `interp`).
+    let types = m.slice::<abi::TypeRec>(h.types);
     for f in h.num_imported_funcs..h.funcs.len {
         let rec = m.func_rec(f);
-        if rec.funcref_slot != abi::NO_INDEX {
-            data.write(
-                offsets.func_ref(rec.funcref_slot),
-                VMFuncRef {
-                    code: m.code_ptr(rec.code_index) as *const u8,
-                    vmctx: vmctx.as_ptr(),
-                    type_id: m.type_ids[rec.type_index as usize],
-                    flags: 0,
-                },
-            );
+        if rec.funcref_slot == abi::NO_INDEX {
+            continue;
         }
+        let type_id = m.type_ids[rec.type_index as usize];
+        let funcref = if m.is_interpreted() {
+            VMFuncRef {
+                // Validated: every interpreted function's type has one.
+                code: m.code_ptr(types[rec.type_index as usize].host_adapter) as *const u8,
+                vmctx: data.interp_ctx(f).cast(),
+                type_id,
+                flags: abi::FUNCREF_ARRAY_CALL,
+            }
+        } else {
+            VMFuncRef {
+                code: m.code_ptr(rec.code_index) as *const u8,
+                vmctx: vmctx.as_ptr(),
+                type_id,
+                flags: 0,
+            }
+        };
+        data.write(offsets.func_ref(rec.funcref_slot), funcref);
     }
 
     // Defined memories.

@@ -696,5 +696,323 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
             "descriptor start function out of bounds",
         ));
     }
+    validate_interp(m)
+}
+
+/// Checks the interpreter IR (`interp_*`): the arrays in bounds, one
+/// record per defined function, each record's ranges inside their arrays,
+/// its frame shape consistent with its type, and its side tables pointing
+/// into its code (the offset table sorted, as lookups binary-search it).
+/// The instructions themselves (operands, branch targets) are trusted as
+/// the compiler wrote them, like machine code.
+fn validate_interp(m: &ModuleInner) -> Result<(), LoadError> {
+    use abi::interp::{InterpFuncRec, InterpHandler, IpOffset, MAX_FRAME_SLOTS};
+    let h = m.header();
+    let size = h.size as usize;
+    for (rel, elem, field) in [
+        (
+            h.interp_funcs,
+            std::mem::size_of::<InterpFuncRec>(),
+            "interp_funcs",
+        ),
+        (h.interp_code, 4, "interp_code"),
+        (
+            h.interp_offsets,
+            std::mem::size_of::<IpOffset>(),
+            "interp_offsets",
+        ),
+        (
+            h.interp_handlers,
+            std::mem::size_of::<InterpHandler>(),
+            "interp_handlers",
+        ),
+    ] {
+        let end = (rel.offset as usize)
+            .checked_add(rel.len as usize * elem)
+            .ok_or(LoadError::FieldOverflow { field })?;
+        if end > size || (rel.len > 0 && !(rel.offset as usize).is_multiple_of(4)) {
+            return Err(LoadError::FieldOutOfBounds { field });
+        }
+    }
+    let interpreted = h.flags & abi::FLAG_INTERPRETED != 0;
+    let defined = h.funcs.len - h.num_imported_funcs;
+    if !interpreted && h.interp_funcs.len == 0 {
+        return Ok(());
+    }
+    if h.interp_funcs.len != defined {
+        return Err(LoadError::InterpFuncCount {
+            records: h.interp_funcs.len,
+            defined,
+        });
+    }
+    let types = m.slice::<abi::TypeRec>(h.types);
+    let inside = |r: Rel, len: u32| r.offset.checked_add(r.len).is_some_and(|end| end <= len);
+    for i in 0..defined {
+        let f = m.interp_func(i);
+        let func = h.num_imported_funcs + i;
+        let bad = |reason| Err(LoadError::BadInterpFunc { func, reason });
+        if !inside(f.code, h.interp_code.len) {
+            return bad("its code range is out of bounds");
+        }
+        if !inside(f.offsets, h.interp_offsets.len) {
+            return bad("its offset table is out of bounds");
+        }
+        if !inside(f.handlers, h.interp_handlers.len) {
+            return bad("its handler table is out of bounds");
+        }
+        let code = &m.interp_code()[f.code.offset as usize..][..f.code.len as usize];
+        if code.is_empty() {
+            return bad("it has no code");
+        }
+        if f.frame_size > MAX_FRAME_SLOTS {
+            return bad("its frame has more than 65535 slots");
+        }
+        if !(f.num_params <= f.num_locals && f.num_locals <= f.frame_size) {
+            return bad("it has more params than locals or more locals than frame slots");
+        }
+        // In bounds: checked in `validate`.
+        let ty = types[m.func_rec(func).type_index as usize];
+        if ty.kind != abi::TYPE_KIND_FUNC
+            || f.num_params != ty.params.len
+            || f.num_results != ty.results.len
+        {
+            return bad("its params or results disagree with its type");
+        }
+        // Its `VMFuncRef` calls through the host adapter of its type.
+        if interpreted && ty.host_adapter == abi::NO_INDEX {
+            return bad("its type has no host adapter");
+        }
+        let offsets = m.interp_offsets(&f);
+        if offsets.iter().any(|o| o.ip >= f.code.len)
+            || offsets.windows(2).any(|w| w[0].ip > w[1].ip)
+        {
+            return bad("its offset table is unsorted or points past its code");
+        }
+        let handlers = m.interp_handlers(&f);
+        let handler_ok = |x: &InterpHandler| {
+            x.start <= x.end
+                && x.end <= f.code.len
+                && (x.exn == abi::interp::NO_SLOT || x.exn < f.frame_size)
+                && match x.kind {
+                    abi::interp::IHANDLER_CATCH => {
+                        x.tag < h.tags.len && x.target < f.code.len && x.dst <= f.frame_size
+                    }
+                    abi::interp::IHANDLER_CATCH_ALL => x.target < f.code.len,
+                    abi::interp::IHANDLER_DELEGATE => true,
+                    _ => false,
+                }
+        };
+        if !handlers.iter().all(handler_ok) {
+            return bad("a handler has an unknown kind or tag, or points past its code");
+        }
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! Descriptor validation of interpreter IR, on descriptors built by
+    //! hand (no compiler involved).
+
+    use super::*;
+    use abi::interp::{InterpFuncRec, InterpHandler, IpOffset, Op};
+
+    /// A descriptor blob in native byte order, 16-aligned.
+    struct Blob {
+        bytes: Vec<u8>,
+    }
+
+    impl Blob {
+        fn push<T: WordRecord>(&mut self, items: &[T], align: usize) -> Rel {
+            let offset = self.bytes.len().next_multiple_of(align);
+            self.bytes.resize(offset, 0);
+            for item in items {
+                for w in abi::words(item) {
+                    self.bytes.extend_from_slice(&w.to_ne_bytes());
+                }
+            }
+            Rel {
+                offset: offset as u32,
+                len: items.len() as u32,
+            }
+        }
+    }
+
+    /// Corrupts a descriptor being built.
+    type Edit = fn(&mut ModuleDescriptor, &mut InterpFuncRec, &mut InterpHandler);
+
+    /// An interpreted module of one defined function `() -> ()` whose IR
+    /// is `return`, with one offset and one handler; `edit` may corrupt
+    /// the header (`interp_funcs.len` is the only count it may change)
+    /// or the function's record and handler before they are written.
+    fn interpreted_module(
+        edit: impl FnOnce(&mut ModuleDescriptor, &mut InterpFuncRec, &mut InterpHandler),
+    ) -> Result<(), LoadError> {
+        let header = std::mem::size_of::<ModuleDescriptor>();
+        let mut blob = Blob {
+            bytes: vec![0; header],
+        };
+        let mut d = ModuleDescriptor {
+            magic: abi::DESCRIPTOR_MAGIC,
+            abi_version: abi::ABI_VERSION,
+            flags: abi::FLAG_INTERPRETED,
+            start_func: abi::NO_INDEX,
+            ..Default::default()
+        };
+        // One code item (the type's trampolines and the throw stub).
+        d.code_ptrs = blob.push(&[0u32, 0], 8);
+        d.code_ptrs.len = 1;
+        d.code = blob.push(&[abi::CodeRec::default()], 4);
+        d.types = blob.push(
+            &[abi::TypeRec {
+                kind: abi::TYPE_KIND_FUNC,
+                supertype: abi::NO_INDEX,
+                rec_group_len: 1,
+                ..Default::default()
+            }],
+            4,
+        );
+        d.funcs = blob.push(
+            &[abi::FuncRec {
+                type_index: 0,
+                code_index: abi::NO_INDEX,
+                funcref_slot: abi::NO_INDEX,
+                ..Default::default()
+            }],
+            4,
+        );
+        let mut rec = InterpFuncRec {
+            code: Rel { offset: 0, len: 1 },
+            offsets: Rel { offset: 0, len: 1 },
+            handlers: Rel { offset: 0, len: 1 },
+            ..Default::default()
+        };
+        let mut handler = InterpHandler {
+            kind: abi::interp::IHANDLER_CATCH_ALL,
+            end: 1,
+            ..Default::default()
+        };
+        d.interp_code = blob.push(&[Op::Return as u32], 4);
+        d.interp_offsets = blob.push(&[IpOffset::default()], 4);
+        d.interp_funcs.len = 1;
+        edit(&mut d, &mut rec, &mut handler);
+        d.interp_funcs = Rel {
+            len: d.interp_funcs.len,
+            ..blob.push(&[rec], 4)
+        };
+        d.interp_handlers = blob.push(&[handler], 4);
+        d.size = blob.bytes.len().next_multiple_of(16) as u32;
+        blob.bytes.resize(d.size as usize, 0);
+        blob.bytes[..header].copy_from_slice(
+            &abi::words(&d)
+                .iter()
+                .flat_map(|w| w.to_ne_bytes())
+                .collect::<Vec<u8>>(),
+        );
+        // 16-aligned storage for the blob.
+        let mut storage = vec![0u128; blob.bytes.len() / 16];
+        // SAFETY: `storage` has exactly `blob.bytes.len()` bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                blob.bytes.as_ptr(),
+                storage.as_mut_ptr().cast::<u8>(),
+                blob.bytes.len(),
+            )
+        };
+        let inner = ModuleInner {
+            desc: storage.as_ptr().cast(),
+            #[cfg(feature = "loader")]
+            _image: None,
+            code: Vec::new(),
+            traps: Box::new([]),
+            text_start: 0,
+            type_ids: Vec::new(),
+            offsets: abi::VMOffsets::new(abi::VMCounts::default()),
+        };
+        validate(&inner)
+    }
+
+    #[test]
+    fn a_well_formed_interpreted_module_validates() {
+        assert_eq!(interpreted_module(|_, _, _| {}), Ok(()));
+    }
+
+    #[test]
+    fn corrupt_interp_records_are_rejected() {
+        let bad = |reason| Err(LoadError::BadInterpFunc { func: 0, reason });
+        let cases: [(&str, Edit, _); 9] = [
+            (
+                "no record",
+                |d, _, _| d.interp_funcs.len = 0,
+                Err(LoadError::InterpFuncCount {
+                    records: 0,
+                    defined: 1,
+                }),
+            ),
+            (
+                "code past the array",
+                |_, f, _| {
+                    f.code.len = 2;
+                },
+                bad("its code range is out of bounds"),
+            ),
+            (
+                "no code",
+                |_, f, _| {
+                    f.code.len = 0;
+                    f.offsets.len = 0;
+                    f.handlers.len = 0;
+                },
+                bad("it has no code"),
+            ),
+            (
+                "handlers past the array",
+                |_, f, _| {
+                    f.handlers = Rel {
+                        offset: u32::MAX,
+                        len: 1,
+                    };
+                },
+                bad("its handler table is out of bounds"),
+            ),
+            (
+                "frame too large",
+                |_, f, _| {
+                    f.frame_size = abi::interp::MAX_FRAME_SLOTS + 1;
+                },
+                bad("its frame has more than 65535 slots"),
+            ),
+            (
+                "more locals than slots",
+                |_, f, _| {
+                    f.num_locals = 1;
+                },
+                bad("it has more params than locals or more locals than frame slots"),
+            ),
+            (
+                "a result the type does not have",
+                |_, f, _| {
+                    f.num_results = 1;
+                },
+                bad("its params or results disagree with its type"),
+            ),
+            (
+                "a handler past the code",
+                |_, _, h| {
+                    h.target = 1;
+                },
+                bad("a handler has an unknown kind or tag, or points past its code"),
+            ),
+            (
+                "a misaligned array",
+                |d, _, _| d.interp_code.offset += 1,
+                Err(LoadError::FieldOutOfBounds {
+                    field: "interp_code",
+                }),
+            ),
+        ];
+        for (what, edit, expected) in cases {
+            assert_eq!(interpreted_module(edit), expected, "{what}");
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! `smelt wast FILE...`: run spec test scripts through the same object
 //! code path as `smelt compile`.
 
+use crate::common::Mode;
 use crate::wast::{WastOptions, run_file};
 use anyhow::{Result, anyhow};
 use smelt_compiler::{BoundsChecks, WasmFeatures};
@@ -19,6 +20,10 @@ pub struct WastCommand {
     /// Add a proposal (e.g. simd, threads, memory64); repeatable.
     #[arg(long = "feature")]
     features: Vec<String>,
+    /// How every module's functions run: compiled (default) or interp
+    /// (the runtime's interpreter).
+    #[arg(long, value_enum, default_value_t = Mode::Compiled)]
+    mode: Mode,
     /// Bounds-check mode for every module: guard (default) or explicit.
     #[arg(long = "bounds-checks", default_value = "guard")]
     bounds_checks: String,
@@ -63,6 +68,7 @@ impl WastCommand {
     pub fn execute(self) -> Result<ExitCode> {
         let options = WastOptions {
             features: features(self.spec.as_deref(), &self.features)?,
+            mode: self.mode.into(),
             bounds_checks: match self.bounds_checks.as_str() {
                 "guard" => BoundsChecks::Guard,
                 "explicit" => BoundsChecks::Explicit,

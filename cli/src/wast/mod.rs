@@ -16,7 +16,7 @@ mod spectest;
 mod threads;
 mod values;
 
-use smelt_compiler::{BoundsChecks, CompileError, Options, WasmFeatures};
+use smelt_compiler::{BoundsChecks, CompileError, ExecutionMode, Options, WasmFeatures};
 use smelt_runtime::{
     Extern, ExternRef, Instance, InstantiationError, Linker, Memory, Module, SharedMemory, Store,
     Trap, TrapKind, Val,
@@ -33,6 +33,8 @@ use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, Wast
 #[derive(Clone, Debug)]
 pub struct WastOptions {
     pub features: WasmFeatures,
+    /// Compiled or interpreted, for every module of the script.
+    pub mode: ExecutionMode,
     pub bounds_checks: BoundsChecks,
     /// CPU preset for code generation (`None`: the target's baseline).
     /// Scripts run in-process, so it must be one the host can execute.
@@ -323,6 +325,7 @@ impl<'a, 's> Runner<'a, 's> {
         let run = self.script.options;
         let options = Options {
             features: run.features,
+            mode: run.mode,
             bounds_checks: run.bounds_checks,
             cpu: run.cpu.clone(),
             target_features: run.target_features.clone(),

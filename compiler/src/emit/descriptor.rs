@@ -4,6 +4,7 @@
 //! relocations that the object writer attaches.
 
 use crate::CompiledItem;
+use crate::interp::InterpFunc;
 use crate::module_info::{ElemItems, FuncIndex, ModuleInfo};
 use crate::types::{ref_type, val_type};
 use smelt_runtime::abi::{self, ConstOp, Rel, WordRecord};
@@ -136,6 +137,9 @@ pub(crate) struct DescriptorInput<'a> {
     pub(crate) trampolines: &'a [(u32, u32)],
     /// Code index of the throw stub.
     pub(crate) throw_stub: u32,
+    /// Interpreted mode: the IR of every defined function, in order (the
+    /// defined functions then have no code items).
+    pub(crate) interp: Option<&'a [InterpFunc]>,
 }
 
 pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descriptor {
@@ -161,13 +165,18 @@ pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descr
 
     code_items(&mut blob, &mut d, input);
     type_section(&mut blob, &mut d, info, input.trampolines);
-    imports_and_funcs(&mut blob, &mut d, info);
+    imports_and_funcs(&mut blob, &mut d, info, input.interp.is_some());
     // Constant expressions, in the order tables, globals, element and data
     // segments add them.
     let mut pool = ConstPool::default();
     definitions(&mut blob, &mut d, info, &mut pool);
     segments(&mut blob, &mut d, info, &mut pool);
     func_names(&mut blob, &mut d, info);
+    // Last, so a compiled module's blob is laid out as before the
+    // interpreter existed.
+    if let Some(funcs) = input.interp {
+        interp_section(&mut blob, &mut d, funcs);
+    }
 
     blob.align(abi::DESCRIPTOR_ALIGN as usize);
     d.size = blob.offset();
@@ -257,8 +266,14 @@ fn type_section(
     d.types = blob.push(&types);
 }
 
-/// Imports and the function index space.
-fn imports_and_funcs(blob: &mut Blob, d: &mut abi::ModuleDescriptor, info: &ModuleInfo<'_>) {
+/// Imports and the function index space. Interpreted defined functions
+/// have no code item.
+fn imports_and_funcs(
+    blob: &mut Blob,
+    d: &mut abi::ModuleDescriptor,
+    info: &ModuleInfo<'_>,
+    interpreted: bool,
+) {
     let imports: Vec<abi::ImportRec> = info
         .imports
         .iter()
@@ -288,7 +303,11 @@ fn imports_and_funcs(blob: &mut Blob, d: &mut abi::ModuleDescriptor, info: &Modu
             };
             abi::FuncRec {
                 type_index: *ty,
-                code_index: defined.map_or(abi::NO_INDEX, |d| d.as_u32()),
+                // Compiled defined functions are the first code items.
+                code_index: match defined {
+                    Some(d) if !interpreted => d.as_u32(),
+                    _ => abi::NO_INDEX,
+                },
                 funcref_slot: info.escaped.get(&i).copied().unwrap_or(abi::NO_INDEX),
                 _pad: 0,
                 body_start,
@@ -427,6 +446,38 @@ fn segments(
     d.datas = blob.push(&datas);
     d.elem_items = blob.push(&elem_items);
     d.const_ops = blob.push(&pool.ops);
+}
+
+/// The interpreter IR: one record per defined function, its code, offset
+/// table and handlers concatenated in function order (the records hold
+/// word offsets into `interp_code` and index ranges into the tables).
+fn interp_section(blob: &mut Blob, d: &mut abi::ModuleDescriptor, funcs: &[InterpFunc]) {
+    let mut recs = Vec::with_capacity(funcs.len());
+    let mut code: Vec<u32> = Vec::new();
+    let mut offsets = Vec::new();
+    let mut handlers = Vec::new();
+    let rel = |offset: usize, len: usize| Rel {
+        offset: offset as u32,
+        len: len as u32,
+    };
+    for f in funcs {
+        recs.push(abi::interp::InterpFuncRec {
+            code: rel(code.len(), f.code.len()),
+            offsets: rel(offsets.len(), f.offsets.len()),
+            handlers: rel(handlers.len(), f.handlers.len()),
+            num_params: f.num_params,
+            num_locals: f.num_locals,
+            frame_size: f.frame_size,
+            num_results: f.num_results,
+        });
+        code.extend_from_slice(&f.code);
+        offsets.extend_from_slice(&f.offsets);
+        handlers.extend_from_slice(&f.handlers);
+    }
+    d.interp_funcs = blob.push(&recs);
+    d.interp_code = blob.push(&code);
+    d.interp_offsets = blob.push(&offsets);
+    d.interp_handlers = blob.push(&handlers);
 }
 
 /// The name section's function names.

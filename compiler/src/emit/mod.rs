@@ -7,6 +7,7 @@ pub(crate) mod descriptor;
 
 use crate::compile::{ItemKind, describe};
 use crate::error::{CompileError, Result};
+use crate::interp::InterpFunc;
 use crate::module_info::ModuleInfo;
 use crate::pipeline::Items;
 use crate::{CompiledItem, Options, names};
@@ -53,7 +54,8 @@ pub(crate) fn define_items(
 }
 
 /// Defines the module's descriptor (exported, with a pointer to every code
-/// item); returns its data id and symbol.
+/// item, and in interpreted mode the IR of every defined function);
+/// returns its data id and symbol.
 pub(crate) fn define_descriptor(
     module: &mut ObjectModule,
     isa: &dyn TargetIsa,
@@ -61,6 +63,7 @@ pub(crate) fn define_descriptor(
     options: &Options,
     items: &Items,
     compiled: &[CompiledItem],
+    interp: Option<&[InterpFunc]>,
 ) -> Result<(DataId, String)> {
     let module_name = options.module_name.as_str();
     let item_kinds: Vec<(u32, u32)> = items
@@ -81,6 +84,9 @@ pub(crate) fn define_descriptor(
     if options.interruptible {
         flags |= abi::FLAG_INTERRUPTIBLE;
     }
+    if interp.is_some() {
+        flags |= abi::FLAG_INTERPRETED;
+    }
     let desc = descriptor::build(
         info,
         &descriptor::DescriptorInput {
@@ -91,6 +97,7 @@ pub(crate) fn define_descriptor(
             item_kinds: &item_kinds,
             trampolines: &items.trampolines,
             throw_stub: items.throw_stub,
+            interp,
         },
     );
     let descriptor_symbol = names::descriptor_symbol(module_name);

@@ -12,6 +12,7 @@
 //! control-flow boundary (block entries, branches, calls), so each
 //! materialisation lies on the one path that needs it.
 
+mod atomics;
 mod ops;
 mod simd;
 
@@ -610,8 +611,22 @@ impl Translator<'_, '_> {
         if n == 1 {
             self.copy_top_to(1, 0);
         } else if n > 1 {
-            self.materialize_top(n);
-            let src = self.slot_of(self.stack.len() - n as usize);
+            // Deferred values to their own slots first (without changing
+            // the stack state: this may be one of several branch stubs),
+            // then one block move, which cannot clobber a source.
+            let len = self.stack.len();
+            for pos in len - n as usize..len {
+                let s = self.slot_of(pos);
+                match self.stack[pos] {
+                    Opnd::Temp => {}
+                    Opnd::Local(l) => {
+                        self.emit(Op::Copy, s);
+                        self.pair(l, 0);
+                    }
+                    Opnd::Const { bits, width } => self.emit_const(s, bits, width),
+                }
+            }
+            let src = self.slot_of(len - n as usize);
             self.emit(Op::CopyN, 0);
             self.pair(src, n);
         }

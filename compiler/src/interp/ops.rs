@@ -94,6 +94,7 @@ pub(super) fn numeric(t: &mut Translator<'_, '_>, op: &Operator<'_>, offset: u32
             true
         }
         0xfd => super::simd::translate(t, op, offset),
+        0xfe => super::atomics::translate(t, offset),
         0xfc => {
             let n = match *op {
                 Operator::I32TruncSatF32S => 0,

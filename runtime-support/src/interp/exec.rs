@@ -534,7 +534,7 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
             let flags = (*fr).flags;
             let ctx = (*fr).vmctx;
             if flags & abi::FUNCREF_ARRAY_CALL != 0
-                && *(ctx as *const usize) == array_entry as usize
+                && *(ctx as *const usize) == array_entry as *const () as usize
             {
                 let ic = &*(ctx as *const InterpCtx);
                 if ic.vmctx == vmctx {
@@ -616,7 +616,7 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
             let fr: *const VMFuncRef = $fr;
             let ctx = (*fr).vmctx;
             if (*fr).flags & abi::FUNCREF_ARRAY_CALL != 0
-                && *(ctx as *const usize) == array_entry as usize
+                && *(ctx as *const usize) == array_entry as *const () as usize
             {
                 let ic = &*(ctx as *const InterpCtx);
                 if ic.vmctx != vmctx {
@@ -954,6 +954,20 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
                         _ => w64(fp, a, rf64(fp, s) as u64),
                     }
                     ip = ip.add(2);
+                }
+                x if (ir::ATOMIC..ir::ATOMIC + 0x100).contains(&x) => {
+                    match super::atomic::exec(x - ir::ATOMIC, vmctx, &off, fp, ip) {
+                        Ok(next) => ip = ip.add(next),
+                        Err(super::other::Stop::Trap(t)) => trap_with!(t),
+                        Err(super::other::Stop::Throw(exn)) => throw!(exn),
+                    }
+                }
+                x if x >= ir::SIMD => {
+                    match super::simd::exec(x - ir::SIMD, &r, vmctx, &off, fp, ip) {
+                        Ok(next) => ip = ip.add(next),
+                        Err(super::other::Stop::Trap(t)) => trap_with!(t),
+                        Err(super::other::Stop::Throw(exn)) => throw!(exn),
+                    }
                 }
                 _ => match super::other::exec(w as u16, &r, vmctx, &off, fp, ip) {
                     Ok(next) => ip = ip.add(next),

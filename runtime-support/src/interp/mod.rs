@@ -10,6 +10,7 @@
 //! itself recognises such funcrefs (`FUNCREF_ARRAY_CALL` and
 //! `InterpCtx::func == array_entry`) and pushes a frame instead.
 
+mod atomic;
 mod exec;
 mod numeric;
 mod other;

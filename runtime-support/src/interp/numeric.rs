@@ -6,6 +6,24 @@ use super::exec::{r32, r64, rf32, rf64, w32, w64, wf32, wf64};
 use crate::abi::TrapKind;
 use crate::values::ValRaw;
 
+/// `x` with a NaN made quiet (rounding functions pass a signalling NaN
+/// through; wasm wants an arithmetic NaN).
+fn q32(x: f32) -> f32 {
+    if x.is_nan() {
+        f32::from_bits(x.to_bits() | 0x0040_0000)
+    } else {
+        x
+    }
+}
+
+fn q64(x: f64) -> f64 {
+    if x.is_nan() {
+        f64::from_bits(x.to_bits() | 0x0008_0000_0000_0000)
+    } else {
+        x
+    }
+}
+
 /// Executes numeric operator `byte`.
 ///
 /// # Safety
@@ -163,10 +181,10 @@ pub(crate) unsafe fn exec(
             0x8a => w64(fp, d, a64().rotate_right((b64() & 63) as u32)),
             0x8b => w32(fp, d, a32() & 0x7fff_ffff),
             0x8c => w32(fp, d, a32() ^ 0x8000_0000),
-            0x8d => wf32(fp, d, af().ceil()),
-            0x8e => wf32(fp, d, af().floor()),
-            0x8f => wf32(fp, d, af().trunc()),
-            0x90 => wf32(fp, d, af().round_ties_even()),
+            0x8d => wf32(fp, d, q32(af().ceil())),
+            0x8e => wf32(fp, d, q32(af().floor())),
+            0x8f => wf32(fp, d, q32(af().trunc())),
+            0x90 => wf32(fp, d, q32(af().round_ties_even())),
             0x91 => wf32(fp, d, af().sqrt()),
             0x92 => wf32(fp, d, af() + bf()),
             0x93 => wf32(fp, d, af() - bf()),
@@ -177,10 +195,10 @@ pub(crate) unsafe fn exec(
             0x98 => w32(fp, d, (a32() & 0x7fff_ffff) | (b32() & 0x8000_0000)),
             0x99 => w64(fp, d, a64() & 0x7fff_ffff_ffff_ffff),
             0x9a => w64(fp, d, a64() ^ 0x8000_0000_0000_0000),
-            0x9b => wf64(fp, d, ad().ceil()),
-            0x9c => wf64(fp, d, ad().floor()),
-            0x9d => wf64(fp, d, ad().trunc()),
-            0x9e => wf64(fp, d, ad().round_ties_even()),
+            0x9b => wf64(fp, d, q64(ad().ceil())),
+            0x9c => wf64(fp, d, q64(ad().floor())),
+            0x9d => wf64(fp, d, q64(ad().trunc())),
+            0x9e => wf64(fp, d, q64(ad().round_ties_even())),
             0x9f => wf64(fp, d, ad().sqrt()),
             0xa0 => wf64(fp, d, ad() + bd()),
             0xa1 => wf64(fp, d, ad() - bd()),
