@@ -124,6 +124,25 @@ fn sat_u16(x: i32) -> u16 {
     x.clamp(0, u16::MAX as i32) as u16
 }
 
+/// `x` with a NaN made quiet (the rounding functions pass a signalling
+/// NaN through; wasm wants an arithmetic NaN).
+#[inline(always)]
+fn q32(x: f32) -> f32 {
+    if x.is_nan() {
+        f32::from_bits(x.to_bits() | 0x0040_0000)
+    } else {
+        x
+    }
+}
+#[inline(always)]
+fn q64(x: f64) -> f64 {
+    if x.is_nan() {
+        f64::from_bits(x.to_bits() | 0x0008_0000_0000_0000)
+    } else {
+        x
+    }
+}
+
 /// `i16x8.q15mulr_sat_s` of one lane (also `relaxed_q15mulr_s`).
 #[inline(always)]
 fn q15mulr(x: i32, y: i32) -> u16 {
@@ -328,10 +347,10 @@ pub(crate) fn lanes(n: u16, a: V, b: V) -> Option<V> {
         0xde => from64(|i| l32(a, i) as u64 * l32(b, i) as u64),
         0xdf => from64(|i| l32(a, i + 2) as u64 * l32(b, i + 2) as u64),
         // ---- f32x4 ----
-        0x67 => fromf32(|i| f32l(a, i).ceil()),
-        0x68 => fromf32(|i| f32l(a, i).floor()),
-        0x69 => fromf32(|i| f32l(a, i).trunc()),
-        0x6a => fromf32(|i| f32l(a, i).round_ties_even()),
+        0x67 => fromf32(|i| q32(f32l(a, i).ceil())),
+        0x68 => fromf32(|i| q32(f32l(a, i).floor())),
+        0x69 => fromf32(|i| q32(f32l(a, i).trunc())),
+        0x6a => fromf32(|i| q32(f32l(a, i).round_ties_even())),
         0xe0 => from32(|i| l32(a, i) & !SIGN32),
         0xe1 => from32(|i| l32(a, i) ^ SIGN32),
         0xe3 => fromf32(|i| f32l(a, i).sqrt()),
@@ -344,10 +363,10 @@ pub(crate) fn lanes(n: u16, a: V, b: V) -> Option<V> {
         0xea => fromf32(|i| pmin32(f32l(a, i), f32l(b, i))),
         0xeb => fromf32(|i| pmax32(f32l(a, i), f32l(b, i))),
         // ---- f64x2 ----
-        0x74 => fromf64(|i| f64l(a, i).ceil()),
-        0x75 => fromf64(|i| f64l(a, i).floor()),
-        0x7a => fromf64(|i| f64l(a, i).trunc()),
-        0x94 => fromf64(|i| f64l(a, i).round_ties_even()),
+        0x74 => fromf64(|i| q64(f64l(a, i).ceil())),
+        0x75 => fromf64(|i| q64(f64l(a, i).floor())),
+        0x7a => fromf64(|i| q64(f64l(a, i).trunc())),
+        0x94 => fromf64(|i| q64(f64l(a, i).round_ties_even())),
         0xec => from64(|i| l64(a, i) & !SIGN64),
         0xed => from64(|i| l64(a, i) ^ SIGN64),
         0xef => fromf64(|i| f64l(a, i).sqrt()),
@@ -1068,6 +1087,14 @@ mod tests {
             bits4(op(0xe1, a, 0)),
             [nan | 1 << 31, 0, 2.5f32.to_bits(), (-0.5f32).to_bits()]
         );
+        // Rounding a signalling NaN gives a quiet one.
+        for n in [0x67, 0x68, 0x69, 0x6a] {
+            assert_eq!(bits4(op(n, a, 0))[0], nan | 0x0040_0000, "{n:#x}");
+        }
+        let snan = from64(|_| 0xfff4_0000_0000_0000);
+        for n in [0x74, 0x75, 0x7a, 0x94] {
+            assert_eq!(op(n, snan, 0), from64(|_| 0xfffc_0000_0000_0000), "{n:#x}");
+        }
         let r = f4([2.5, -0.5, 1.5, -3.7]);
         assert_eq!(op(0x6a, r, 0), f4([2.0, -0.0, 2.0, -4.0]));
         assert_eq!(bits4(op(0x6a, r, 0))[1], 0x8000_0000);
