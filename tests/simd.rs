@@ -11,6 +11,14 @@ fn module_for(wat: &str, cpu: Option<&str>) -> Module {
     smelt_tests::module_with(wat, &options_for(cpu))
 }
 
+fn interpreted(wat: &str) -> Module {
+    let options = Options {
+        mode: smelt_compiler::ExecutionMode::Interpreted,
+        ..Options::default()
+    };
+    smelt_tests::module_with(wat, &options)
+}
+
 fn options_for(cpu: Option<&str>) -> Options {
     Options {
         cpu: cpu.map(String::from),
@@ -187,7 +195,17 @@ fn relaxed(store: &mut Store, instance: &Instance, name: &str, args: &[u128]) ->
 /// on inputs where the allowed results differ.
 #[test]
 fn relaxed_simd_results_are_the_documented_ones() {
-    let (mut s, i) = instantiate(&module_for(RELAXED, None));
+    documented_results(&module_for(RELAXED, None));
+}
+
+/// The interpreter makes the same relaxed choices.
+#[test]
+fn relaxed_simd_results_are_the_documented_ones_interpreted() {
+    documented_results(&interpreted(RELAXED));
+}
+
+fn documented_results(m: &Module) {
+    let (mut s, i) = instantiate(m);
     let (s, i) = (&mut s, &i);
 
     // swizzle: any index >= 16 selects 0 (pshufb would use index & 15
@@ -311,6 +329,50 @@ fn relaxed_simd_results_are_the_documented_ones() {
     );
 }
 
+/// Ordinary SIMD chains whose x86 lowerings differ between CPU levels.
+const ORDINARY: &str = r#"(module
+      (func (export "a") (param v128 v128 v128) (result v128)
+        (i8x16.swizzle (local.get 0) (local.get 1)))
+      (func (export "b") (param v128 v128 v128) (result v128)
+        (f32x4.add (f32x4.mul (local.get 0) (local.get 1)) (local.get 2)))
+      (func (export "c") (param v128 v128 v128) (result v128)
+        (i32x4.trunc_sat_f32x4_u (f32x4.pmin (local.get 0) (local.get 1))))
+      (func (export "d") (param v128 v128 v128) (result v128)
+        (i32x4.dot_i16x8_s (i16x8.q15mulr_sat_s (local.get 0) (local.get 1)) (local.get 2)))
+      (func (export "e") (param v128 v128 v128) (result v128)
+        (f64x2.convert_low_i32x4_u (i32x4.trunc_sat_f64x2_u_zero (f64x2.nearest (local.get 0)))))
+      (func (export "f") (param v128 v128 v128) (result v128)
+        (i64x2.mul (i64x2.shr_s (local.get 0) (i32.const 7)) (i64x2.abs (local.get 1))))
+      (func (export "g") (param v128 v128 v128) (result v128)
+        (i8x16.popcnt (i8x16.avgr_u (local.get 0) (i8x16.narrow_i16x8_u (local.get 1) (local.get 2))))))"#;
+
+/// The exports of `ORDINARY`.
+const ORDINARY_EXPORTS: [&str; 7] = ["a", "b", "c", "d", "e", "f", "g"];
+
+/// The exports of `RELAXED` and their arities.
+const RELAXED_EXPORTS: [(&str, usize); 20] = [
+    ("swizzle", 2),
+    ("trunc_s", 1),
+    ("trunc_u", 1),
+    ("trunc_s_zero", 1),
+    ("trunc_u_zero", 1),
+    ("madd32", 3),
+    ("nmadd32", 3),
+    ("madd64", 3),
+    ("nmadd64", 3),
+    ("laneselect8", 3),
+    ("laneselect16", 3),
+    ("laneselect32", 3),
+    ("laneselect64", 3),
+    ("min32", 2),
+    ("max32", 2),
+    ("min64", 2),
+    ("max64", 2),
+    ("q15mulr", 2),
+    ("dot", 2),
+    ("dot_add", 3),
+];
+
 /// A spread of inputs: special floats, lane extremes, and pseudo-random
 /// bits.
 fn inputs() -> Vec<u128> {
@@ -341,48 +403,12 @@ fn inputs() -> Vec<u128> {
 /// for x86-64-v2 (SSE4) or x86-64-v3 (AVX2/FMA lowerings).
 #[test]
 fn every_cpu_level_gives_the_same_results() {
-    let ordinary = r#"(module
-      (func (export "a") (param v128 v128 v128) (result v128)
-        (i8x16.swizzle (local.get 0) (local.get 1)))
-      (func (export "b") (param v128 v128 v128) (result v128)
-        (f32x4.add (f32x4.mul (local.get 0) (local.get 1)) (local.get 2)))
-      (func (export "c") (param v128 v128 v128) (result v128)
-        (i32x4.trunc_sat_f32x4_u (f32x4.pmin (local.get 0) (local.get 1))))
-      (func (export "d") (param v128 v128 v128) (result v128)
-        (i32x4.dot_i16x8_s (i16x8.q15mulr_sat_s (local.get 0) (local.get 1)) (local.get 2)))
-      (func (export "e") (param v128 v128 v128) (result v128)
-        (f64x2.convert_low_i32x4_u (i32x4.trunc_sat_f64x2_u_zero (f64x2.nearest (local.get 0)))))
-      (func (export "f") (param v128 v128 v128) (result v128)
-        (i64x2.mul (i64x2.shr_s (local.get 0) (i32.const 7)) (i64x2.abs (local.get 1))))
-      (func (export "g") (param v128 v128 v128) (result v128)
-        (i8x16.popcnt (i8x16.avgr_u (local.get 0) (i8x16.narrow_i16x8_u (local.get 1) (local.get 2))))))"#;
-    let exports = ["a", "b", "c", "d", "e", "f", "g"];
-    let relaxed_exports: [(&str, usize); 20] = [
-        ("swizzle", 2),
-        ("trunc_s", 1),
-        ("trunc_u", 1),
-        ("trunc_s_zero", 1),
-        ("trunc_u_zero", 1),
-        ("madd32", 3),
-        ("nmadd32", 3),
-        ("madd64", 3),
-        ("nmadd64", 3),
-        ("laneselect8", 3),
-        ("laneselect16", 3),
-        ("laneselect32", 3),
-        ("laneselect64", 3),
-        ("min32", 2),
-        ("max32", 2),
-        ("min64", 2),
-        ("max64", 2),
-        ("q15mulr", 2),
-        ("dot", 2),
-        ("dot_add", 3),
-    ];
+    let exports = ORDINARY_EXPORTS;
+    let relaxed_exports = RELAXED_EXPORTS;
     // Everywhere: the x86-64-v3 preset compiles these modules and really
     // changes the code (VEX encodings, FMA), so the comparison below
     // compares two different lowerings.
-    for wat in [ordinary, RELAXED] {
+    for wat in [ORDINARY, RELAXED] {
         let object = |cpu: Option<&str>| {
             let wasm = wat::parse_str(wat).expect("valid wat");
             let options = Options {
@@ -403,7 +429,7 @@ fn every_cpu_level_gives_the_same_results() {
     let inputs = inputs();
     let run = |cpu: Option<&str>| -> Vec<u128> {
         let mut out = Vec::new();
-        let (mut s, i) = instantiate(&module_for(ordinary, cpu));
+        let (mut s, i) = instantiate(&module_for(ORDINARY, cpu));
         let (mut rs, ri) = instantiate(&module_for(RELAXED, cpu));
         for (k, x) in inputs.iter().enumerate() {
             let y = inputs[(k * 7 + 3) % inputs.len()];
@@ -421,6 +447,104 @@ fn every_cpu_level_gives_the_same_results() {
     let v3 = run(Some("x86-64-v3"));
     for (k, (a, b)) in baseline.iter().zip(&v3).enumerate() {
         assert_eq!(a, b, "result {k} differs between x86-64-v2 and x86-64-v3");
+    }
+}
+
+/// Memory, lane and shuffle instructions, three v128 params each.
+const LANES: &str = r#"(module
+  (memory 1)
+  (func (export "l") (param v128 v128 v128) (result v128)
+    (v128.store offset=16 (i32.const 0) (local.get 0))
+    (v128.store offset=3 (i32.const 29) (local.get 1))
+    (i8x16.shuffle 0 17 2 19 31 30 5 16 8 8 9 27 12 1 15 20
+      (v128.load8x8_s offset=20 (i32.const 0))
+      (v128.load32_zero (i32.const 30))))
+  (func (export "k") (param v128 v128 v128) (result v128)
+    (v128.store (i32.const 0) (local.get 0))
+    (f32x4.replace_lane 2
+      (i64x2.replace_lane 1
+        (v128.load16_lane offset=0 3 (i32.const 5) (local.get 1))
+        (i64x2.extract_lane 0 (local.get 2)))
+      (f32x4.extract_lane 3 (local.get 0))))
+  (func (export "j") (param v128 v128 v128) (result v128)
+    (v128.store32_lane offset=0 2 (i32.const 100) (local.get 0))
+    (v128.store8_lane offset=1 13 (i32.const 100) (local.get 2))
+    (i8x16.replace_lane 15
+      (i32x4.replace_lane 0 (local.get 1) (i32.load (i32.const 100)))
+      (i32.add (i8x16.extract_lane_s 5 (local.get 2)) (i16x8.extract_lane_u 7 (local.get 1)))))
+  (func (export "i") (param v128 v128 v128) (result v128)
+    (v128.store (i32.const 64) (local.get 0))
+    (i64x2.add
+      (v128.load64_splat offset=1 (i32.const 64))
+      (i16x8.add (v128.load16_splat (i32.const 77)) (v128.load64_zero (i32.const 67)))))
+  (func (export "h") (param v128 v128 v128) (result v128)
+    (v128.store (i32.const 65520) (local.get 0))
+    (v128.load64_lane offset=8 0 (i32.const 65520)
+      (v128.load32_splat offset=65532 (i32.const 0)))))"#;
+
+/// The interpreter gives compiled code's results bit for bit (relaxed
+/// instructions, memory and lane instructions included) but for the
+/// payloads of NaN results.
+#[test]
+fn interpreter_matches_compiled() {
+    let lanes = ["l", "k", "j", "i", "h"];
+    let inputs = inputs();
+    let run = |m: fn(&str) -> Module| -> Vec<u128> {
+        let mut out = Vec::new();
+        let (mut s, i) = instantiate(&m(ORDINARY));
+        let (mut rs, ri) = instantiate(&m(RELAXED));
+        let (mut ls, li) = instantiate(&m(LANES));
+        for (k, x) in inputs.iter().enumerate() {
+            let y = inputs[(k * 7 + 3) % inputs.len()];
+            let z = inputs[(k * 5 + 1) % inputs.len()];
+            for name in ORDINARY_EXPORTS {
+                out.push(relaxed(&mut s, &i, name, &[*x, y, z]));
+            }
+            for (name, arity) in RELAXED_EXPORTS {
+                out.push(relaxed(&mut rs, &ri, name, &[*x, y, z][..arity]));
+            }
+            for name in lanes {
+                out.push(relaxed(&mut ls, &li, name, &[*x, y, z]));
+            }
+        }
+        out
+    };
+    let compiled = run(|wat| module_for(wat, None));
+    let interp = run(interpreted);
+    // Functions with float results, by index in one input's results:
+    // their NaN lanes may carry different payloads (wasm leaves them
+    // nondeterministic; only NaN-ness must agree).
+    let f32_results = [1, 7 + 5, 7 + 6, 7 + 13, 7 + 14];
+    let f64_results = [7 + 7, 7 + 8, 7 + 15, 7 + 16];
+    let per_input = ORDINARY_EXPORTS.len() + RELAXED_EXPORTS.len() + lanes.len();
+    let same = |k: usize, a: u128, b: u128| {
+        let f = k % per_input;
+        let nan_lanes = |width: u32| {
+            let is_nan = |v: u128| match width {
+                32 => f32::from_bits(v as u32).is_nan(),
+                _ => f64::from_bits(v as u64).is_nan(),
+            };
+            (0..128 / width).all(|l| {
+                let (x, y) = (a >> (width * l), b >> (width * l));
+                let mask = u128::MAX >> (128 - width);
+                x & mask == y & mask || (is_nan(x) && is_nan(y))
+            })
+        };
+        if f32_results.contains(&f) {
+            nan_lanes(32)
+        } else if f64_results.contains(&f) {
+            nan_lanes(64)
+        } else {
+            a == b
+        }
+    };
+    for (k, (a, b)) in compiled.iter().zip(&interp).enumerate() {
+        assert!(
+            same(k, *a, *b),
+            "input {}, function {}: compiled {a:#034x}, interpreted {b:#034x}",
+            k / per_input,
+            k % per_input
+        );
     }
 }
 

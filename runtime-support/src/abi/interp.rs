@@ -34,6 +34,41 @@
 //! `0xfc n` (n < 8, unary), `MEM + byte` for the loads and stores
 //! (`0x28..=0x3e`) on a 32-bit memory, `MEM64 + byte` on a 64-bit one.
 //!
+//! # SIMD formats
+//!
+//! `SIMD + n` runs the operator `0xfd n` (`n` its LEB128 sub-opcode,
+//! `0x00..=0x113`, relaxed SIMD included; `v128.const` is a [`Const128`]
+//! instead). A `v128` slot holds the vector as a `u128` whose bits
+//! `8i..8i+8` are its byte `i` (wasm's little-endian lane order), in
+//! native byte order like every slot. Formats, by operator group:
+//!
+//! - loads (`v128.load`, the `load8x8`..`load32x2` extensions, the
+//!   `load*_splat` and `load*_zero` forms): `[op|dst] [addr|mem] offset`;
+//! - `v128.store`: `[op|value] [addr|mem] offset`;
+//! - `v128.load*_lane`: `[op|dst] [addr|mem] [vec|lane] offset`;
+//! - `v128.store*_lane`: `[op|-] [addr|mem] [vec|lane] offset`;
+//! - `i8x16.shuffle`: `[op|dst] [a|b] w0 w1 w2 w3`, lane index `i` in
+//!   byte `i % 4` of `w(i / 4)` (least significant first);
+//! - `*.extract_lane*`: `[op|dst] [src|lane]` (an i32/i64/f32/f64 result);
+//! - `*.replace_lane`: `[op|dst] [vec|scalar] lane`;
+//! - three operands (`v128.bitselect`, `relaxed_madd`/`nmadd`,
+//!   `relaxed_laneselect`, `i32x4.relaxed_dot_i8x16_i7x16_add_s`):
+//!   `[op|dst] [a|b] [c|-]`, operands in wasm stack order;
+//! - every other operator, unary `[op|dst] [src|-]` (splats of a scalar,
+//!   `any_true`/`all_true`/`bitmask` with an i32 result, conversions,
+//!   lane-wise ops) or binary `[op|dst] [lhs|rhs]` (shifts with the i32
+//!   count in `rhs`).
+//!
+//! In the memory instructions `mem` is the memory index with
+//! [`IDX64_HALF`] set for a 64-bit memory; then the address slot holds an
+//! i64 and the static offset takes two words, `offset_lo offset_hi`,
+//! where a 32-bit memory has the single word `offset`.
+//!
+//! Relaxed SIMD returns what compiled smelt returns on every target (see
+//! the compiler's `translate/relaxed_simd.rs`): the deterministic
+//! counterpart of each instruction, unfused `madd`/`nmadd`, and signed ×
+//! signed dot products with wrapping i16 sums.
+//!
 //! # Side tables
 //!
 //! Per function ([`InterpFuncRec`]): the wasm offset of every instruction
@@ -42,6 +77,7 @@
 //! exception handlers ([`InterpHandler`], innermost first).
 //!
 //! [`ValRaw`]: super::VAL_RAW_SIZE
+//! [`Const128`]: Op::Const128
 
 /// Size of one slot in bytes.
 pub const SLOT_SIZE: u32 = super::VAL_RAW_SIZE;
