@@ -890,6 +890,7 @@ mod tests {
         let mut handler = InterpHandler {
             kind: abi::interp::IHANDLER_CATCH_ALL,
             end: 1,
+            exn: abi::interp::NO_SLOT,
             ..Default::default()
         };
         d.interp_code = blob.push(&[Op::Return as u32], 4);

@@ -139,34 +139,31 @@ pub(crate) unsafe fn exec(
         let Some(ea) = addr.checked_add(offset) else {
             return Err(TrapKind::MemoryOutOfBounds.into());
         };
-        match n {
-            0x00..=0x02 => {
-                let status = match n {
-                    0 => {
-                        let f: unsafe extern "C" fn(*mut u8, u32, u64, u32) -> u32 =
-                            std::mem::transmute(libcall(vmctx, Libcall::memory_atomic_notify));
-                        f(vmctx, mem, ea, r32(fp, x))
-                    }
-                    1 => {
-                        let f: unsafe extern "C" fn(*mut u8, u32, u64, u32, u64) -> u32 =
-                            std::mem::transmute(libcall(vmctx, Libcall::memory_atomic_wait32));
-                        f(vmctx, mem, ea, r32(fp, x), r64(fp, y))
-                    }
-                    _ => {
-                        let f: unsafe extern "C" fn(*mut u8, u32, u64, u64, u64) -> u32 =
-                            std::mem::transmute(libcall(vmctx, Libcall::memory_atomic_wait64));
-                        f(vmctx, mem, ea, r64(fp, x), r64(fp, y))
-                    }
-                };
-                if status == u32::MAX {
-                    return Err(Stop::Trap(crate::entry::take_raised().unwrap_or_else(
-                        || Trap::host("wait/notify failed without a trap"),
-                    )));
+        if n <= 0x02 {
+            let status = match n {
+                0 => {
+                    let f: unsafe extern "C" fn(*mut u8, u32, u64, u32) -> u32 =
+                        std::mem::transmute(libcall(vmctx, Libcall::memory_atomic_notify));
+                    f(vmctx, mem, ea, r32(fp, x))
                 }
-                w32(fp, a, status);
-                return Ok(5);
+                1 => {
+                    let f: unsafe extern "C" fn(*mut u8, u32, u64, u32, u64) -> u32 =
+                        std::mem::transmute(libcall(vmctx, Libcall::memory_atomic_wait32));
+                    f(vmctx, mem, ea, r32(fp, x), r64(fp, y))
+                }
+                _ => {
+                    let f: unsafe extern "C" fn(*mut u8, u32, u64, u64, u64) -> u32 =
+                        std::mem::transmute(libcall(vmctx, Libcall::memory_atomic_wait64));
+                    f(vmctx, mem, ea, r64(fp, x), r64(fp, y))
+                }
+            };
+            if status == u32::MAX {
+                return Err(Stop::Trap(crate::entry::take_raised().unwrap_or_else(
+                    || Trap::host("wait/notify failed without a trap"),
+                )));
             }
-            _ => {}
+            w32(fp, a, status);
+            return Ok(5);
         }
         let (group, j) = ((n - 0x10) / 7, (n - 0x10) % 7);
         let (size, wide) = width(j);
