@@ -69,6 +69,14 @@ pub(crate) fn compile_module_with(
     let mut module = emit::object_module(&isa, module_name)?;
     let items = declare_items(&mut module, &*isa, &info, options)?;
     let interpreted = options.mode == ExecutionMode::Interpreted;
+    if interpreted && options.canonicalize_nans {
+        // The interpreter computes NaNs as the host does; it has no
+        // canonicalizing variant of its float operators.
+        return Err(CompileError::Unsupported {
+            feature: "--canonicalize-nans with --mode interp".into(),
+            offset: None,
+        });
+    }
     let num_interp = if interpreted { info.bodies.len() } else { 0 };
     let counter = Counter {
         progress: options.progress.as_ref(),
