@@ -9,7 +9,7 @@ secs="${FUZZ_SECONDS:-40}"
 cargo build --release -p smelt-fuzz
 bin=target/release/smelt-fuzz
 status=0
-for target in compile differential wast; do
+for target in compile differential wast executors; do
     for seed in 1 2; do
         "$bin" "$target" --seed "$seed" --seconds "$((secs / 2))" --progress 3600 || status=1
     done

@@ -21,6 +21,7 @@
 pub mod compile;
 pub mod differential;
 pub mod driver;
+pub mod executors;
 pub mod rng;
 pub mod roundtrip;
 pub mod smith;
@@ -46,10 +47,17 @@ pub enum Target {
     Compile,
     Differential,
     Roundtrip,
+    /// Compiled against interpreted smelt ([`executors`]).
+    Executors,
 }
 
 impl Target {
-    pub const ALL: [Target; 3] = [Target::Compile, Target::Differential, Target::Roundtrip];
+    pub const ALL: [Target; 4] = [
+        Target::Compile,
+        Target::Differential,
+        Target::Roundtrip,
+        Target::Executors,
+    ];
 
     /// The target's command-line name.
     pub fn name(self) -> &'static str {
@@ -57,6 +65,7 @@ impl Target {
             Target::Compile => "compile",
             Target::Differential => "differential",
             Target::Roundtrip => "wast",
+            Target::Executors => "executors",
         }
     }
 
@@ -71,6 +80,7 @@ impl Target {
             Target::Compile => compile::run(data),
             Target::Differential => differential::run(data),
             Target::Roundtrip => roundtrip::run(data),
+            Target::Executors => executors::run(data),
         });
         match result {
             Ok(outcome) => outcome,
@@ -85,7 +95,7 @@ impl Target {
     pub fn module(self, data: &[u8]) -> Option<Vec<u8>> {
         let mut u = arbitrary::Unstructured::new(data);
         let config = match self {
-            Target::Differential => smith::differential_config(&mut u),
+            Target::Differential | Target::Executors => smith::differential_config(&mut u),
             Target::Compile | Target::Roundtrip => smith::smelt_config(&mut u),
         }
         .ok()?;

@@ -6,7 +6,7 @@
 //! smelt-fuzz TARGET --input FILE...        replay saved inputs
 //! ```
 //!
-//! TARGET is `compile`, `differential` or `wast`. See `smelt_fuzz` for
+//! TARGET is `compile`, `differential`, `wast` or `executors`. See `smelt_fuzz` for
 //! what each checks, and `driver` for the supervisor/worker split.
 
 use clap::Parser;
@@ -19,10 +19,10 @@ use std::time::Duration;
 #[derive(Parser)]
 #[command(
     name = "smelt-fuzz",
-    about = "Fuzz smelt: compile, differential (vs wasmi), wast"
+    about = "Fuzz smelt: compile, differential (vs wasmi), wast, executors"
 )]
 struct Args {
-    /// compile, differential or wast.
+    /// compile, differential, wast or executors.
     target: String,
     /// Stop after this many seconds (fractions allowed).
     #[arg(long)]
@@ -71,7 +71,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let Some(target) = Target::from_name(&args.target) else {
         eprintln!(
-            "smelt-fuzz: unknown target `{}` (expected compile, differential or wast)",
+            "smelt-fuzz: unknown target `{}` (expected compile, differential, wast or executors)",
             args.target
         );
         return ExitCode::from(2);
