@@ -843,6 +843,19 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
                     w64(fp, a, r64(fp, src).wrapping_add(imm));
                     ip = ip.add(4);
                 }
+                x if x == op!(Fuel) => {
+                    let fuel = *(vmctx.add(abi::VMCTX_FUEL as usize) as *const *mut i64);
+                    *fuel = (*fuel).wrapping_sub(*ip.add(1) as i64);
+                    ip = ip.add(2);
+                }
+                x if x == op!(FuelCheck) => {
+                    let fuel = *(vmctx.add(abi::VMCTX_FUEL as usize) as *const *mut i64);
+                    *fuel = (*fuel).wrapping_sub(*ip.add(1) as i64);
+                    if *fuel < 0 {
+                        trap!(TrapKind::OutOfFuel);
+                    }
+                    ip = ip.add(2);
+                }
                 x if x == op!(Interrupt) => {
                     let flag = *(vmctx.add(abi::VMCTX_INTERRUPT as usize) as *const *const u32);
                     if std::ptr::read_volatile(flag) != 0 {
