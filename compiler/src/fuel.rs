@@ -182,7 +182,10 @@ mod tests {
         let c = charges(
             "(func (param i32) (loop (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1))))))",
         );
-        assert_eq!(c, vec![(0, 1, true), (1, 5, true), (6, 1, false), (7, 1, false)]);
+        assert_eq!(
+            c,
+            vec![(0, 1, true), (1, 5, true), (6, 1, false), (7, 1, false)]
+        );
     }
 
     #[test]
@@ -195,7 +198,13 @@ mod tests {
         );
         assert_eq!(
             c,
-            vec![(0, 2, true), (2, 1, false), (3, 2, false), (5, 2, false), (7, 1, false)]
+            vec![
+                (0, 2, true),
+                (2, 1, false),
+                (3, 2, false),
+                (5, 2, false),
+                (7, 1, false)
+            ]
         );
     }
 }

@@ -148,7 +148,9 @@ impl ExeConfig {
                     let (k, v) = kv.split_once('=').ok_or_else(bad)?;
                     c.env.push((k.into(), v.into()));
                 }
-                Some((key, n)) if key.starts_with("max-") || key == "timeout-ms" || key == "fuel" => {
+                Some((key, n))
+                    if key.starts_with("max-") || key == "timeout-ms" || key == "fuel" =>
+                {
                     let n: u64 = n.parse().map_err(|_| bad())?;
                     let l = &mut c.limits;
                     match key {
