@@ -60,7 +60,8 @@ pub(super) fn numeric(t: &mut Translator<'_, '_>, op: &Operator<'_>, offset: u32
             }
             true
         }
-        0x28..=0x35 | 0x36..=0x3e => {
+        // Loads (..=0x35) and stores.
+        0x28..=0x3e => {
             let (memarg, is_load) = match *op {
                 Operator::I32Load { memarg }
                 | Operator::I64Load { memarg }

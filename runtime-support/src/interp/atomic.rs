@@ -139,6 +139,7 @@ pub(crate) unsafe fn exec(
         let Some(ea) = addr.checked_add(offset) else {
             return Err(TrapKind::MemoryOutOfBounds.into());
         };
+        #[allow(clippy::single_match, reason = "the opcode range reads as a table")]
         match n {
             0x00..=0x02 => {
                 let status = match n {

@@ -646,7 +646,7 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
         }};
     }
 
-    // SAFETY (the whole loop): the IR was produced by smelt's translator
+    // SAFETY: (the whole loop) the IR was produced by smelt's translator
     // from validated wasm and checked at load; every slot operand is
     // below the frame size, every branch target inside the function.
     unsafe {
