@@ -270,3 +270,92 @@ fn c_program_times_out_and_interrupts_calls() {
         ]
     );
 }
+
+const FUEL_DRIVER: &str = r#"
+#include <smelt.h>
+#include <stdio.h>
+
+extern const char smelt_mod_metered_descriptor[];
+extern const char smelt_mod_plain_descriptor[];
+
+int main(void) {
+  smelt_rt_trap *trap = NULL;
+  smelt_rt_instance *inst = smelt_rt_instantiate(smelt_mod_metered_descriptor, &trap);
+  if (!inst) { printf("instantiate failed\n"); return 1; }
+  uint64_t left = 0;
+  printf("unset: %d\n", smelt_rt_get_fuel(inst, &left));
+
+  /* Out of fuel in the loop; more fuel, and quick calls work again. */
+  printf("set: %d\n", smelt_rt_set_fuel(inst, 1000));
+  trap = smelt_rt_call(inst, "spin", NULL, 0, NULL, 0);
+  printf("spin: kind %d\n", trap ? smelt_rt_trap_kind(trap) : -1);
+  smelt_rt_trap_free(trap);
+  printf("get: %d %llu\n", smelt_rt_get_fuel(inst, &left), (unsigned long long)left);
+  printf("add: %d\n", smelt_rt_add_fuel(inst, 10));
+  smelt_rt_val arg = SMELT_I32(41), res[1];
+  trap = smelt_rt_call(inst, "inc", &arg, 1, res, 1);
+  printf("inc: %d\n", trap ? -1 : res[0].of.i32);
+  /* inc is one block: local.get, i32.const, i32.add, end. */
+  smelt_rt_get_fuel(inst, &left);
+  printf("left: %llu\n", (unsigned long long)left);
+  smelt_rt_instance_free(inst);
+
+  /* Code without fuel metering refuses fuel. */
+  smelt_rt_instance *plain = smelt_rt_instantiate(smelt_mod_plain_descriptor, &trap);
+  if (!plain) { printf("instantiate plain failed\n"); return 1; }
+  printf("plain: %d %d\n", smelt_rt_set_fuel(plain, 100), smelt_rt_add_fuel(plain, 1));
+  smelt_rt_instance_free(plain);
+  return 0;
+}
+"#;
+
+/// The C API's fuel: set, add, read, the trap, and refusal by unmetered code.
+#[test]
+fn c_program_runs_out_of_fuel() {
+    let dir = smelt_tests::scratch_dir(env!("CARGO_TARGET_TMPDIR"), "c_fuel");
+    let wasm = wat::parse_str(SPIN).expect("valid wat");
+    for (name, fuel) in [("metered", true), ("plain", false)] {
+        let options = Options {
+            module_name: name.into(),
+            fuel,
+            ..Options::default()
+        };
+        let artifact = compile(&wasm, &options).expect("compiles");
+        std::fs::write(dir.join(format!("{name}.o")), &artifact.object).unwrap();
+    }
+    std::fs::write(dir.join("main.c"), FUEL_DRIVER).unwrap();
+    let runtime = dir.join("runtime");
+    smelt_cli::link::install_runtime(&runtime).expect("runtime installs");
+    let mut cc =
+        smelt_cli::link::c_compiler(smelt_cli::link::HOST_TRIPLE, None).expect("a C compiler");
+    let status = cc
+        .arg(format!("-I{}", runtime.join("include").display()))
+        .arg(dir.join("main.c"))
+        .arg(dir.join("metered.o"))
+        .arg(dir.join("plain.o"))
+        .arg(runtime.join("libsmelt_runtime.a"))
+        .args(smelt_cli::link::SYSTEM_LIBS)
+        .arg("-o")
+        .arg(dir.join("app"))
+        .status()
+        .expect("running cc");
+    assert!(status.success(), "linking the C program failed");
+    let out = Command::new(dir.join("app"))
+        .output()
+        .expect("running the program");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "program failed: {stdout}");
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "unset: -1",
+            "set: 0",
+            "spin: kind 19",
+            "get: 0 0",
+            "add: 0",
+            "inc: 42",
+            "left: 6",
+            "plain: -1 -1",
+        ]
+    );
+}

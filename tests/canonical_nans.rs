@@ -16,6 +16,7 @@ fn run(canonicalize_nans: bool, cpu: Option<&str>) -> (Summary, String) {
         cpu: cpu.map(String::from),
         target_features: Vec::new(),
         canonicalize_nans,
+        fuel: None,
         verbose: false,
     };
     let mut out = Vec::new();

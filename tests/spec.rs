@@ -138,6 +138,7 @@ fn main() {
                     cpu: mode.cpu.map(String::from),
                     target_features: Vec::new(),
                     canonicalize_nans: mode.canonicalize_nans,
+                    fuel: None,
                     verbose: false,
                 };
                 trials.push(

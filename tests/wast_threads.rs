@@ -19,6 +19,7 @@ fn options(bounds_checks: BoundsChecks) -> WastOptions {
         cpu: None,
         target_features: Vec::new(),
         canonicalize_nans: false,
+        fuel: None,
         verbose: false,
     }
 }

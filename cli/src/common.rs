@@ -123,6 +123,10 @@ pub struct CodegenArgs {
     /// calls can be timed out (`--timeout`) or interrupted (a small cost).
     #[arg(long)]
     pub interruptible: bool,
+    /// Meter fuel: one unit per wasm instruction, trap `all fuel consumed`
+    /// when the store's fuel runs out (`--fuel N` when running; a cost).
+    #[arg(long = "fuel-metering")]
+    pub fuel_metering: bool,
     /// Make every NaN that float arithmetic produces the canonical quiet
     /// NaN (scalar and SIMD), so results are bit-identical on every target.
     #[arg(long = "canonicalize-nans")]
@@ -167,6 +171,7 @@ impl CodegenArgs {
             threads: self.threads,
             inline: !self.no_inline,
             interruptible: self.interruptible,
+            fuel: self.fuel_metering,
             canonicalize_nans: self.canonicalize_nans,
             ..Options::default()
         })
@@ -192,6 +197,12 @@ pub struct LimitArgs {
     /// Implies --interruptible when compiling.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<std::time::Duration>,
+    /// Fuel for the program: one unit per wasm instruction executed (the
+    /// same count compiled and interpreted); when it runs out the call
+    /// traps with `all fuel consumed`. Implies --fuel-metering when
+    /// compiling.
+    #[arg(long, value_name = "N")]
+    pub fuel: Option<u64>,
 }
 
 impl LimitArgs {

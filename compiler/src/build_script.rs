@@ -112,6 +112,12 @@ impl Build {
         self
     }
 
+    /// Compile fuel metering in, for `Store::set_fuel`.
+    pub fn fuel(&mut self, yes: bool) -> &mut Self {
+        self.options.fuel = yes;
+        self
+    }
+
     /// Every compiler option at once (the module name is still set per
     /// file).
     pub fn options(&mut self, options: Options) -> &mut Self {

@@ -83,6 +83,7 @@ impl Worker {
         let body = &info.bodies[defined];
         let mut env = FuncEnv::new(info, isa, func_ids, options.bounds_checks);
         env.interruptible = options.interruptible;
+        env.fuel = options.fuel;
         env.throw_stub_id = throw_stub;
         self.translator.translate(&mut env, body, func)
     }

@@ -122,6 +122,8 @@ pub(crate) struct FuncEnv<'m, 'a> {
     pub(crate) bounds_checks: crate::BoundsChecks,
     /// Whether to poll the interrupt flag (function entry, loop headers).
     pub(crate) interruptible: bool,
+    /// Whether to meter fuel ([`crate::fuel`]).
+    pub(crate) fuel: bool,
     /// `FuncId` (as `u32`) of the module's throw stub.
     pub(crate) throw_stub_id: u32,
     /// The handlers of the try scopes around the operator being
@@ -149,6 +151,7 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
             defined_func_ids,
             bounds_checks,
             interruptible: false,
+            fuel: false,
             throw_stub_id: u32::MAX,
             handlers: Vec::new(),
             vmctx: None,
@@ -207,6 +210,21 @@ impl<'m, 'a> FuncEnv<'m, 'a> {
             .ins()
             .atomic_load(types::I32, MemFlagsData::trusted(), flag_ptr);
         builder.ins().trapnz(flag, trap(TrapKind::Interrupted));
+    }
+
+    /// Charges a basic block's fuel (`*fuel -= units`) and, at function
+    /// entries and loop headers, traps with `OutOfFuel` if the fuel is
+    /// now negative. The rule is in [`crate::fuel`].
+    pub(crate) fn fuel_charge(&self, builder: &mut FunctionBuilder, charge: crate::fuel::Charge) {
+        let fuel_ptr = self.load_vmctx_field(builder, self.ptr, abi::VMCTX_FUEL);
+        let flags = MemFlagsData::trusted();
+        let fuel = builder.ins().load(types::I64, flags, fuel_ptr, 0);
+        let left = builder.ins().iadd_imm_s(fuel, -i64::from(charge.units));
+        builder.ins().store(flags, left, fuel_ptr, 0);
+        if charge.check {
+            let out = builder.ins().icmp_imm_s(IntCC::SignedLessThan, left, 0);
+            builder.ins().trapnz(out, trap(TrapKind::OutOfFuel));
+        }
     }
 
     // ---- memories -------------------------------------------------------

@@ -24,6 +24,7 @@ mod compile;
 mod const_expr;
 mod emit;
 pub mod error;
+mod fuel;
 mod func_env;
 mod header;
 mod inline;
@@ -116,6 +117,12 @@ pub struct Options {
     /// Poll the store's interrupt flag at function entries and loop
     /// headers, so calls can be interrupted or timed out (a small cost).
     pub interruptible: bool,
+    /// Meter fuel: charge the store's fuel one unit per wasm instruction
+    /// (per basic block) and trap `OutOfFuel` when it runs out, checked
+    /// at function entries and loop headers (the rule is in
+    /// `compiler/src/fuel.rs`; the same count compiled and interpreted).
+    /// Off, the code is exactly what it is without this option.
+    pub fuel: bool,
     /// Inline small leaf functions into their direct callers (with
     /// optimization on).
     pub inline: bool,
@@ -160,6 +167,7 @@ impl Default for Options {
             progress: None,
             threads: None,
             interruptible: false,
+            fuel: false,
             inline: true,
             c_api: false,
             canonicalize_nans: false,

@@ -93,6 +93,7 @@ enum {
   SMELT_TRAP_INTERRUPTED = 16,
   SMELT_TRAP_NULL_FUNCTION_REFERENCE = 17,
   SMELT_TRAP_EXPECTED_SHARED_MEMORY = 18,
+  SMELT_TRAP_OUT_OF_FUEL = 19,
   SMELT_TRAP_CUSTOM = 200,
 };
 
@@ -469,6 +470,34 @@ void smelt_rt_interrupt_handle_free(smelt_rt_interrupt_handle *handle);
  *     if (smelt_rt_set_timeout_ms(inst, 500) != 0) fprintf(stderr, "recompile with --interruptible\n");
  */
 int smelt_rt_set_timeout_ms(smelt_rt_instance *instance, uint64_t ms);
+
+/* ------------------------------------------------------------------------
+ * Fuel. Code compiled with fuel metering (`smelt compile --fuel-metering`)
+ * uses one unit of fuel per wasm instruction it executes, and a call that
+ * runs out traps with SMELT_TRAP_OUT_OF_FUEL ("all fuel consumed"),
+ * checked at function entries and loop headers: the same count compiled
+ * and interpreted (docs/rust-api.md, "Fuel").
+ * ------------------------------------------------------------------------ */
+
+/**
+ * Sets the fuel remaining for `instance`'s calls to `fuel` units. Returns
+ * 0, or -1 if the module was compiled without fuel metering.
+ *
+ *     if (smelt_rt_set_fuel(inst, 1000000) != 0) fprintf(stderr, "recompile with --fuel-metering\n");
+ */
+int smelt_rt_set_fuel(smelt_rt_instance *instance, uint64_t fuel);
+
+/** Adds `fuel` units (saturating). Returns 0, or -1 as smelt_rt_set_fuel. */
+int smelt_rt_add_fuel(smelt_rt_instance *instance, uint64_t fuel);
+
+/**
+ * Writes the fuel remaining to `*fuel` and returns 0, or returns -1 if
+ * fuel was never set for `instance`.
+ *
+ *     uint64_t left;
+ *     if (smelt_rt_get_fuel(inst, &left) == 0) printf("%llu left\n", (unsigned long long)left);
+ */
+int smelt_rt_get_fuel(const smelt_rt_instance *instance, uint64_t *fuel);
 
 #ifdef __cplusplus
 }

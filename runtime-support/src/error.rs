@@ -152,6 +152,8 @@ pub enum InstantiationError {
     InstanceLimit { max: usize },
     /// The store has a timeout, but the module has no interruption checks.
     NotInterruptible,
+    /// The store has fuel, but the module was compiled without metering.
+    NotMetered,
     /// The module needs guard regions, which the store does not create.
     NeedsGuardRegions,
     /// The module's vmctx size is not what this runtime computes.
@@ -227,6 +229,10 @@ impl fmt::Display for InstantiationError {
             InstanceLimit { max } => {
                 write!(f, "the store's limit of {max} instances is reached")
             }
+            NotMetered => f.write_str(
+                "the store has fuel but the module was compiled without fuel metering; \
+                 recompile it with --fuel-metering (or run it with --fuel)",
+            ),
             NotInterruptible => f.write_str(
                 "the store has a timeout but the module was compiled without interruption \
                  checks; recompile it with --interruptible",

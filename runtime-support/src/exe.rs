@@ -29,6 +29,8 @@ pub const TRAP_EXIT_STATUS: c_int = 134;
 ///                   resource limits of the store (see `StoreLimits`)
 /// timeout-ms N      wall-clock limit of each call into wasm (the module
 ///                   must be compiled with interruption checks)
+/// fuel N            the store's fuel (the module must be compiled with
+///                   fuel metering)
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExeConfig {
@@ -47,6 +49,8 @@ pub struct ExeLimits {
     pub max_instances: Option<usize>,
     /// Per call into wasm, in milliseconds.
     pub timeout_ms: Option<u64>,
+    /// The store's fuel (`Store::set_fuel`).
+    pub fuel: Option<u64>,
 }
 
 impl ExeLimits {
@@ -59,6 +63,9 @@ impl ExeLimits {
             ..Default::default()
         });
         store.set_timeout(self.timeout_ms.map(std::time::Duration::from_millis));
+        if let Some(fuel) = self.fuel {
+            store.set_fuel(fuel);
+        }
     }
 }
 
@@ -112,6 +119,7 @@ impl ExeConfig {
             ("max-table-elements", l.max_table_elements),
             ("max-instances", l.max_instances.map(|n| n as u64)),
             ("timeout-ms", l.timeout_ms),
+            ("fuel", l.fuel),
         ];
         for (key, value) in limits {
             if let Some(v) = value {
@@ -140,7 +148,9 @@ impl ExeConfig {
                     let (k, v) = kv.split_once('=').ok_or_else(bad)?;
                     c.env.push((k.into(), v.into()));
                 }
-                Some((key, n)) if key.starts_with("max-") || key == "timeout-ms" => {
+                Some((key, n))
+                    if key.starts_with("max-") || key == "timeout-ms" || key == "fuel" =>
+                {
                     let n: u64 = n.parse().map_err(|_| bad())?;
                     let l = &mut c.limits;
                     match key {
@@ -148,6 +158,7 @@ impl ExeConfig {
                         "max-table-elements" => l.max_table_elements = Some(n),
                         "max-instances" => l.max_instances = Some(n as usize),
                         "timeout-ms" => l.timeout_ms = Some(n),
+                        "fuel" => l.fuel = Some(n),
                         _ => return Err(bad()),
                     }
                 }
@@ -283,6 +294,7 @@ mod tests {
                 max_table_elements: Some(10),
                 max_instances: Some(1),
                 timeout_ms: Some(1500),
+                fuel: Some(7),
             },
         };
         assert_eq!(ExeConfig::parse(&c.to_text()).unwrap(), c);

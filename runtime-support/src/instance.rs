@@ -524,6 +524,9 @@ fn instantiate(
     if store.timeout.is_some() && h.flags & abi::FLAG_INTERRUPTIBLE == 0 {
         return Err(InstantiationError::NotInterruptible);
     }
+    if store.fuel_enabled && h.flags & abi::FLAG_FUEL == 0 {
+        return Err(InstantiationError::NotMetered);
+    }
     let guard_mode = h.flags & abi::FLAG_EXPLICIT_BOUNDS == 0;
     if guard_mode && store.limits.no_guard_regions && h.memories.len > 0 {
         return Err(InstantiationError::NeedsGuardRegions);
@@ -581,6 +584,7 @@ fn instantiate(
         abi::VMCTX_INTERRUPT,
         std::sync::Arc::as_ptr(&store.interrupt),
     );
+    data.write(abi::VMCTX_FUEL, store.fuel.as_ptr());
     for (t, id) in m.type_ids.iter().enumerate() {
         data.write(offsets.type_id(t as u32), *id);
     }

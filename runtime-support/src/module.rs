@@ -459,6 +459,12 @@ impl Module {
         self.inner.header().flags & abi::FLAG_INTERRUPTIBLE != 0
     }
 
+    /// Whether the module was compiled with fuel metering (`--fuel`,
+    /// `--fuel-metering`), so a store with fuel can run it.
+    pub fn fuel_metered(&self) -> bool {
+        self.inner.header().flags & abi::FLAG_FUEL != 0
+    }
+
     /// The module's imports, in order.
     pub fn imports(&self) -> Vec<ImportType> {
         let m = &self.inner;

@@ -17,7 +17,7 @@ use crate::trap::{Frame, Trap};
 use crate::types::GlobalType;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Resource limits applied to everything created in a store.
@@ -81,6 +81,13 @@ pub struct StoreOpaque {
     pub(crate) interrupt: Arc<AtomicU32>,
     /// Deadline for each outermost call, if any.
     pub(crate) timeout: Option<Duration>,
+    /// Fuel remaining, charged and checked by code compiled with fuel
+    /// metering through every vmctx (`VMCTX_FUEL` points here). It may go
+    /// negative between checks. `i64::MAX` while fuel is not enabled.
+    pub(crate) fuel: Box<AtomicI64>,
+    /// Whether [`Store::set_fuel`] or [`Store::add_fuel`] was called: then
+    /// only modules compiled with fuel metering can be instantiated.
+    pub(crate) fuel_enabled: bool,
     /// Nesting depth of calls into wasm in progress.
     pub(crate) call_depth: u32,
     /// The WASI program state, when the store runs a WASI program (see
@@ -140,6 +147,8 @@ impl Store {
                 limits: StoreLimits::default(),
                 interrupt: Arc::new(AtomicU32::new(0)),
                 timeout: None,
+                fuel: Box::new(AtomicI64::new(i64::MAX)),
+                fuel_enabled: false,
                 call_depth: 0,
                 wasi: None,
             }),
@@ -158,6 +167,32 @@ impl Store {
     /// store with a timeout.
     pub fn set_timeout(&mut self, timeout: Option<Duration>) {
         self.inner.timeout = timeout;
+    }
+
+    /// Enables fuel and sets the fuel remaining to `fuel` units (at most
+    /// `i64::MAX`). Code compiled with fuel metering (`--fuel`,
+    /// `Options::fuel`) uses one unit per wasm instruction it executes and
+    /// traps with [`TrapKind::OutOfFuel`] ("all fuel consumed") when the
+    /// fuel runs out, checked at function entries and loop headers (the
+    /// same count compiled and interpreted; see docs/rust-api.md). Once
+    /// fuel is enabled, modules compiled without metering can no longer
+    /// be instantiated in the store.
+    pub fn set_fuel(&mut self, fuel: u64) {
+        self.inner.set_fuel(fuel);
+    }
+
+    /// Adds `fuel` units to the fuel remaining (saturating), enabling fuel
+    /// with that much if it was not enabled.
+    pub fn add_fuel(&mut self, fuel: u64) {
+        let now = self.fuel().unwrap_or(0);
+        self.inner.set_fuel(now.saturating_add(fuel));
+    }
+
+    /// The fuel remaining, or `None` if fuel is not enabled. A call that
+    /// ran out between two checks may leave less than nothing; that reads
+    /// as 0 (and the next check traps).
+    pub fn fuel(&self) -> Option<u64> {
+        self.inner.fuel()
     }
 
     /// A handle to interrupt this store's calls from another thread.
@@ -193,6 +228,17 @@ impl<T: AsStoreMut + ?Sized> AsStoreMut for &mut T {
 }
 
 impl StoreOpaque {
+    pub(crate) fn set_fuel(&mut self, fuel: u64) {
+        self.fuel_enabled = true;
+        let fuel = i64::try_from(fuel).unwrap_or(i64::MAX);
+        self.fuel.store(fuel, Ordering::Relaxed);
+    }
+
+    pub(crate) fn fuel(&self) -> Option<u64> {
+        self.fuel_enabled
+            .then(|| self.fuel.load(Ordering::Relaxed).max(0) as u64)
+    }
+
     /// Panics if a handle from another store is used with this one.
     pub(crate) fn check(&self, store_id: u64) {
         assert_eq!(

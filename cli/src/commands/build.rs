@@ -147,9 +147,11 @@ impl BuildCommand {
                 .limits
                 .timeout
                 .map(|t| (t.as_nanos().div_ceil(1_000_000)) as u64),
+            fuel: self.limits.fuel,
         };
-        // A timeout needs interruption checks in the code.
+        // A timeout needs interruption checks in the code, fuel metering.
         options.interruptible |= self.limits.timeout.is_some();
+        options.fuel |= self.limits.fuel.is_some();
         options.exe_config = exe_config.to_text().into_bytes();
         let artifact = compile(&self.input, &wasm, &options)?;
         let missing = unsatisfiable(&artifact.imports);

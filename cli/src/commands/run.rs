@@ -187,10 +187,15 @@ impl RunCommand {
         // store refuses it otherwise, naming --interruptible).
         let mut codegen = self.codegen.clone();
         codegen.interruptible |= self.limits.timeout.is_some();
+        // Likewise fuel needs metering.
+        codegen.fuel_metering |= self.limits.fuel.is_some();
         let module = load_module(&input, &codegen)?;
         let mut store = Store::new();
         store.set_limits(self.limits.store_limits());
         store.set_timeout(self.limits.timeout);
+        if let Some(fuel) = self.limits.fuel {
+            store.set_fuel(fuel);
+        }
         let mut linker = Linker::new();
         if wasi::threads::imports_thread_spawn(&module) {
             let ctx = self.wasi_ctx(&input)?;

@@ -38,6 +38,10 @@ pub struct WastCommand {
     /// NaN (scalar and SIMD), as `compile --canonicalize-nans` does.
     #[arg(long = "canonicalize-nans")]
     canonicalize_nans: bool,
+    /// Compile every module with fuel metering and give every store N
+    /// units of fuel (one per wasm instruction executed).
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
     /// Print every command, not just failures.
     #[arg(short, long)]
     verbose: bool,
@@ -77,6 +81,7 @@ impl WastCommand {
             cpu: self.cpu,
             target_features: self.target_features,
             canonicalize_nans: self.canonicalize_nans,
+            fuel: self.fuel,
             verbose: self.verbose,
         };
         let mut total = crate::wast::Summary::default();

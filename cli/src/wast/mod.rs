@@ -43,6 +43,9 @@ pub struct WastOptions {
     pub target_features: Vec<String>,
     /// Compile with NaN canonicalization (`--canonicalize-nans`).
     pub canonicalize_nans: bool,
+    /// Compile with fuel metering and give every store this much fuel
+    /// (`--fuel N`).
+    pub fuel: Option<u64>,
     pub verbose: bool,
 }
 
@@ -250,6 +253,9 @@ enum CompileFailure {
 impl<'a, 's> Runner<'a, 's> {
     fn new(script: &'a Script<'a>, scope: &'s Scope<'s, 'a>, thread: String) -> Self {
         let mut store = Store::new();
+        if let Some(fuel) = script.options.fuel {
+            store.set_fuel(fuel);
+        }
         let mut linker = Linker::new();
         spectest::define(&mut store, &mut linker, &script.spectest_memory);
         Runner {
@@ -330,6 +336,7 @@ impl<'a, 's> Runner<'a, 's> {
             cpu: run.cpu.clone(),
             target_features: run.target_features.clone(),
             canonicalize_nans: run.canonicalize_nans,
+            fuel: run.fuel.is_some(),
             module_name: name.unwrap_or("module").to_string(),
             ..Options::default()
         };

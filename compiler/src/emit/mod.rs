@@ -84,6 +84,9 @@ pub(crate) fn define_descriptor(
     if options.interruptible {
         flags |= abi::FLAG_INTERRUPTIBLE;
     }
+    if options.fuel {
+        flags |= abi::FLAG_FUEL;
+    }
     if interp.is_some() {
         flags |= abi::FLAG_INTERPRETED;
     }

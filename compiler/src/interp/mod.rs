@@ -149,11 +149,15 @@ fn translate_body<'a, 'm>(
     if t.interruptible {
         t.emit(Op::Interrupt, 0);
     }
+    let mut meter = options.fuel.then(|| crate::fuel::Meter::new(&body.body));
     let mut reader = body.body.get_operators_reader()?;
     while !reader.eof() {
         let offset = reader.original_position();
         let op = reader.read()?;
         validator.op(offset, &op)?;
+        if let Some(charge) = meter.as_mut().and_then(|m| m.operator(&op)) {
+            t.fuel(charge, offset as u32);
+        }
         t.operator(&op, offset as u32, validator)?;
         if t.overflow {
             return Err(limit("operand stack too deep"));
@@ -810,6 +814,21 @@ impl Translator<'_, '_> {
                     .defined_global(g - self.info.num_imported_globals),
             )
         }
+    }
+
+    /// A basic block's fuel charge (and check), where it starts if that
+    /// is reachable ([`crate::fuel`]).
+    fn fuel(&mut self, charge: crate::fuel::Charge, offset: u32) {
+        if !self.reachable {
+            return;
+        }
+        if charge.check {
+            self.site(offset);
+            self.emit(Op::FuelCheck, 0);
+        } else {
+            self.emit(Op::Fuel, 0);
+        }
+        self.word(charge.units);
     }
 
     fn operator(&mut self, op: &Operator<'_>, offset: u32, v: &mut Validator) -> Result<()> {

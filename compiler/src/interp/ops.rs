@@ -77,6 +77,7 @@ pub(super) fn numeric(t: &mut Translator<'_, '_>, op: &Operator<'_>, offset: u32
             }
             true
         }
+        // Loads (..=0x35) and stores.
         0x28..=0x3e => {
             let (memarg, is_load) = match *op {
                 Operator::I32Load { memarg }

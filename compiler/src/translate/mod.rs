@@ -123,12 +123,18 @@ impl FuncTranslator {
             exit_is_branched_to: false,
         });
 
+        let mut meter = env.fuel.then(|| crate::fuel::Meter::new(&body.body));
         let mut reader = body.body.get_operators_reader()?;
         while !reader.eof() {
             let offset = reader.original_position();
             let op = reader.read()?;
             validator.op(offset, &op)?;
             builder.set_srcloc(SourceLoc::new(offset as u32));
+            if let Some(charge) = meter.as_mut().and_then(|m| m.operator(&op))
+                && self.stacks.reachable
+            {
+                env.fuel_charge(&mut builder, charge);
+            }
             if let Operator::Try { .. } = op {
                 self.stacks.legacy_try = Some(exceptions::prescan_legacy_try(reader.clone()));
             }

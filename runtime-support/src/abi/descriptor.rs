@@ -50,6 +50,10 @@ pub const FLAG_INTERRUPTIBLE: u32 = 1 << 1;
 /// Descriptor flag: the defined functions are not compiled; the runtime's
 /// interpreter runs their IR (`interp_*` arrays, see [`super::interp`]).
 pub const FLAG_INTERPRETED: u32 = 1 << 2;
+/// Descriptor flag: the code is compiled with fuel metering (charges the
+/// store's fuel per basic block, checks it at function entries and loop
+/// headers), so the store may limit its fuel.
+pub const FLAG_FUEL: u32 = 1 << 3;
 
 /// Alignment of the descriptor blob.
 pub const DESCRIPTOR_ALIGN: u32 = 16;

@@ -307,9 +307,13 @@ interp_ops! {
     I64MulWideS = 55,
     /// `[op|dst] [lhs|rhs]`: `i64.mul_wide_u`.
     I64MulWideU = 56,
-    /// `[op|-] units`: charge fuel for the basic block that starts here.
+    /// `[op|-] units`: charge fuel for the basic block that starts here
+    /// (`*fuel -= units`, the fuel the vmctx's `VMCTX_FUEL` points to).
     Fuel = 57,
     /// `[op|-]`: poll the interrupt flag (loop headers of interruptible
     /// modules).
     Interrupt = 58,
+    /// `[op|-] units`: as [`Op::Fuel`], then trap `OutOfFuel` if the fuel
+    /// is negative (function entry and loop headers).
+    FuelCheck = 59,
 }

@@ -45,13 +45,15 @@ pub enum TrapKind {
     NullFunctionReference = 17,
     /// `memory.atomic.wait` on a memory that is not shared.
     ExpectedSharedMemory = 18,
+    /// The store's fuel ran out (code compiled with fuel metering).
+    OutOfFuel = 19,
     /// A code chosen by a host function; the value travels beside the kind.
     Custom = 200,
 }
 
 impl TrapKind {
     /// Every kind, in byte order.
-    pub const ALL: [TrapKind; 19] = [
+    pub const ALL: [TrapKind; 20] = [
         TrapKind::Unreachable,
         TrapKind::MemoryOutOfBounds,
         TrapKind::IntegerDivideByZero,
@@ -70,6 +72,7 @@ impl TrapKind {
         TrapKind::Interrupted,
         TrapKind::NullFunctionReference,
         TrapKind::ExpectedSharedMemory,
+        TrapKind::OutOfFuel,
         TrapKind::Custom,
     ];
 
@@ -95,6 +98,7 @@ impl TrapKind {
             TrapKind::Interrupted => "interrupted",
             TrapKind::NullFunctionReference => "null function reference",
             TrapKind::ExpectedSharedMemory => "expected shared memory",
+            TrapKind::OutOfFuel => "all fuel consumed",
             TrapKind::Custom => "custom trap",
         }
     }

@@ -14,7 +14,9 @@
 //! +24   memory0_base       ptr     base of memory 0 (never moves in guard mode)
 //! +32   interrupt          ptr     -> u32 flag polled by interruptible code
 //!                                  (non-zero: trap with `Interrupted`)
-//! +40   reserved           u64
+//! +40   fuel               ptr     -> i64 fuel remaining, charged and checked by
+//!                                  code compiled with fuel metering
+//!                                  (negative at a check: trap `OutOfFuel`)
 //! +48   type_ids           [u32; num_types]  canonical (process-wide) type ids
 //!       ..align 8
 //!       imported_funcs     [*const VMFuncRef; num_imported_funcs]
@@ -187,6 +189,9 @@ pub const VMCTX_INSTANCE: u32 = 8;
 pub const VMCTX_LIBCALLS: u32 = 16;
 pub const VMCTX_MEMORY0_BASE: u32 = 24;
 pub const VMCTX_INTERRUPT: u32 = 32;
+/// Pointer to the store's `i64` of fuel remaining (see `compiler/src/fuel.rs`
+/// for what is charged where).
+pub const VMCTX_FUEL: u32 = 40;
 pub const VMCTX_HEADER_SIZE: u32 = 48;
 
 /// Field offsets inside [`VMFuncRef`].

@@ -607,3 +607,63 @@ pub unsafe extern "C" fn smelt_rt_set_timeout_ms(instance: *mut SmeltInstance, m
         .set_timeout(Some(std::time::Duration::from_millis(ms)));
     0
 }
+
+// Fuel (declared in its own block of smelt.h).
+
+/// Sets the fuel remaining for `instance`'s calls to `fuel` units (one
+/// per wasm instruction; a call that runs out traps with
+/// `SMELT_TRAP_OUT_OF_FUEL`). Returns 0, or -1 if the module was compiled
+/// without fuel metering (`smelt compile --fuel-metering`).
+///
+/// # Safety
+///
+/// `instance` must be valid and not running a call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn smelt_rt_set_fuel(instance: *mut SmeltInstance, fuel: u64) -> i32 {
+    // SAFETY: the caller guarantees `instance` is valid and not running
+    // a call, so this mutable borrow aliases nothing.
+    let inst = unsafe { &mut *instance };
+    if !inst.instance.module(&mut inst.store).fuel_metered() {
+        return -1;
+    }
+    inst.store.set_fuel(fuel);
+    0
+}
+
+/// Adds `fuel` units to the fuel remaining (saturating; enables fuel if
+/// it was not). Returns 0, or -1 as `smelt_rt_set_fuel`.
+///
+/// # Safety
+///
+/// As for `smelt_rt_set_fuel`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn smelt_rt_add_fuel(instance: *mut SmeltInstance, fuel: u64) -> i32 {
+    // SAFETY: as in `smelt_rt_set_fuel`.
+    let inst = unsafe { &mut *instance };
+    if !inst.instance.module(&mut inst.store).fuel_metered() {
+        return -1;
+    }
+    inst.store.add_fuel(fuel);
+    0
+}
+
+/// Writes the fuel remaining to `*fuel` and returns 0, or returns -1 (and
+/// writes nothing) if fuel is not enabled for `instance`.
+///
+/// # Safety
+///
+/// `instance` must be valid and not running a call; `fuel` must be
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn smelt_rt_get_fuel(instance: *const SmeltInstance, fuel: *mut u64) -> i32 {
+    // SAFETY: the caller guarantees `instance` is valid.
+    let inst = unsafe { &*instance };
+    match inst.store.fuel() {
+        Some(f) if !fuel.is_null() => {
+            // SAFETY: the caller guarantees `fuel` is writable.
+            unsafe { fuel.write(f) };
+            0
+        }
+        _ => -1,
+    }
+}

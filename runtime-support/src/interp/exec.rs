@@ -455,6 +455,8 @@ const O_GLOBAL_GET_IMPORTED: u16 = Op::GlobalGetImported as u16;
 const O_GLOBAL_SET: u16 = Op::GlobalSet as u16;
 const O_GLOBAL_SET_IMPORTED: u16 = Op::GlobalSetImported as u16;
 const O_INTERRUPT: u16 = Op::Interrupt as u16;
+const O_FUEL: u16 = Op::Fuel as u16;
+const O_FUEL_CHECK: u16 = Op::FuelCheck as u16;
 const O_NOP: u16 = Op::Nop as u16;
 const O_RETURN: u16 = Op::Return as u16;
 const O_RETURN_CALL: u16 = Op::ReturnCall as u16;
@@ -924,6 +926,19 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
                 O_GLOBAL_SET_IMPORTED => {
                     let g = *(vmctx.add(*ip.add(1) as usize) as *const *mut ValRaw);
                     *g = *fp.add(a as usize);
+                    ip = ip.add(2);
+                }
+                O_FUEL => {
+                    let fuel = *(vmctx.add(abi::VMCTX_FUEL as usize) as *const *mut i64);
+                    *fuel = (*fuel).wrapping_sub(*ip.add(1) as i64);
+                    ip = ip.add(2);
+                }
+                O_FUEL_CHECK => {
+                    let fuel = *(vmctx.add(abi::VMCTX_FUEL as usize) as *const *mut i64);
+                    *fuel = (*fuel).wrapping_sub(*ip.add(1) as i64);
+                    if *fuel < 0 {
+                        trap!(TrapKind::OutOfFuel);
+                    }
                     ip = ip.add(2);
                 }
                 O_INTERRUPT => {

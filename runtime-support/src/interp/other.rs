@@ -297,7 +297,6 @@ pub(crate) unsafe fn exec(
                 w64(fp, a + 1, (z >> 64) as u64);
                 2
             }
-            Op::Fuel => 2,
             _ => {
                 return Err(Stop::Trap(Trap::host(format!(
                     "interpreter instruction {op:?} outside the main loop"

@@ -54,6 +54,9 @@ struct Spawner {
     /// The setup store's limits and timeout, for every thread's store.
     limits: StoreLimits,
     timeout: Option<Duration>,
+    /// The setup store's fuel (if enabled): every thread's store starts
+    /// with this much of its own.
+    fuel: Option<u64>,
     /// Instances of the program alive on all threads (the main one
     /// included), checked against `limits.max_instances`.
     instances: Arc<AtomicUsize>,
@@ -133,6 +136,9 @@ impl Spawner {
         let mut store = Store::new();
         store.set_limits(self.limits.clone());
         store.set_timeout(self.timeout);
+        if let Some(fuel) = self.fuel {
+            store.set_fuel(fuel);
+        }
         let mut linker = Linker::new();
         self.define(&mut linker, store.as_store_mut());
         let result = linker
@@ -211,6 +217,7 @@ pub fn add_to_linker(
         wasi: Arc::new(Mutex::new(ctx)),
         next_tid: Arc::new(AtomicU32::new(1)),
         timeout: store.timeout,
+        fuel: store.fuel(),
         limits,
         // The main thread's instance.
         instances: Arc::new(AtomicUsize::new(1)),
