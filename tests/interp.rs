@@ -136,3 +136,44 @@ fn compiled_and_interpreted_modules_call_each_other() {
         assert_eq!(r[0].unwrap_i32(), 1);
     }
 }
+
+/// A loop of every kind of hot instruction (loads, stores, arithmetic,
+/// constants, copies, globals, fused compare-and-branch), a few million
+/// instructions in all.
+const LONG_LOOP: &str = r#"(module
+  (memory 1)
+  (global $g (mut i32) (i32.const 0))
+  (func (export "run") (param $n i32) (result i64)
+    (local $i i32) (local $acc i64) (local $f f64)
+    (loop $l
+      (i32.store (i32.and (i32.mul (local.get $i) (i32.const 4)) (i32.const 0xfffc))
+                 (local.get $i))
+      (local.set $acc (i64.add (local.get $acc)
+        (i64.extend_i32_u (i32.load (i32.and (i32.mul (local.get $i) (i32.const 4))
+                                             (i32.const 0xfffc))))))
+      (local.set $f (f64.add (local.get $f) (f64.const 0.5)))
+      (global.set $g (i32.add (global.get $g) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                          (local.get $n))))
+    (i64.add (local.get $acc) (i64.trunc_f64_u (local.get $f)))))"#;
+
+/// The instruction handlers call each other in tail position (fast.rs):
+/// if a build stopped turning those calls into jumps, every instruction
+/// would take native stack, and a long loop on a small stack would
+/// overflow it.
+#[test]
+fn hot_instructions_run_in_constant_native_stack() {
+    let m = build(LONG_LOOP, "long", ExecutionMode::Interpreted);
+    let n: i64 = 300_000;
+    let r = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            let mut store = Store::new();
+            let inst = Linker::new().instantiate(&mut store, &m).unwrap();
+            call(&mut store, &inst, "run", &[Val::I32(n as i32)]).unwrap()[0].unwrap_i64()
+        })
+        .unwrap()
+        .join()
+        .expect("the loop ran without overflowing the thread's stack");
+    assert_eq!(r, n * (n - 1) / 2 + n / 2);
+}

@@ -292,6 +292,8 @@ enum Cond {
     Zero(u32),
     /// A compare (opcode byte) of two slots.
     Compare(u16, u32, u32),
+    /// A compare (opcode byte) of a slot with a constant.
+    CompareImm(u16, u32, u64),
 }
 
 impl Translator<'_, '_> {
@@ -673,6 +675,19 @@ impl Translator<'_, '_> {
             let op = (self.code[p] & 0xffff) as u16;
             let byte = op.wrapping_sub(ir::NUMERIC);
             let w1 = self.code[p + 1];
+            if let Some(byte) = op.checked_sub(ir::NUMERIC_IMM)
+                && matches!(byte, 0x46..=0x4f | 0x51..=0x5a)
+            {
+                let imm = if byte >= 0x51 {
+                    self.code[p + 2] as u64 | (self.code[p + 3] as u64) << 32
+                } else {
+                    self.code[p + 2] as u64
+                };
+                self.stack.pop();
+                self.code.truncate(p);
+                self.last_producer = None;
+                return Cond::CompareImm(byte, w1 & 0xffff, imm);
+            }
             if matches!(byte, 0x45 | 0x46..=0x4f | 0x51..=0x5a) {
                 self.stack.pop();
                 self.code.truncate(p);
@@ -692,10 +707,9 @@ impl Translator<'_, '_> {
         match cond {
             Cond::NonZero(s) => self.jump_to(Op::BrIfNez, s, depth),
             Cond::Zero(s) => self.jump_to(Op::BrIfEqz, s, depth),
-            Cond::Compare(byte, lhs, rhs) => {
+            Cond::Compare(..) | Cond::CompareImm(..) => {
                 let i = self.ctrl.len() - 1 - depth as usize;
-                self.emit_raw(ir::BRCMP + byte, lhs);
-                self.pair(rhs, 0);
+                self.compare_branch(cond, false);
                 if self.ctrl[i].kind == CtrlKind::Loop {
                     let start = self.ctrl[i].start;
                     self.word(start);
@@ -715,12 +729,35 @@ impl Translator<'_, '_> {
         match cond {
             Cond::NonZero(s) => self.emit(Op::BrIfEqz, s),
             Cond::Zero(s) => self.emit(Op::BrIfNez, s),
-            Cond::Compare(byte, lhs, rhs) => {
-                self.emit_raw(ir::BRCMP + ops::negated_compare(byte), lhs);
-                self.pair(rhs, 0);
-            }
+            Cond::Compare(..) | Cond::CompareImm(..) => self.compare_branch(cond, true),
         }
         self.word(0);
+    }
+
+    /// Emits a fused compare-and-branch up to (not including) its target
+    /// word; `negate` branches when the compare does not hold.
+    fn compare_branch(&mut self, cond: Cond, negate: bool) {
+        let flip = |byte| {
+            if negate {
+                ops::negated_compare(byte)
+            } else {
+                byte
+            }
+        };
+        match cond {
+            Cond::Compare(byte, lhs, rhs) => {
+                self.emit_raw(ir::BRCMP + flip(byte), lhs);
+                self.pair(rhs, 0);
+            }
+            Cond::CompareImm(byte, lhs, imm) => {
+                self.emit_raw(ir::BRCMP_IMM + flip(byte), lhs);
+                self.word(imm as u32);
+                if byte >= 0x51 {
+                    self.word((imm >> 32) as u32);
+                }
+            }
+            Cond::NonZero(_) | Cond::Zero(_) => unreachable!("not a compare"),
+        }
     }
 
     // ---- calls ----

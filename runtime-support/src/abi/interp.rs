@@ -177,6 +177,10 @@ pub const NUMERIC_IMM: u16 = 0x500;
 /// and the i64 compares `0x51..=0x5a`: `[op|lhs] [rhs|-] target`, taken
 /// when the comparison holds.
 pub const BRCMP: u16 = 0x600;
+/// Compare with a constant and branch: `BRCMP_IMM + byte` for the same
+/// compares: `[op|lhs] imm target`, or `[op|lhs] imm_lo imm_hi target`
+/// for i64, taken when `lhs <op> imm` holds.
+pub const BRCMP_IMM: u16 = 0x700;
 
 /// SIMD instructions: `SIMD + n` for the `0xfd n` operators (relaxed SIMD
 /// included); formats in [`simd`](self#simd-formats).

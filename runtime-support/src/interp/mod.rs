@@ -12,6 +12,7 @@
 
 mod atomic;
 mod exec;
+mod fast;
 mod other;
 mod simd;
 

@@ -1,0 +1,2104 @@
+//! The interpreter's hot instructions as handlers that tail-call each other.
+//!
+//! Each handler executes one instruction and ends by dispatching the next
+//! one itself: it loads the next opcode, looks up its handler in
+//! [`HANDLERS`] and jumps there. With the VM state in argument registers
+//! (`ip`, `fp`, `cx` and memory 0's base) and one indirect jump per instruction at the
+//! end of every handler, this costs a third of the instructions of the
+//! `match` loop in exec.rs (one shared indirect jump, a bounds check and
+//! two jumps back to it), and every handler's jump is predicted on its
+//! own (docs/interpreter.md "Dispatch").
+//!
+//! Only instructions that need nothing but the frame, the code, the
+//! instance and its memories live here: numeric, loads and stores,
+//! constants, copies, globals, branches, fuel and interruption. Any other
+//! opcode lands in [`bail`], which returns its `ip` to exec.rs's loop; an
+//! instruction that traps stores the kind in [`Cx::trap`] and returns its
+//! own `ip`, so exec.rs raises the trap with the right backtrace.
+//!
+//! Stable Rust does not promise tail calls, but LLVM turns each handler's
+//! final call into a jump at every optimisation level above 0 (the
+//! handlers share one signature with all arguments in registers and have
+//! no escaping locals); tests/interp.rs runs a long loop on a 64 KiB
+//! thread stack to prove it. Builds with debug assertions do not rely on
+//! it: there a handler returns the next `ip` tagged with bit 0 and
+//! [`run`] loops.
+
+use super::exec::{
+    ea, fmax32, fmax64, fmin32, fmin64, q32, q64, r32, r64, rf32, rf64, rptr, trunc_check, w32,
+    w64, wf32, wf64,
+};
+use crate::abi::interp::{self as ir, Op};
+use crate::abi::{self, TrapKind, VMMemoryDefinition};
+use crate::values::ValRaw;
+use std::cell::UnsafeCell;
+
+/// What handlers read besides the frame and the code: the running
+/// instance, and where a trapping instruction leaves its trap.
+pub(super) struct Cx {
+    pub(super) vmctx: *mut u8,
+    /// The running function's code (branch targets are relative to it).
+    pub(super) code: *const u32,
+    /// The memories area of `vmctx` (`VMOffsets::memory(0)`).
+    pub(super) mems: *const *mut VMMemoryDefinition,
+    pub(super) has_memory: bool,
+    /// Memory 0's length when `run` (or a retried access) last read it.
+    pub(super) len0: usize,
+    pub(super) trap: Option<TrapKind>,
+}
+
+/// `(ip, fp, cx, memory 0 base)`: four arguments leave enough
+/// caller-saved registers that no common handler saves any.
+type Handler = unsafe fn(*const u32, *mut ValRaw, *mut Cx, *mut u8) -> *const u32;
+
+/// Entries in [`HANDLERS`]: every opcode is below it (the highest are
+/// `SIMD + n`), so an opcode masked with `N - 1` is its own index. Atomic
+/// and SIMD instructions have no handler here; they bail.
+const N: usize = 0x2000;
+const _: () = assert!(ir::SIMD as usize + 0x200 <= N && N.is_power_of_two());
+
+struct Table(UnsafeCell<[usize; N]>);
+// SAFETY: written once under `INIT` before any read, read-only after.
+unsafe impl Sync for Table {}
+
+/// Handler addresses by opcode, filled at first use (a static table of
+/// function pointers would cost every executable a dynamic relocation
+/// per entry).
+static HANDLERS: Table = Table(UnsafeCell::new([0; N]));
+static INIT: std::sync::Once = std::sync::Once::new();
+
+/// Fills [`HANDLERS`]; call before [`run`].
+pub(super) fn init() {
+    INIT.call_once(|| {
+        // SAFETY: `call_once` excludes every other access until it returns.
+        let t = unsafe { &mut *HANDLERS.0.get() };
+        t.fill(bail as Handler as usize);
+        fill(t);
+    });
+}
+
+/// Runs instructions from `ip` until one that is not a handler's (returns
+/// its `ip`) or one that traps (returns its `ip` with `cx.trap` set).
+///
+/// # Safety
+///
+/// As for exec.rs's loop: `ip` inside `code`, a validated function's IR,
+/// `fp` its frame, `cx.vmctx` its live instance; [`init`] has run.
+#[inline(always)]
+pub(super) unsafe fn run(ip: *const u32, fp: *mut ValRaw, cx: *mut Cx) -> *const u32 {
+    // Memory 0 stays in registers: nothing a handler runs moves or
+    // shrinks it, and a grow by another thread is seen by `access!`.
+    // SAFETY: per the contract (a module without memories has no access).
+    let mb = unsafe { mem0(cx) };
+    #[cfg(not(debug_assertions))]
+    // SAFETY: per the contract.
+    unsafe {
+        dispatch(ip, fp, cx, mb)
+    }
+    #[cfg(debug_assertions)]
+    {
+        let mut ip = ip;
+        loop {
+            // SAFETY: per the contract.
+            let next = unsafe { dispatch(ip, fp, cx, mb) };
+            if next.addr() & 1 == 0 {
+                return next;
+            }
+            ip = next.map_addr(|x| x & !1);
+        }
+    }
+}
+
+#[inline(always)]
+unsafe fn dispatch(ip: *const u32, fp: *mut ValRaw, cx: *mut Cx, mb: *mut u8) -> *const u32 {
+    // SAFETY: `ip` points at an instruction (per `run`); the table is
+    // filled (per `init`) with handlers of this signature.
+    unsafe {
+        let op = *ip as usize & (N - 1);
+        let h = *(HANDLERS.0.get() as *const usize).add(op);
+        let h: Handler = std::mem::transmute::<usize, Handler>(h);
+        h(ip, fp, cx, mb)
+    }
+}
+
+/// Every opcode without a handler of its own: back to exec.rs.
+unsafe fn bail(ip: *const u32, _: *mut ValRaw, _: *mut Cx, _: *mut u8) -> *const u32 {
+    ip
+}
+
+/// Memory 0's base, with its length stored in `cx.len0` (null and 0 for
+/// a module without memories).
+///
+/// # Safety
+///
+/// `cx` as for [`run`].
+#[inline(always)]
+unsafe fn mem0(cx: *mut Cx) -> *mut u8 {
+    // SAFETY: the memories area holds one pointer per memory; a module
+    // without memories has no accesses, and its `has_memory` is false.
+    unsafe {
+        if !(*cx).has_memory {
+            (*cx).len0 = 0;
+            return std::ptr::null_mut();
+        }
+        let m = *(*cx).mems;
+        (*cx).len0 = (*m).length;
+        (*m).base
+    }
+}
+
+/// The end of a handler: on to the next instruction.
+macro_rules! next {
+    ($ip:ident, $fp:ident, $cx:ident, $mb:ident) => {{
+        #[cfg(not(debug_assertions))]
+        {
+            dispatch($ip, $fp, $cx, $mb)
+        }
+        #[cfg(debug_assertions)]
+        {
+            $ip.map_addr(|x| x | 1)
+        }
+    }};
+}
+
+/// Stops at the current instruction with a trap of kind `$kind`.
+macro_rules! trap {
+    ($ip:ident, $cx:ident; $kind:expr) => {{
+        std::hint::cold_path();
+        (*$cx).trap = Some($kind);
+        return $ip;
+    }};
+}
+
+/// A load or store of `$size` bytes: bounds check, then `$f` on the host
+/// address. Memory 0 is at `$mb` (length `cx.len0`); another memory, and a memory 0 that
+/// may have grown since `run` read it (another thread, a shared memory),
+/// take paths of their own that end the handler, so that the common path
+/// needs no more registers than it has.
+macro_rules! access {
+    ($ip:ident, $fp:ident, $cx:ident, $mb:ident; $is64:expr, $size:expr, $f:expr) => {{
+        let w1 = *$ip.add(1);
+        let mi = w1 >> 16;
+        let (addr, offset, next) = if $is64 {
+            (
+                r64($fp, w1 & 0xffff),
+                *$ip.add(2) as u64 | (*$ip.add(3) as u64) << 32,
+                4,
+            )
+        } else {
+            (r32($fp, w1 & 0xffff) as u64, *$ip.add(2) as u64, 3)
+        };
+        let f = $f;
+        if mi != 0 {
+            std::hint::cold_path();
+            let m = *(*$cx).mems.add(mi as usize);
+            let Some(e) = ea(addr, offset, $size, (*m).length) else {
+                trap!($ip, $cx; TrapKind::MemoryOutOfBounds);
+            };
+            f((*m).base.add(e));
+            $ip = $ip.add(next);
+            return next!($ip, $fp, $cx, $mb);
+        }
+        let Some(e) = ea(addr, offset, $size, (*$cx).len0) else {
+            std::hint::cold_path();
+            let len = (*$cx).len0;
+            let b = mem0($cx);
+            if (*$cx).len0 != len {
+                return dispatch($ip, $fp, $cx, b);
+            }
+            trap!($ip, $cx; TrapKind::MemoryOutOfBounds);
+        };
+        f($mb.add(e));
+        $ip = $ip.add(next);
+    }};
+}
+
+/// `BRCMP_IMM + byte` for an i32 compare: `lhs <$cmp> imm` as `$t`.
+macro_rules! br_imm32 {
+    ($ip:ident, $fp:ident, $code:ident, $a:ident; $t:ty, $cmp:tt) => {{
+        let (x, y) = (r32($fp, $a) as $t, *$ip.add(1) as $t);
+        $ip = if x $cmp y {
+            $code.add(*$ip.add(2) as usize)
+        } else {
+            $ip.add(3)
+        };
+    }};
+}
+
+/// `BRCMP_IMM + byte` for an i64 compare.
+macro_rules! br_imm64 {
+    ($ip:ident, $fp:ident, $code:ident, $a:ident; $t:ty, $cmp:tt) => {{
+        let imm = *$ip.add(1) as u64 | (*$ip.add(2) as u64) << 32;
+        let (x, y) = (r64($fp, $a) as $t, imm as $t);
+        $ip = if x $cmp y {
+            $code.add(*$ip.add(3) as usize)
+        } else {
+            $ip.add(4)
+        };
+    }};
+}
+
+/// Defines the handlers and `fill`, which puts them in the table.
+macro_rules! handlers {
+    ($ip:ident, $fp:ident, $code:ident, $cx:ident, $mb:ident, $a:ident, $vmctx:ident;
+     $($name:ident = $op:expr => $body:block)*) => {
+        $(
+            // Not every instruction reads every operand or the instance.
+            #[allow(unused_variables)]
+            unsafe fn $name(
+                mut $ip: *const u32,
+                $fp: *mut ValRaw,
+                $cx: *mut Cx,
+                $mb: *mut u8,
+            ) -> *const u32 {
+                // SAFETY: the IR was produced by smelt's translator from
+                // validated wasm and checked at load: every slot operand
+                // is below the frame size, every branch target inside the
+                // function, every memory index defined.
+                unsafe {
+                    let $a = *$ip >> 16;
+                    let $vmctx = (*$cx).vmctx;
+                    let $code = (*$cx).code;
+                    $body
+                    next!($ip, $fp, $cx, $mb)
+                }
+            }
+        )*
+        fn fill(t: &mut [usize; N]) {
+            $( t[$op as usize] = $name as Handler as usize; )*
+        }
+    };
+}
+
+const O_BR: u16 = Op::Br as u16;
+const O_BR_IF_EQZ: u16 = Op::BrIfEqz as u16;
+const O_BR_IF_NEZ: u16 = Op::BrIfNez as u16;
+const O_BR_ON_NON_NULL: u16 = Op::BrOnNonNull as u16;
+const O_BR_ON_NULL: u16 = Op::BrOnNull as u16;
+const O_BR_TABLE: u16 = Op::BrTable as u16;
+const O_CONST128: u16 = Op::Const128 as u16;
+const O_CONST32: u16 = Op::Const32 as u16;
+const O_CONST64: u16 = Op::Const64 as u16;
+const O_COPY: u16 = Op::Copy as u16;
+const O_COPY_N: u16 = Op::CopyN as u16;
+const O_GLOBAL_GET: u16 = Op::GlobalGet as u16;
+const O_GLOBAL_GET_IMPORTED: u16 = Op::GlobalGetImported as u16;
+const O_GLOBAL_SET: u16 = Op::GlobalSet as u16;
+const O_GLOBAL_SET_IMPORTED: u16 = Op::GlobalSetImported as u16;
+const O_INTERRUPT: u16 = Op::Interrupt as u16;
+const O_FUEL: u16 = Op::Fuel as u16;
+const O_FUEL_CHECK: u16 = Op::FuelCheck as u16;
+const O_NOP: u16 = Op::Nop as u16;
+const O_SELECT: u16 = Op::Select as u16;
+
+handlers! { ip, fp, code, cx, mb, a, vmctx;
+    h_nop = O_NOP => {
+        ip = ip.add(1);
+    }
+    h_br = O_BR => {
+        ip = code.add(*ip.add(1) as usize);
+    }
+    h_br_if_nez = O_BR_IF_NEZ => {
+        ip = if r32(fp, a) != 0 {
+            code.add(*ip.add(1) as usize)
+        } else {
+            ip.add(2)
+        }
+    }
+    h_br_if_eqz = O_BR_IF_EQZ => {
+        ip = if r32(fp, a) == 0 {
+            code.add(*ip.add(1) as usize)
+        } else {
+            ip.add(2)
+        }
+    }
+    h_br_table = O_BR_TABLE => {
+        let n = *ip.add(1);
+        let i = r32(fp, a).min(n);
+        ip = code.add(*ip.add(2 + i as usize) as usize);
+    }
+    h_br_on_null = O_BR_ON_NULL => {
+        ip = if rptr(fp, a) == 0 {
+            code.add(*ip.add(1) as usize)
+        } else {
+            ip.add(2)
+        }
+    }
+    h_br_on_non_null = O_BR_ON_NON_NULL => {
+        ip = if rptr(fp, a) != 0 {
+            code.add(*ip.add(1) as usize)
+        } else {
+            ip.add(2)
+        }
+    }
+    h_copy = O_COPY => {
+        let src = *ip.add(1) & 0xffff;
+        *fp.add(a as usize) = *fp.add(src as usize);
+        ip = ip.add(2);
+    }
+    h_copy_n = O_COPY_N => {
+        let w1 = *ip.add(1);
+        std::ptr::copy(
+            fp.add((w1 & 0xffff) as usize),
+            fp.add(a as usize),
+            (w1 >> 16) as usize,
+        );
+        ip = ip.add(2);
+    }
+    h_select = O_SELECT => {
+        let w1 = *ip.add(1);
+        let cond = *ip.add(2) & 0xffff;
+        let src = if r32(fp, cond) != 0 {
+            w1 & 0xffff
+        } else {
+            w1 >> 16
+        };
+        *fp.add(a as usize) = *fp.add(src as usize);
+        ip = ip.add(3);
+    }
+    h_const32 = O_CONST32 => {
+        w32(fp, a, *ip.add(1));
+        ip = ip.add(2);
+    }
+    h_const64 = O_CONST64 => {
+        w64(fp, a, *ip.add(1) as u64 | (*ip.add(2) as u64) << 32);
+        ip = ip.add(3);
+    }
+    h_const128 = O_CONST128 => {
+        let mut v = 0u128;
+        for k in 0..4 {
+            v |= (*ip.add(1 + k) as u128) << (32 * k);
+        }
+        *fp.add(a as usize) = ValRaw::from_u128(v);
+        ip = ip.add(5);
+    }
+    h_global_get = O_GLOBAL_GET => {
+        *fp.add(a as usize) = *(vmctx.add(*ip.add(1) as usize) as *const ValRaw);
+        ip = ip.add(2);
+    }
+    h_global_set = O_GLOBAL_SET => {
+        *(vmctx.add(*ip.add(1) as usize) as *mut ValRaw) = *fp.add(a as usize);
+        ip = ip.add(2);
+    }
+    h_global_get_imported = O_GLOBAL_GET_IMPORTED => {
+        let g = *(vmctx.add(*ip.add(1) as usize) as *const *const ValRaw);
+        *fp.add(a as usize) = *g;
+        ip = ip.add(2);
+    }
+    h_global_set_imported = O_GLOBAL_SET_IMPORTED => {
+        let g = *(vmctx.add(*ip.add(1) as usize) as *const *mut ValRaw);
+        *g = *fp.add(a as usize);
+        ip = ip.add(2);
+    }
+    h_fuel = O_FUEL => {
+        let fuel = *(vmctx.add(abi::VMCTX_FUEL as usize) as *const *mut i64);
+        *fuel = (*fuel).wrapping_sub(*ip.add(1) as i64);
+        ip = ip.add(2);
+    }
+    h_fuel_check = O_FUEL_CHECK => {
+        let fuel = *(vmctx.add(abi::VMCTX_FUEL as usize) as *const *mut i64);
+        *fuel = (*fuel).wrapping_sub(*ip.add(1) as i64);
+        if *fuel < 0 {
+            trap!(ip, cx; TrapKind::OutOfFuel);
+        }
+        ip = ip.add(2);
+    }
+    h_interrupt = O_INTERRUPT => {
+        let flag = *(vmctx.add(abi::VMCTX_INTERRUPT as usize) as *const *const u32);
+        if std::ptr::read_volatile(flag) != 0 {
+            trap!(ip, cx; TrapKind::Interrupted);
+        }
+        ip = ip.add(1);
+    }
+    h_328 = 0x328 => {
+        access!(ip, fp, cx, mb; false, 4, |p: *mut u8| w32(
+            fp,
+            a,
+            u32::from_le((p as *const u32).read_unaligned())
+        ));
+    }
+    h_3a8 = 0x3a8 => {
+        access!(ip, fp, cx, mb; true, 4, |p: *mut u8| w32(
+            fp,
+            a,
+            u32::from_le((p as *const u32).read_unaligned())
+        ));
+    }
+    h_329 = 0x329 => {
+        access!(ip, fp, cx, mb; false, 8, |p: *mut u8| w64(
+            fp,
+            a,
+            u64::from_le((p as *const u64).read_unaligned())
+        ));
+    }
+    h_3a9 = 0x3a9 => {
+        access!(ip, fp, cx, mb; true, 8, |p: *mut u8| w64(
+            fp,
+            a,
+            u64::from_le((p as *const u64).read_unaligned())
+        ));
+    }
+    h_32a = 0x32a => {
+        access!(ip, fp, cx, mb; false, 4, |p: *mut u8| w32(
+            fp,
+            a,
+            u32::from_le((p as *const u32).read_unaligned())
+        ));
+    }
+    h_3aa = 0x3aa => {
+        access!(ip, fp, cx, mb; true, 4, |p: *mut u8| w32(
+            fp,
+            a,
+            u32::from_le((p as *const u32).read_unaligned())
+        ));
+    }
+    h_32b = 0x32b => {
+        access!(ip, fp, cx, mb; false, 8, |p: *mut u8| w64(
+            fp,
+            a,
+            u64::from_le((p as *const u64).read_unaligned())
+        ));
+    }
+    h_3ab = 0x3ab => {
+        access!(ip, fp, cx, mb; true, 8, |p: *mut u8| w64(
+            fp,
+            a,
+            u64::from_le((p as *const u64).read_unaligned())
+        ));
+    }
+    h_32c = 0x32c => {
+        access!(ip, fp, cx, mb; false, 1, |p: *mut u8| w32(fp, a, *p as i8 as i32 as u32));
+    }
+    h_3ac = 0x3ac => {
+        access!(ip, fp, cx, mb; true, 1, |p: *mut u8| w32(fp, a, *p as i8 as i32 as u32));
+    }
+    h_32d = 0x32d => {
+        access!(ip, fp, cx, mb; false, 1, |p: *mut u8| w32(fp, a, *p as u32));
+    }
+    h_3ad = 0x3ad => {
+        access!(ip, fp, cx, mb; true, 1, |p: *mut u8| w32(fp, a, *p as u32));
+    }
+    h_32e = 0x32e => {
+        access!(ip, fp, cx, mb; false, 2, |p: *mut u8| w32(
+            fp,
+            a,
+            u16::from_le((p as *const u16).read_unaligned()) as i16 as i32 as u32
+        ));
+    }
+    h_3ae = 0x3ae => {
+        access!(ip, fp, cx, mb; true, 2, |p: *mut u8| w32(
+            fp,
+            a,
+            u16::from_le((p as *const u16).read_unaligned()) as i16 as i32 as u32
+        ));
+    }
+    h_32f = 0x32f => {
+        access!(ip, fp, cx, mb; false, 2, |p: *mut u8| w32(
+            fp,
+            a,
+            u16::from_le((p as *const u16).read_unaligned()) as u32
+        ));
+    }
+    h_3af = 0x3af => {
+        access!(ip, fp, cx, mb; true, 2, |p: *mut u8| w32(
+            fp,
+            a,
+            u16::from_le((p as *const u16).read_unaligned()) as u32
+        ));
+    }
+    h_330 = 0x330 => {
+        access!(ip, fp, cx, mb; false, 1, |p: *mut u8| w64(fp, a, *p as i8 as i64 as u64));
+    }
+    h_3b0 = 0x3b0 => {
+        access!(ip, fp, cx, mb; true, 1, |p: *mut u8| w64(fp, a, *p as i8 as i64 as u64));
+    }
+    h_331 = 0x331 => {
+        access!(ip, fp, cx, mb; false, 1, |p: *mut u8| w64(fp, a, *p as u64));
+    }
+    h_3b1 = 0x3b1 => {
+        access!(ip, fp, cx, mb; true, 1, |p: *mut u8| w64(fp, a, *p as u64));
+    }
+    h_332 = 0x332 => {
+        access!(ip, fp, cx, mb; false, 2, |p: *mut u8| w64(
+            fp,
+            a,
+            u16::from_le((p as *const u16).read_unaligned()) as i16 as i64 as u64
+        ));
+    }
+    h_3b2 = 0x3b2 => {
+        access!(ip, fp, cx, mb; true, 2, |p: *mut u8| w64(
+            fp,
+            a,
+            u16::from_le((p as *const u16).read_unaligned()) as i16 as i64 as u64
+        ));
+    }
+    h_333 = 0x333 => {
+        access!(ip, fp, cx, mb; false, 2, |p: *mut u8| w64(
+            fp,
+            a,
+            u16::from_le((p as *const u16).read_unaligned()) as u64
+        ));
+    }
+    h_3b3 = 0x3b3 => {
+        access!(ip, fp, cx, mb; true, 2, |p: *mut u8| w64(
+            fp,
+            a,
+            u16::from_le((p as *const u16).read_unaligned()) as u64
+        ));
+    }
+    h_334 = 0x334 => {
+        access!(ip, fp, cx, mb; false, 4, |p: *mut u8| w64(
+            fp,
+            a,
+            u32::from_le((p as *const u32).read_unaligned()) as i32 as i64 as u64
+        ));
+    }
+    h_3b4 = 0x3b4 => {
+        access!(ip, fp, cx, mb; true, 4, |p: *mut u8| w64(
+            fp,
+            a,
+            u32::from_le((p as *const u32).read_unaligned()) as i32 as i64 as u64
+        ));
+    }
+    h_335 = 0x335 => {
+        access!(ip, fp, cx, mb; false, 4, |p: *mut u8| w64(
+            fp,
+            a,
+            u32::from_le((p as *const u32).read_unaligned()) as u64
+        ));
+    }
+    h_3b5 = 0x3b5 => {
+        access!(ip, fp, cx, mb; true, 4, |p: *mut u8| w64(
+            fp,
+            a,
+            u32::from_le((p as *const u32).read_unaligned()) as u64
+        ));
+    }
+    h_336 = 0x336 => {
+        access!(ip, fp, cx, mb; false, 4, |p: *mut u8| (p as *mut u32)
+            .write_unaligned(r32(fp, a).to_le()));
+    }
+    h_3b6 = 0x3b6 => {
+        access!(ip, fp, cx, mb; true, 4, |p: *mut u8| (p as *mut u32)
+            .write_unaligned(r32(fp, a).to_le()));
+    }
+    h_337 = 0x337 => {
+        access!(ip, fp, cx, mb; false, 8, |p: *mut u8| (p as *mut u64)
+            .write_unaligned(r64(fp, a).to_le()));
+    }
+    h_3b7 = 0x3b7 => {
+        access!(ip, fp, cx, mb; true, 8, |p: *mut u8| (p as *mut u64)
+            .write_unaligned(r64(fp, a).to_le()));
+    }
+    h_338 = 0x338 => {
+        access!(ip, fp, cx, mb; false, 4, |p: *mut u8| (p as *mut u32)
+            .write_unaligned(r32(fp, a).to_le()));
+    }
+    h_3b8 = 0x3b8 => {
+        access!(ip, fp, cx, mb; true, 4, |p: *mut u8| (p as *mut u32)
+            .write_unaligned(r32(fp, a).to_le()));
+    }
+    h_339 = 0x339 => {
+        access!(ip, fp, cx, mb; false, 8, |p: *mut u8| (p as *mut u64)
+            .write_unaligned(r64(fp, a).to_le()));
+    }
+    h_3b9 = 0x3b9 => {
+        access!(ip, fp, cx, mb; true, 8, |p: *mut u8| (p as *mut u64)
+            .write_unaligned(r64(fp, a).to_le()));
+    }
+    h_33a = 0x33a => {
+        access!(ip, fp, cx, mb; false, 1, |p: *mut u8| *p = r32(fp, a) as u8);
+    }
+    h_3ba = 0x3ba => {
+        access!(ip, fp, cx, mb; true, 1, |p: *mut u8| *p = r32(fp, a) as u8);
+    }
+    h_33b = 0x33b => {
+        access!(ip, fp, cx, mb; false, 2, |p: *mut u8| (p as *mut u16)
+            .write_unaligned((r32(fp, a) as u16).to_le()));
+    }
+    h_3bb = 0x3bb => {
+        access!(ip, fp, cx, mb; true, 2, |p: *mut u8| (p as *mut u16)
+            .write_unaligned((r32(fp, a) as u16).to_le()));
+    }
+    h_33c = 0x33c => {
+        access!(ip, fp, cx, mb; false, 1, |p: *mut u8| *p = r64(fp, a) as u8);
+    }
+    h_3bc = 0x3bc => {
+        access!(ip, fp, cx, mb; true, 1, |p: *mut u8| *p = r64(fp, a) as u8);
+    }
+    h_33d = 0x33d => {
+        access!(ip, fp, cx, mb; false, 2, |p: *mut u8| (p as *mut u16)
+            .write_unaligned((r64(fp, a) as u16).to_le()));
+    }
+    h_3bd = 0x3bd => {
+        access!(ip, fp, cx, mb; true, 2, |p: *mut u8| (p as *mut u16)
+            .write_unaligned((r64(fp, a) as u16).to_le()));
+    }
+    h_33e = 0x33e => {
+        access!(ip, fp, cx, mb; false, 4, |p: *mut u8| (p as *mut u32)
+            .write_unaligned((r64(fp, a) as u32).to_le()));
+    }
+    h_3be = 0x3be => {
+        access!(ip, fp, cx, mb; true, 4, |p: *mut u8| (p as *mut u32)
+            .write_unaligned((r64(fp, a) as u32).to_le()));
+    }
+    h_546 = 0x546 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, (r32(fp, s1) == imm) as u32);
+        ip = ip.add(3);
+    }
+    h_547 = 0x547 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, (r32(fp, s1) != imm) as u32);
+        ip = ip.add(3);
+    }
+    h_548 = 0x548 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, ((r32(fp, s1) as i32) < (imm as i32)) as u32);
+        ip = ip.add(3);
+    }
+    h_549 = 0x549 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, (r32(fp, s1) < imm) as u32);
+        ip = ip.add(3);
+    }
+    h_54a = 0x54a => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, ((r32(fp, s1) as i32) > (imm as i32)) as u32);
+        ip = ip.add(3);
+    }
+    h_54b = 0x54b => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, (r32(fp, s1) > imm) as u32);
+        ip = ip.add(3);
+    }
+    h_54c = 0x54c => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, ((r32(fp, s1) as i32) <= (imm as i32)) as u32);
+        ip = ip.add(3);
+    }
+    h_54d = 0x54d => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, (r32(fp, s1) <= imm) as u32);
+        ip = ip.add(3);
+    }
+    h_54e = 0x54e => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, ((r32(fp, s1) as i32) >= (imm as i32)) as u32);
+        ip = ip.add(3);
+    }
+    h_54f = 0x54f => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, (r32(fp, s1) >= imm) as u32);
+        ip = ip.add(3);
+    }
+    h_551 = 0x551 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w32(fp, d, (r64(fp, s1) == imm) as u32);
+        ip = ip.add(4);
+    }
+    h_552 = 0x552 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w32(fp, d, (r64(fp, s1) != imm) as u32);
+        ip = ip.add(4);
+    }
+    h_553 = 0x553 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w32(fp, d, ((r64(fp, s1) as i64) < (imm as i64)) as u32);
+        ip = ip.add(4);
+    }
+    h_554 = 0x554 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w32(fp, d, (r64(fp, s1) < imm) as u32);
+        ip = ip.add(4);
+    }
+    h_555 = 0x555 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w32(fp, d, ((r64(fp, s1) as i64) > (imm as i64)) as u32);
+        ip = ip.add(4);
+    }
+    h_556 = 0x556 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w32(fp, d, (r64(fp, s1) > imm) as u32);
+        ip = ip.add(4);
+    }
+    h_557 = 0x557 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w32(fp, d, ((r64(fp, s1) as i64) <= (imm as i64)) as u32);
+        ip = ip.add(4);
+    }
+    h_558 = 0x558 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w32(fp, d, (r64(fp, s1) <= imm) as u32);
+        ip = ip.add(4);
+    }
+    h_559 = 0x559 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w32(fp, d, ((r64(fp, s1) as i64) >= (imm as i64)) as u32);
+        ip = ip.add(4);
+    }
+    h_55a = 0x55a => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w32(fp, d, (r64(fp, s1) >= imm) as u32);
+        ip = ip.add(4);
+    }
+    h_56a = 0x56a => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, r32(fp, s1).wrapping_add(imm));
+        ip = ip.add(3);
+    }
+    h_56b = 0x56b => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, r32(fp, s1).wrapping_sub(imm));
+        ip = ip.add(3);
+    }
+    h_56c = 0x56c => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, r32(fp, s1).wrapping_mul(imm));
+        ip = ip.add(3);
+    }
+    h_56d = 0x56d => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        let (x, y) = (r32(fp, s1) as i32, imm as i32);
+        if y == 0 {
+            trap!(ip, cx; TrapKind::IntegerDivideByZero);
+        }
+        if x == i32::MIN && y == -1 {
+            trap!(ip, cx; TrapKind::IntegerOverflow);
+        }
+        w32(fp, d, (x / y) as u32);
+        ip = ip.add(3);
+    }
+    h_56e = 0x56e => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        let y = imm;
+        if y == 0 {
+            trap!(ip, cx; TrapKind::IntegerDivideByZero);
+        }
+        w32(fp, d, r32(fp, s1) / y);
+        ip = ip.add(3);
+    }
+    h_56f = 0x56f => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        let (x, y) = (r32(fp, s1) as i32, imm as i32);
+        if y == 0 {
+            trap!(ip, cx; TrapKind::IntegerDivideByZero);
+        }
+        w32(fp, d, x.wrapping_rem(y) as u32);
+        ip = ip.add(3);
+    }
+    h_570 = 0x570 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        let y = imm;
+        if y == 0 {
+            trap!(ip, cx; TrapKind::IntegerDivideByZero);
+        }
+        w32(fp, d, r32(fp, s1) % y);
+        ip = ip.add(3);
+    }
+    h_571 = 0x571 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, r32(fp, s1) & imm);
+        ip = ip.add(3);
+    }
+    h_572 = 0x572 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, r32(fp, s1) | imm);
+        ip = ip.add(3);
+    }
+    h_573 = 0x573 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, r32(fp, s1) ^ imm);
+        ip = ip.add(3);
+    }
+    h_574 = 0x574 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, r32(fp, s1).wrapping_shl(imm));
+        ip = ip.add(3);
+    }
+    h_575 = 0x575 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, (r32(fp, s1) as i32).wrapping_shr(imm) as u32);
+        ip = ip.add(3);
+    }
+    h_576 = 0x576 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, r32(fp, s1).wrapping_shr(imm));
+        ip = ip.add(3);
+    }
+    h_577 = 0x577 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, r32(fp, s1).rotate_left(imm & 31));
+        ip = ip.add(3);
+    }
+    h_578 = 0x578 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2);
+        w32(fp, d, r32(fp, s1).rotate_right(imm & 31));
+        ip = ip.add(3);
+    }
+    h_57c = 0x57c => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w64(fp, d, r64(fp, s1).wrapping_add(imm));
+        ip = ip.add(4);
+    }
+    h_57d = 0x57d => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w64(fp, d, r64(fp, s1).wrapping_sub(imm));
+        ip = ip.add(4);
+    }
+    h_57e = 0x57e => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w64(fp, d, r64(fp, s1).wrapping_mul(imm));
+        ip = ip.add(4);
+    }
+    h_57f = 0x57f => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        let (x, y) = (r64(fp, s1) as i64, imm as i64);
+        if y == 0 {
+            trap!(ip, cx; TrapKind::IntegerDivideByZero);
+        }
+        if x == i64::MIN && y == -1 {
+            trap!(ip, cx; TrapKind::IntegerOverflow);
+        }
+        w64(fp, d, (x / y) as u64);
+        ip = ip.add(4);
+    }
+    h_580 = 0x580 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        let y = imm;
+        if y == 0 {
+            trap!(ip, cx; TrapKind::IntegerDivideByZero);
+        }
+        w64(fp, d, r64(fp, s1) / y);
+        ip = ip.add(4);
+    }
+    h_581 = 0x581 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        let (x, y) = (r64(fp, s1) as i64, imm as i64);
+        if y == 0 {
+            trap!(ip, cx; TrapKind::IntegerDivideByZero);
+        }
+        w64(fp, d, x.wrapping_rem(y) as u64);
+        ip = ip.add(4);
+    }
+    h_582 = 0x582 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        let y = imm;
+        if y == 0 {
+            trap!(ip, cx; TrapKind::IntegerDivideByZero);
+        }
+        w64(fp, d, r64(fp, s1) % y);
+        ip = ip.add(4);
+    }
+    h_583 = 0x583 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w64(fp, d, r64(fp, s1) & imm);
+        ip = ip.add(4);
+    }
+    h_584 = 0x584 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w64(fp, d, r64(fp, s1) | imm);
+        ip = ip.add(4);
+    }
+    h_585 = 0x585 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w64(fp, d, r64(fp, s1) ^ imm);
+        ip = ip.add(4);
+    }
+    h_586 = 0x586 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w64(fp, d, r64(fp, s1).wrapping_shl(imm as u32));
+        ip = ip.add(4);
+    }
+    h_587 = 0x587 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w64(fp, d, (r64(fp, s1) as i64).wrapping_shr(imm as u32) as u64);
+        ip = ip.add(4);
+    }
+    h_588 = 0x588 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w64(fp, d, r64(fp, s1).wrapping_shr(imm as u32));
+        ip = ip.add(4);
+    }
+    h_589 = 0x589 => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w64(fp, d, r64(fp, s1).rotate_left((imm & 63) as u32));
+        ip = ip.add(4);
+    }
+    h_58a = 0x58a => {
+        let s1 = *ip.add(1) & 0xffff;
+        let d = a;
+        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
+        w64(fp, d, r64(fp, s1).rotate_right((imm & 63) as u32));
+        ip = ip.add(4);
+    }
+    h_646 = 0x646 => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r32(fp, a)) == (r32(fp, rhs)) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_651 = 0x651 => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r64(fp, a)) == (r64(fp, rhs)) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_647 = 0x647 => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r32(fp, a)) != (r32(fp, rhs)) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_652 = 0x652 => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r64(fp, a)) != (r64(fp, rhs)) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_648 = 0x648 => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r32(fp, a) as i32) < (r32(fp, rhs) as i32) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_653 = 0x653 => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r64(fp, a) as i64) < (r64(fp, rhs) as i64) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_649 = 0x649 => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r32(fp, a)) < (r32(fp, rhs)) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_654 = 0x654 => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r64(fp, a)) < (r64(fp, rhs)) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_64a = 0x64a => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r32(fp, a) as i32) > (r32(fp, rhs) as i32) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_655 = 0x655 => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r64(fp, a) as i64) > (r64(fp, rhs) as i64) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_64b = 0x64b => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r32(fp, a)) > (r32(fp, rhs)) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_656 = 0x656 => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r64(fp, a)) > (r64(fp, rhs)) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_64c = 0x64c => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r32(fp, a) as i32) <= (r32(fp, rhs) as i32) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_657 = 0x657 => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r64(fp, a) as i64) <= (r64(fp, rhs) as i64) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_64d = 0x64d => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r32(fp, a)) <= (r32(fp, rhs)) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_658 = 0x658 => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r64(fp, a)) <= (r64(fp, rhs)) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_64e = 0x64e => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r32(fp, a) as i32) >= (r32(fp, rhs) as i32) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_659 = 0x659 => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r64(fp, a) as i64) >= (r64(fp, rhs) as i64) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_64f = 0x64f => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r32(fp, a)) >= (r32(fp, rhs)) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_65a = 0x65a => {
+        let rhs = *ip.add(1) & 0xffff;
+        ip = if (r64(fp, a)) >= (r64(fp, rhs)) {
+            code.add(*ip.add(2) as usize)
+        } else {
+            ip.add(3)
+        };
+    }
+    h_746 = 0x746 => {
+        br_imm32!(ip, fp, code, a; u32, ==);
+    }
+    h_751 = 0x751 => {
+        br_imm64!(ip, fp, code, a; u64, ==);
+    }
+    h_747 = 0x747 => {
+        br_imm32!(ip, fp, code, a; u32, !=);
+    }
+    h_752 = 0x752 => {
+        br_imm64!(ip, fp, code, a; u64, !=);
+    }
+    h_748 = 0x748 => {
+        br_imm32!(ip, fp, code, a; i32, <);
+    }
+    h_753 = 0x753 => {
+        br_imm64!(ip, fp, code, a; i64, <);
+    }
+    h_749 = 0x749 => {
+        br_imm32!(ip, fp, code, a; u32, <);
+    }
+    h_754 = 0x754 => {
+        br_imm64!(ip, fp, code, a; u64, <);
+    }
+    h_74a = 0x74a => {
+        br_imm32!(ip, fp, code, a; i32, >);
+    }
+    h_755 = 0x755 => {
+        br_imm64!(ip, fp, code, a; i64, >);
+    }
+    h_74b = 0x74b => {
+        br_imm32!(ip, fp, code, a; u32, >);
+    }
+    h_756 = 0x756 => {
+        br_imm64!(ip, fp, code, a; u64, >);
+    }
+    h_74c = 0x74c => {
+        br_imm32!(ip, fp, code, a; i32, <=);
+    }
+    h_757 = 0x757 => {
+        br_imm64!(ip, fp, code, a; i64, <=);
+    }
+    h_74d = 0x74d => {
+        br_imm32!(ip, fp, code, a; u32, <=);
+    }
+    h_758 = 0x758 => {
+        br_imm64!(ip, fp, code, a; u64, <=);
+    }
+    h_74e = 0x74e => {
+        br_imm32!(ip, fp, code, a; i32, >=);
+    }
+    h_759 = 0x759 => {
+        br_imm64!(ip, fp, code, a; i64, >=);
+    }
+    h_74f = 0x74f => {
+        br_imm32!(ip, fp, code, a; u32, >=);
+    }
+    h_75a = 0x75a => {
+        br_imm64!(ip, fp, code, a; u64, >=);
+    }
+    h_145 = 0x145 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w32(fp, d, (r32(fp, s1) == 0) as u32);
+        ip = ip.add(2);
+    }
+    h_146 = 0x146 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (r32(fp, s1) == r32(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_147 = 0x147 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (r32(fp, s1) != r32(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_148 = 0x148 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, ((r32(fp, s1) as i32) < (r32(fp, s2) as i32)) as u32);
+        ip = ip.add(2);
+    }
+    h_149 = 0x149 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (r32(fp, s1) < r32(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_14a = 0x14a => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, ((r32(fp, s1) as i32) > (r32(fp, s2) as i32)) as u32);
+        ip = ip.add(2);
+    }
+    h_14b = 0x14b => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (r32(fp, s1) > r32(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_14c = 0x14c => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, ((r32(fp, s1) as i32) <= (r32(fp, s2) as i32)) as u32);
+        ip = ip.add(2);
+    }
+    h_14d = 0x14d => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (r32(fp, s1) <= r32(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_14e = 0x14e => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, ((r32(fp, s1) as i32) >= (r32(fp, s2) as i32)) as u32);
+        ip = ip.add(2);
+    }
+    h_14f = 0x14f => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (r32(fp, s1) >= r32(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_150 = 0x150 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w32(fp, d, (r64(fp, s1) == 0) as u32);
+        ip = ip.add(2);
+    }
+    h_151 = 0x151 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (r64(fp, s1) == r64(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_152 = 0x152 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (r64(fp, s1) != r64(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_153 = 0x153 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, ((r64(fp, s1) as i64) < (r64(fp, s2) as i64)) as u32);
+        ip = ip.add(2);
+    }
+    h_154 = 0x154 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (r64(fp, s1) < r64(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_155 = 0x155 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, ((r64(fp, s1) as i64) > (r64(fp, s2) as i64)) as u32);
+        ip = ip.add(2);
+    }
+    h_156 = 0x156 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (r64(fp, s1) > r64(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_157 = 0x157 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, ((r64(fp, s1) as i64) <= (r64(fp, s2) as i64)) as u32);
+        ip = ip.add(2);
+    }
+    h_158 = 0x158 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (r64(fp, s1) <= r64(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_159 = 0x159 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, ((r64(fp, s1) as i64) >= (r64(fp, s2) as i64)) as u32);
+        ip = ip.add(2);
+    }
+    h_15a = 0x15a => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (r64(fp, s1) >= r64(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_15b = 0x15b => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (rf32(fp, s1) == rf32(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_15c = 0x15c => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (rf32(fp, s1) != rf32(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_15d = 0x15d => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (rf32(fp, s1) < rf32(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_15e = 0x15e => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (rf32(fp, s1) > rf32(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_15f = 0x15f => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (rf32(fp, s1) <= rf32(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_160 = 0x160 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (rf32(fp, s1) >= rf32(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_161 = 0x161 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (rf64(fp, s1) == rf64(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_162 = 0x162 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (rf64(fp, s1) != rf64(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_163 = 0x163 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (rf64(fp, s1) < rf64(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_164 = 0x164 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (rf64(fp, s1) > rf64(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_165 = 0x165 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (rf64(fp, s1) <= rf64(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_166 = 0x166 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (rf64(fp, s1) >= rf64(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_167 = 0x167 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w32(fp, d, r32(fp, s1).leading_zeros());
+        ip = ip.add(2);
+    }
+    h_168 = 0x168 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w32(fp, d, r32(fp, s1).trailing_zeros());
+        ip = ip.add(2);
+    }
+    h_169 = 0x169 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w32(fp, d, r32(fp, s1).count_ones());
+        ip = ip.add(2);
+    }
+    h_16a = 0x16a => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, r32(fp, s1).wrapping_add(r32(fp, s2)));
+        ip = ip.add(2);
+    }
+    h_16b = 0x16b => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, r32(fp, s1).wrapping_sub(r32(fp, s2)));
+        ip = ip.add(2);
+    }
+    h_16c = 0x16c => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, r32(fp, s1).wrapping_mul(r32(fp, s2)));
+        ip = ip.add(2);
+    }
+    h_16d = 0x16d => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        let (x, y) = (r32(fp, s1) as i32, r32(fp, s2) as i32);
+        if y == 0 {
+            trap!(ip, cx; TrapKind::IntegerDivideByZero);
+        }
+        if x == i32::MIN && y == -1 {
+            trap!(ip, cx; TrapKind::IntegerOverflow);
+        }
+        w32(fp, d, (x / y) as u32);
+        ip = ip.add(2);
+    }
+    h_16e = 0x16e => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        let y = r32(fp, s2);
+        if y == 0 {
+            trap!(ip, cx; TrapKind::IntegerDivideByZero);
+        }
+        w32(fp, d, r32(fp, s1) / y);
+        ip = ip.add(2);
+    }
+    h_16f = 0x16f => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        let (x, y) = (r32(fp, s1) as i32, r32(fp, s2) as i32);
+        if y == 0 {
+            trap!(ip, cx; TrapKind::IntegerDivideByZero);
+        }
+        w32(fp, d, x.wrapping_rem(y) as u32);
+        ip = ip.add(2);
+    }
+    h_170 = 0x170 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        let y = r32(fp, s2);
+        if y == 0 {
+            trap!(ip, cx; TrapKind::IntegerDivideByZero);
+        }
+        w32(fp, d, r32(fp, s1) % y);
+        ip = ip.add(2);
+    }
+    h_171 = 0x171 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, r32(fp, s1) & r32(fp, s2));
+        ip = ip.add(2);
+    }
+    h_172 = 0x172 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, r32(fp, s1) | r32(fp, s2));
+        ip = ip.add(2);
+    }
+    h_173 = 0x173 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, r32(fp, s1) ^ r32(fp, s2));
+        ip = ip.add(2);
+    }
+    h_174 = 0x174 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, r32(fp, s1).wrapping_shl(r32(fp, s2)));
+        ip = ip.add(2);
+    }
+    h_175 = 0x175 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, (r32(fp, s1) as i32).wrapping_shr(r32(fp, s2)) as u32);
+        ip = ip.add(2);
+    }
+    h_176 = 0x176 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, r32(fp, s1).wrapping_shr(r32(fp, s2)));
+        ip = ip.add(2);
+    }
+    h_177 = 0x177 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, r32(fp, s1).rotate_left(r32(fp, s2) & 31));
+        ip = ip.add(2);
+    }
+    h_178 = 0x178 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(fp, d, r32(fp, s1).rotate_right(r32(fp, s2) & 31));
+        ip = ip.add(2);
+    }
+    h_179 = 0x179 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w64(fp, d, r64(fp, s1).leading_zeros() as u64);
+        ip = ip.add(2);
+    }
+    h_17a = 0x17a => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w64(fp, d, r64(fp, s1).trailing_zeros() as u64);
+        ip = ip.add(2);
+    }
+    h_17b = 0x17b => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w64(fp, d, r64(fp, s1).count_ones() as u64);
+        ip = ip.add(2);
+    }
+    h_17c = 0x17c => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w64(fp, d, r64(fp, s1).wrapping_add(r64(fp, s2)));
+        ip = ip.add(2);
+    }
+    h_17d = 0x17d => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w64(fp, d, r64(fp, s1).wrapping_sub(r64(fp, s2)));
+        ip = ip.add(2);
+    }
+    h_17e = 0x17e => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w64(fp, d, r64(fp, s1).wrapping_mul(r64(fp, s2)));
+        ip = ip.add(2);
+    }
+    h_17f = 0x17f => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        let (x, y) = (r64(fp, s1) as i64, r64(fp, s2) as i64);
+        if y == 0 {
+            trap!(ip, cx; TrapKind::IntegerDivideByZero);
+        }
+        if x == i64::MIN && y == -1 {
+            trap!(ip, cx; TrapKind::IntegerOverflow);
+        }
+        w64(fp, d, (x / y) as u64);
+        ip = ip.add(2);
+    }
+    h_180 = 0x180 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        let y = r64(fp, s2);
+        if y == 0 {
+            trap!(ip, cx; TrapKind::IntegerDivideByZero);
+        }
+        w64(fp, d, r64(fp, s1) / y);
+        ip = ip.add(2);
+    }
+    h_181 = 0x181 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        let (x, y) = (r64(fp, s1) as i64, r64(fp, s2) as i64);
+        if y == 0 {
+            trap!(ip, cx; TrapKind::IntegerDivideByZero);
+        }
+        w64(fp, d, x.wrapping_rem(y) as u64);
+        ip = ip.add(2);
+    }
+    h_182 = 0x182 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        let y = r64(fp, s2);
+        if y == 0 {
+            trap!(ip, cx; TrapKind::IntegerDivideByZero);
+        }
+        w64(fp, d, r64(fp, s1) % y);
+        ip = ip.add(2);
+    }
+    h_183 = 0x183 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w64(fp, d, r64(fp, s1) & r64(fp, s2));
+        ip = ip.add(2);
+    }
+    h_184 = 0x184 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w64(fp, d, r64(fp, s1) | r64(fp, s2));
+        ip = ip.add(2);
+    }
+    h_185 = 0x185 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w64(fp, d, r64(fp, s1) ^ r64(fp, s2));
+        ip = ip.add(2);
+    }
+    h_186 = 0x186 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w64(fp, d, r64(fp, s1).wrapping_shl(r64(fp, s2) as u32));
+        ip = ip.add(2);
+    }
+    h_187 = 0x187 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w64(
+            fp,
+            d,
+            (r64(fp, s1) as i64).wrapping_shr(r64(fp, s2) as u32) as u64,
+        );
+        ip = ip.add(2);
+    }
+    h_188 = 0x188 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w64(fp, d, r64(fp, s1).wrapping_shr(r64(fp, s2) as u32));
+        ip = ip.add(2);
+    }
+    h_189 = 0x189 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w64(fp, d, r64(fp, s1).rotate_left((r64(fp, s2) & 63) as u32));
+        ip = ip.add(2);
+    }
+    h_18a = 0x18a => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w64(fp, d, r64(fp, s1).rotate_right((r64(fp, s2) & 63) as u32));
+        ip = ip.add(2);
+    }
+    h_18b = 0x18b => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w32(fp, d, r32(fp, s1) & 0x7fff_ffff);
+        ip = ip.add(2);
+    }
+    h_18c = 0x18c => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w32(fp, d, r32(fp, s1) ^ 0x8000_0000);
+        ip = ip.add(2);
+    }
+    h_18d = 0x18d => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf32(fp, d, q32(rf32(fp, s1).ceil()));
+        ip = ip.add(2);
+    }
+    h_18e = 0x18e => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf32(fp, d, q32(rf32(fp, s1).floor()));
+        ip = ip.add(2);
+    }
+    h_18f = 0x18f => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf32(fp, d, q32(rf32(fp, s1).trunc()));
+        ip = ip.add(2);
+    }
+    h_190 = 0x190 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf32(fp, d, q32(rf32(fp, s1).round_ties_even()));
+        ip = ip.add(2);
+    }
+    h_191 = 0x191 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf32(fp, d, rf32(fp, s1).sqrt());
+        ip = ip.add(2);
+    }
+    h_192 = 0x192 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        wf32(fp, d, rf32(fp, s1) + rf32(fp, s2));
+        ip = ip.add(2);
+    }
+    h_193 = 0x193 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        wf32(fp, d, rf32(fp, s1) - rf32(fp, s2));
+        ip = ip.add(2);
+    }
+    h_194 = 0x194 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        wf32(fp, d, rf32(fp, s1) * rf32(fp, s2));
+        ip = ip.add(2);
+    }
+    h_195 = 0x195 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        wf32(fp, d, rf32(fp, s1) / rf32(fp, s2));
+        ip = ip.add(2);
+    }
+    h_196 = 0x196 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        wf32(fp, d, fmin32(rf32(fp, s1), rf32(fp, s2)));
+        ip = ip.add(2);
+    }
+    h_197 = 0x197 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        wf32(fp, d, fmax32(rf32(fp, s1), rf32(fp, s2)));
+        ip = ip.add(2);
+    }
+    h_198 = 0x198 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w32(
+            fp,
+            d,
+            (r32(fp, s1) & 0x7fff_ffff) | (r32(fp, s2) & 0x8000_0000),
+        );
+        ip = ip.add(2);
+    }
+    h_199 = 0x199 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w64(fp, d, r64(fp, s1) & 0x7fff_ffff_ffff_ffff);
+        ip = ip.add(2);
+    }
+    h_19a = 0x19a => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w64(fp, d, r64(fp, s1) ^ 0x8000_0000_0000_0000);
+        ip = ip.add(2);
+    }
+    h_19b = 0x19b => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf64(fp, d, q64(rf64(fp, s1).ceil()));
+        ip = ip.add(2);
+    }
+    h_19c = 0x19c => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf64(fp, d, q64(rf64(fp, s1).floor()));
+        ip = ip.add(2);
+    }
+    h_19d = 0x19d => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf64(fp, d, q64(rf64(fp, s1).trunc()));
+        ip = ip.add(2);
+    }
+    h_19e = 0x19e => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf64(fp, d, q64(rf64(fp, s1).round_ties_even()));
+        ip = ip.add(2);
+    }
+    h_19f = 0x19f => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf64(fp, d, rf64(fp, s1).sqrt());
+        ip = ip.add(2);
+    }
+    h_1a0 = 0x1a0 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        wf64(fp, d, rf64(fp, s1) + rf64(fp, s2));
+        ip = ip.add(2);
+    }
+    h_1a1 = 0x1a1 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        wf64(fp, d, rf64(fp, s1) - rf64(fp, s2));
+        ip = ip.add(2);
+    }
+    h_1a2 = 0x1a2 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        wf64(fp, d, rf64(fp, s1) * rf64(fp, s2));
+        ip = ip.add(2);
+    }
+    h_1a3 = 0x1a3 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        wf64(fp, d, rf64(fp, s1) / rf64(fp, s2));
+        ip = ip.add(2);
+    }
+    h_1a4 = 0x1a4 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        wf64(fp, d, fmin64(rf64(fp, s1), rf64(fp, s2)));
+        ip = ip.add(2);
+    }
+    h_1a5 = 0x1a5 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        wf64(fp, d, fmax64(rf64(fp, s1), rf64(fp, s2)));
+        ip = ip.add(2);
+    }
+    h_1a6 = 0x1a6 => {
+        let w1 = *ip.add(1);
+        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
+        w64(
+            fp,
+            d,
+            (r64(fp, s1) & 0x7fff_ffff_ffff_ffff)
+                | (r64(fp, s2) & 0x8000_0000_0000_0000),
+        );
+        ip = ip.add(2);
+    }
+    h_1a7 = 0x1a7 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w32(fp, d, r64(fp, s1) as u32);
+        ip = ip.add(2);
+    }
+    h_1a8 = 0x1a8 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        let x = rf32(fp, s1) as f64;
+        if let Err(k) = trunc_check(x, -2147483904.0, 2147483648.0) {
+            trap!(ip, cx; k);
+        }
+        w32(fp, d, x as i32 as u32);
+        ip = ip.add(2);
+    }
+    h_1a9 = 0x1a9 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        let x = rf32(fp, s1) as f64;
+        if let Err(k) = trunc_check(x, -1.0, 4294967296.0) {
+            trap!(ip, cx; k);
+        }
+        w32(fp, d, x as u32);
+        ip = ip.add(2);
+    }
+    h_1aa = 0x1aa => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        let x = rf64(fp, s1);
+        if let Err(k) = trunc_check(x, -2147483649.0, 2147483648.0) {
+            trap!(ip, cx; k);
+        }
+        w32(fp, d, x as i32 as u32);
+        ip = ip.add(2);
+    }
+    h_1ab = 0x1ab => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        let x = rf64(fp, s1);
+        if let Err(k) = trunc_check(x, -1.0, 4294967296.0) {
+            trap!(ip, cx; k);
+        }
+        w32(fp, d, x as u32);
+        ip = ip.add(2);
+    }
+    h_1ac = 0x1ac => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w64(fp, d, r32(fp, s1) as i32 as i64 as u64);
+        ip = ip.add(2);
+    }
+    h_1ad = 0x1ad => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w64(fp, d, r32(fp, s1) as u64);
+        ip = ip.add(2);
+    }
+    h_1ae = 0x1ae => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        let x = rf32(fp, s1) as f64;
+        if let Err(k) = trunc_check(x, -9223373136366403584.0, 9223372036854775808.0) {
+            trap!(ip, cx; k);
+        }
+        w64(fp, d, x as i64 as u64);
+        ip = ip.add(2);
+    }
+    h_1af = 0x1af => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        let x = rf32(fp, s1) as f64;
+        if let Err(k) = trunc_check(x, -1.0, 18446744073709551616.0) {
+            trap!(ip, cx; k);
+        }
+        w64(fp, d, x as u64);
+        ip = ip.add(2);
+    }
+    h_1b0 = 0x1b0 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        let x = rf64(fp, s1);
+        if let Err(k) = trunc_check(x, -9223372036854777856.0, 9223372036854775808.0) {
+            trap!(ip, cx; k);
+        }
+        w64(fp, d, x as i64 as u64);
+        ip = ip.add(2);
+    }
+    h_1b1 = 0x1b1 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        let x = rf64(fp, s1);
+        if let Err(k) = trunc_check(x, -1.0, 18446744073709551616.0) {
+            trap!(ip, cx; k);
+        }
+        w64(fp, d, x as u64);
+        ip = ip.add(2);
+    }
+    h_1b2 = 0x1b2 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf32(fp, d, r32(fp, s1) as i32 as f32);
+        ip = ip.add(2);
+    }
+    h_1b3 = 0x1b3 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf32(fp, d, r32(fp, s1) as f32);
+        ip = ip.add(2);
+    }
+    h_1b4 = 0x1b4 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf32(fp, d, r64(fp, s1) as i64 as f32);
+        ip = ip.add(2);
+    }
+    h_1b5 = 0x1b5 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf32(fp, d, r64(fp, s1) as f32);
+        ip = ip.add(2);
+    }
+    h_1b6 = 0x1b6 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf32(fp, d, rf64(fp, s1) as f32);
+        ip = ip.add(2);
+    }
+    h_1b7 = 0x1b7 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf64(fp, d, r32(fp, s1) as i32 as f64);
+        ip = ip.add(2);
+    }
+    h_1b8 = 0x1b8 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf64(fp, d, r32(fp, s1) as f64);
+        ip = ip.add(2);
+    }
+    h_1b9 = 0x1b9 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf64(fp, d, r64(fp, s1) as i64 as f64);
+        ip = ip.add(2);
+    }
+    h_1ba = 0x1ba => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf64(fp, d, r64(fp, s1) as f64);
+        ip = ip.add(2);
+    }
+    h_1bb = 0x1bb => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        wf64(fp, d, rf32(fp, s1) as f64);
+        ip = ip.add(2);
+    }
+    h_1bc = 0x1bc => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w32(fp, d, r32(fp, s1));
+        ip = ip.add(2);
+    }
+    h_1bd = 0x1bd => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w64(fp, d, r64(fp, s1));
+        ip = ip.add(2);
+    }
+    h_1be = 0x1be => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w32(fp, d, r32(fp, s1));
+        ip = ip.add(2);
+    }
+    h_1bf = 0x1bf => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w64(fp, d, r64(fp, s1));
+        ip = ip.add(2);
+    }
+    h_1c0 = 0x1c0 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w32(fp, d, r32(fp, s1) as i8 as i32 as u32);
+        ip = ip.add(2);
+    }
+    h_1c1 = 0x1c1 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w32(fp, d, r32(fp, s1) as i16 as i32 as u32);
+        ip = ip.add(2);
+    }
+    h_1c2 = 0x1c2 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w64(fp, d, r64(fp, s1) as i8 as i64 as u64);
+        ip = ip.add(2);
+    }
+    h_1c3 = 0x1c3 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w64(fp, d, r64(fp, s1) as i16 as i64 as u64);
+        ip = ip.add(2);
+    }
+    h_1c4 = 0x1c4 => {
+        let w1 = *ip.add(1);
+        let (d, s1) = (a, w1 & 0xffff);
+        w64(fp, d, r64(fp, s1) as i32 as i64 as u64);
+        ip = ip.add(2);
+    }
+}
