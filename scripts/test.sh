@@ -54,7 +54,8 @@ cargo test -p smelt-runtime --lib --no-default-features --features runtime
 # Every fuzz target for a short fixed budget with fixed seeds (~2 minutes).
 scripts/fuzz-smoke.sh
 # aarch64 under QEMU: smelt cross-built for aarch64 runs the spec suites
-# wasm-v1 and wasm-v2, and the WASI C programs run as aarch64 executables
+# wasm-v1 and wasm-v2, and the WASI C programs run as aarch64 executables,
+# compiled and interpreted
 # (~15 minutes, most of it the cross build). Needs the Debian packages
 # .ci/run installs (docs/cross.md "Testing under QEMU"); SMELT_SKIP_CROSS=1
 # skips.

@@ -1,8 +1,13 @@
 //! WASI programs end to end: every C program in `tests/wasi/src` (built to
-//! the committed `tests/wasi/*.wasm` by `tests/wasi/build.sh`) runs twice,
-//! with `smelt run` and as a `smelt build` executable, each as a real
+//! the committed `tests/wasi/*.wasm` by `tests/wasi/build.sh`) runs with
+//! `smelt run` and as a `smelt build` executable, each in both execution
+//! modes (compiled, and interpreted with `--mode interp`), each as a real
 //! process in a fresh directory tree, and must print the expected stdout
 //! and exit with the expected status.
+//!
+//! Trials are named `NAME [smelt run]`, `NAME [executable]`, and the same
+//! with ` --mode interp` before the `]`: `-- interp` runs the interpreted
+//! ones only, `-- "[executable]"` the compiled host executables only.
 //!
 //! A case is `tests/wasi/NAME.spec` plus the expected `NAME.stdout`. Spec
 //! lines (all optional):
@@ -32,12 +37,14 @@
 //! guest made.
 //!
 //! `SMELT_WASI_CROSS=aarch64-unknown-linux-gnu` (or another Linux triple
-//! with a runtime library and cross C compiler installed) adds a third run
-//! of each case: built with `--target` and run under `qemu-<arch>`, with
-//! the same expected output (`scripts/cross-test.sh` sets it).
+//! with a runtime library and cross C compiler installed) adds two more
+//! runs of each case, `NAME [executable TRIPLE]` and `NAME [executable
+//! TRIPLE --mode interp]`: built with `--target` and run under
+//! `qemu-<arch>`, with the same expected output (`scripts/cross-test.sh`
+//! sets it).
 //!
-//! `SMELT_TEST_BLESS=1` rewrites each `.stdout` from its `smelt run` result
-//! (review the diff!).
+//! `SMELT_TEST_BLESS=1` rewrites each `.stdout` from its compiled
+//! `smelt run` result (review the diff!).
 //!
 //! The `smelt` CLI is this test binary itself, re-executed with
 //! `SMELT_TESTS_CLI=1` (a test crate cannot name the `smelt` binary).
@@ -52,6 +59,35 @@ use std::process::{Command, Stdio};
 struct Cli {
     #[command(subcommand)]
     command: smelt_cli::commands::Command,
+}
+
+/// The execution mode a trial compiles the program for.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Mode {
+    /// The default: no `--mode` flag, so the default stays tested.
+    Compiled,
+    /// `--mode interp`.
+    Interp,
+}
+
+impl Mode {
+    const ALL: [Mode; 2] = [Mode::Compiled, Mode::Interp];
+
+    /// The flags given to `smelt run` and `smelt build`.
+    fn flags(self) -> &'static [&'static str] {
+        match self {
+            Mode::Compiled => &[],
+            Mode::Interp => &["--mode", "interp"],
+        }
+    }
+
+    /// What the trial name and the tree label get.
+    fn suffix(self) -> &'static str {
+        match self {
+            Mode::Compiled => "",
+            Mode::Interp => " --mode interp",
+        }
+    }
 }
 
 fn corpus_dir() -> PathBuf {
@@ -141,6 +177,7 @@ struct Tree(PathBuf);
 
 impl Tree {
     fn new(label: &str) -> std::io::Result<Tree> {
+        let label = label.replace([' ', '-'], "_");
         let root = std::env::temp_dir().join(format!("smelt-wasi-{}-{label}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(root.join("box/sub"))?;
@@ -355,28 +392,37 @@ fn all_of(run: Result<(), Failed>, tree: &Tree, spec: &Spec) -> Result<(), Faile
     }
 }
 
-fn run_with_smelt_run(spec: &Spec) -> Result<(), Failed> {
-    let tree = Tree::new(&format!("{}-run", spec.name))?;
+fn run_with_smelt_run(spec: &Spec, mode: Mode) -> Result<(), Failed> {
+    let tree = Tree::new(&format!("{}-run{}", spec.name, mode.suffix()))?;
     let wasm = corpus_dir().join(format!("{}.wasm", spec.program));
     let mut cmd = smelt();
     cmd.arg("run")
+        .args(mode.flags())
         .args(&spec.run_flags)
         .arg(&wasm)
         .args(&spec.args);
-    let bless = std::env::var_os("SMELT_TEST_BLESS").is_some();
+    // One writer per case: the compiled run (the interpreted one still
+    // compares, against the stdout as it was when the test started).
+    let bless = mode == Mode::Compiled && std::env::var_os("SMELT_TEST_BLESS").is_some();
     let run = check_run(spec, cmd, &tree.cwd(), bless);
     all_of(run, &tree, spec)
 }
 
 /// Builds the program as an executable and runs it: for the host, or with
 /// `--target TRIPLE` under `qemu-<arch>` (user mode) when `cross` is set.
-fn run_as_executable(spec: &Spec, cross: Option<&str>) -> Result<(), Failed> {
-    let tree = Tree::new(&format!("{}-exe{}", spec.name, cross.unwrap_or("")))?;
+fn run_as_executable(spec: &Spec, mode: Mode, cross: Option<&str>) -> Result<(), Failed> {
+    let tree = Tree::new(&format!(
+        "{}-exe{}{}",
+        spec.name,
+        cross.unwrap_or(""),
+        mode.suffix()
+    ))?;
     let wasm = corpus_dir().join(format!("{}.wasm", spec.program));
     let exe = tree.0.join("bin").join(&spec.program);
     let target_flags: Vec<&str> = cross.map(|t| vec!["--target", t]).unwrap_or_default();
     let out = smelt()
         .arg("build")
+        .args(mode.flags())
         .args(&target_flags)
         .args(&spec.build_flags)
         .arg(&wasm)
@@ -479,23 +525,27 @@ fn main() -> std::process::ExitCode {
                 continue;
             }
         };
-        let s = spec.clone();
-        trials.push(Trial::test(format!("{name} [smelt run]"), move || {
-            run_with_smelt_run(&s)
-        }));
-        if let Some(triple) = std::env::var("SMELT_WASI_CROSS")
+        let cross = std::env::var("SMELT_WASI_CROSS")
             .ok()
-            .filter(|t| !t.is_empty())
-        {
+            .filter(|t| !t.is_empty());
+        for mode in Mode::ALL {
+            let m = mode.suffix();
             let s = spec.clone();
-            trials.push(Trial::test(
-                format!("{name} [executable {triple}]"),
-                move || run_as_executable(&s, Some(&triple)),
-            ));
+            trials.push(Trial::test(format!("{name} [smelt run{m}]"), move || {
+                run_with_smelt_run(&s, mode)
+            }));
+            if let Some(triple) = cross.clone() {
+                let s = spec.clone();
+                trials.push(Trial::test(
+                    format!("{name} [executable {triple}{m}]"),
+                    move || run_as_executable(&s, mode, Some(&triple)),
+                ));
+            }
+            let s = spec.clone();
+            trials.push(Trial::test(format!("{name} [executable{m}]"), move || {
+                run_as_executable(&s, mode, None)
+            }));
         }
-        trials.push(Trial::test(format!("{name} [executable]"), move || {
-            run_as_executable(&spec, None)
-        }));
     }
     trials.push(Trial::test(
         "smelt run --invoke, before and after FILE",

@@ -24,7 +24,7 @@
 //! [`TIMEOUT`]: if wasmi finished a call within its fuel, smelt finishing
 //! late is a failure.
 
-use crate::{Outcome, compile, smith, wasmi_workarounds};
+use crate::{Outcome, smith, wasmi_workarounds};
 use arbitrary::Unstructured;
 use smelt_runtime as sm;
 use std::fmt::Write as _;
@@ -40,17 +40,10 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_CALLS: usize = 40;
 
 pub fn run(data: &[u8]) -> Outcome {
-    let mut u = Unstructured::new(data);
-    let Ok(config) = smith::differential_config(&mut u) else {
-        return Outcome::Skip("input too short for a config");
-    };
-    let Ok(module) = wasm_smith::Module::new(config, &mut u) else {
-        return Outcome::Skip("input too short for a module");
-    };
-    let wasm = module.to_bytes();
-    let mut options = compile::options(&mut u);
-    options.interruptible = true;
-    run_wasm(&wasm, &options, &mut u)
+    match smith::run_case(data) {
+        Ok(mut case) => run_wasm(&case.wasm, &case.options, &mut case.u),
+        Err(reason) => Outcome::Skip(reason),
+    }
 }
 
 /// Trap kinds both engines report, at the granularity they share.

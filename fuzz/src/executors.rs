@@ -1,37 +1,52 @@
 //! The `executors` target: smelt's two executors against each other.
 //!
 //! A module from [`smith::differential_config`] (NaNs canonicalized in the
-//! module, so float bits are deterministic) is compiled twice, to native
-//! code (random options) and for the interpreter, and instantiated in two
-//! stores. Every export is called with the same generated arguments, then
-//! more calls picked by the input; after instantiation and after each
-//! call the two must agree exactly on the results or the trap kind, and
-//! on every exported memory's bytes, global's value and table's size and
-//! null entries. Stack exhaustion and timeouts (the executors' limits
-//! differ) end the comparison as inconclusive.
+//! module, so float bits are deterministic) is compiled twice with fuel
+//! metering, to native code (random options) and for the interpreter, and
+//! instantiated in two stores. Every export is called with the same
+//! generated arguments, then more calls picked by the input. Both stores
+//! get the same [`FUEL`] before instantiation and before each call, so a
+//! module that loops forever ends with `OutOfFuel` after a few
+//! milliseconds instead of at a timeout. After instantiation and after
+//! each call the two must agree exactly on:
+//!
+//! - the results, or the trap kind (`OutOfFuel` included: the counting
+//!   rule of `compiler/src/fuel.rs` is the same in both executors, so
+//!   both run out at the same check);
+//! - the fuel remaining;
+//! - every exported memory's bytes, global's value and table's size and
+//!   null entries.
+//!
+//! Stack exhaustion (the executors' limits differ) and the wall-clock
+//! [`TIMEOUT`] end the comparison as inconclusive (a skip).
+//!
+//! The store reads negative fuel as 0: a call that completes after its
+//! last check left the fuel negative is compared only as "0 left".
 
-use crate::{Outcome, compile, smith};
+use crate::{Outcome, smith};
 use arbitrary::Unstructured;
 use smelt_compiler::ExecutionMode;
 use smelt_runtime as sm;
+use std::time::Duration;
 
+/// Fuel for instantiation (the start function) and for each call, in both
+/// executors: one unit per wasm instruction executed. A call that does
+/// not loop needs far less (modules have at most 5000 instructions), and
+/// spending it all takes about a millisecond compiled and a few
+/// interpreted, so an infinite loop costs little.
+pub const FUEL: u64 = 100_000;
+/// Wall-clock limit per call, only a safety net: fuel bounds the number
+/// of instructions, not their cost (`memory.fill` of 4 MiB is one unit),
+/// and a metering bug must not hang the run.
+pub const TIMEOUT: Duration = Duration::from_secs(5);
 /// Most calls per module.
 const MAX_CALLS: usize = 40;
-/// Wall-clock limit per call in either executor.
-const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub fn run(data: &[u8]) -> Outcome {
-    let mut u = Unstructured::new(data);
-    let Ok(config) = smith::differential_config(&mut u) else {
-        return Outcome::Skip("input too short for a config");
-    };
-    let Ok(module) = wasm_smith::Module::new(config, &mut u) else {
-        return Outcome::Skip("input too short for a module");
-    };
-    let wasm = module.to_bytes();
-    let mut options = compile::options(&mut u);
-    options.interruptible = true;
-    run_wasm(&wasm, &options, &mut u)
+    match smith::run_case(data) {
+        Ok(mut case) => run_wasm(&case.wasm, &case.options, &mut case.u),
+        Err(reason) => Outcome::Skip(reason),
+    }
 }
 
 /// One executor's store and instance (or instantiation trap).
@@ -51,6 +66,7 @@ fn side(wasm: &[u8], options: &smelt_compiler::Options) -> Result<Side, String> 
         .map_err(|e| format!("{:?} mode does not load its object: {e}", options.mode))?;
     let mut store = sm::Store::new();
     store.set_timeout(Some(TIMEOUT));
+    store.set_fuel(FUEL);
     let inst = sm::Linker::new()
         .instantiate(&mut store, &module)
         .map_err(|e| match e {
@@ -60,14 +76,41 @@ fn side(wasm: &[u8], options: &smelt_compiler::Options) -> Result<Side, String> 
     Ok(Side { store, inst })
 }
 
-/// A trap as compared: its kind, or `limit` for the executor limits.
+/// The outcomes that make a comparison inconclusive: the executors' stack
+/// limits differ, and the timeout depends on the machine's load.
+const STACK_LIMIT: &str = "limit: stack exhausted";
+const TIME_LIMIT: &str = "limit: timed out";
+
+/// A trap as compared: its kind, or [`STACK_LIMIT`] or [`TIME_LIMIT`].
 fn outcome_of(t: &sm::Trap) -> String {
     match t.kind() {
-        sm::TrapKind::StackOverflow | sm::TrapKind::Interrupted => "limit".into(),
+        sm::TrapKind::StackOverflow => STACK_LIMIT.into(),
+        sm::TrapKind::Interrupted => TIME_LIMIT.into(),
         k => format!("trap {k:?}"),
     }
 }
 
+/// The skip reason if either side hit an executor limit: the states may
+/// now legitimately differ, so the rest of the module is inconclusive.
+fn limit<T>(
+    a: &Result<T, String>,
+    b: &Result<T, String>,
+    instantiating: bool,
+) -> Option<&'static str> {
+    [a, b]
+        .into_iter()
+        .find_map(|r| match (r.as_ref().err()?.as_str(), instantiating) {
+            (STACK_LIMIT, true) => Some("instantiation exhausted a stack"),
+            (TIME_LIMIT, true) => Some("instantiation timed out"),
+            (STACK_LIMIT, false) => Some("a call exhausted a stack"),
+            (TIME_LIMIT, false) => Some("a call timed out"),
+            _ => None,
+        })
+}
+
+/// Compiles and instantiates `wasm` in both modes (from `options`, with
+/// fuel metering on) and compares them; `u` supplies the arguments and
+/// the extra calls.
 pub fn run_wasm(
     wasm: &[u8],
     options: &smelt_compiler::Options,
@@ -75,15 +118,24 @@ pub fn run_wasm(
 ) -> Outcome {
     let mut compiled_options = options.clone();
     compiled_options.mode = ExecutionMode::Compiled;
-    let mut interp_options = options.clone();
+    compiled_options.fuel = true;
+    let mut interp_options = compiled_options.clone();
     interp_options.mode = ExecutionMode::Interpreted;
     let (mut c, mut i) = match (side(wasm, &compiled_options), side(wasm, &interp_options)) {
         (Ok(c), Ok(i)) => (c, i),
         (Err(e), _) | (_, Err(e)) => return Outcome::Fail(e),
     };
+    if let Some(reason) = limit(&c.inst, &i.inst, true) {
+        return Outcome::Skip(reason);
+    }
     let (ci, ii) = match (&c.inst, &i.inst) {
         (Ok(ci), Ok(ii)) => (*ci, *ii),
-        (Err(a), Err(b)) if a == b || a == "limit" || b == "limit" => return Outcome::Pass,
+        (Err(a), Err(b)) if a == b => {
+            return match compare_fuel(&c.store, &i.store) {
+                Ok(()) => Outcome::Pass,
+                Err(m) => Outcome::Fail(format!("instantiation trap ({a}): {m}")),
+            };
+        }
         (a, b) => {
             return Outcome::Fail(format!(
                 "instantiation differs: compiled {:?}, interpreted {:?}",
@@ -92,7 +144,9 @@ pub fn run_wasm(
             ));
         }
     };
-    if let Err(m) = compare_state(&mut c.store, ci, &mut i.store, ii) {
+    if let Err(m) = compare_fuel(&c.store, &i.store)
+        .and_then(|()| compare_state(&mut c.store, ci, &mut i.store, ii))
+    {
         return Outcome::Fail(format!("after instantiation: {m}"));
     }
     let funcs: Vec<(String, sm::Func)> = ci
@@ -114,10 +168,14 @@ pub fn run_wasm(
         let Some(ifunc) = ii.get_func(&mut i.store, name) else {
             return Outcome::Fail(format!("the interpreted instance lacks `{name}`"));
         };
+        c.store.set_fuel(FUEL);
+        i.store.set_fuel(FUEL);
         let a = cf.call(&mut c.store, &args).map_err(|t| outcome_of(&t));
         let b = ifunc.call(&mut i.store, &args).map_err(|t| outcome_of(&t));
+        if let Some(reason) = limit(&a, &b, false) {
+            return Outcome::Skip(reason);
+        }
         match (&a, &b) {
-            (Err(x), _) | (_, Err(x)) if x == "limit" => return Outcome::Pass,
             (Ok(x), Ok(y)) if x.iter().zip(y).all(|(p, q)| same(p, q)) && x.len() == y.len() => {}
             (Err(x), Err(y)) if x == y => {}
             _ => {
@@ -126,11 +184,28 @@ pub fn run_wasm(
                 ));
             }
         }
-        if let Err(m) = compare_state(&mut c.store, ci, &mut i.store, ii) {
-            return Outcome::Fail(format!("after call #{n} `{name}`: {m}"));
+        if let Err(m) = compare_fuel(&c.store, &i.store)
+            .and_then(|()| compare_state(&mut c.store, ci, &mut i.store, ii))
+        {
+            return Outcome::Fail(format!("after call #{n} `{name}`({args:?}) -> {a:?}: {m}"));
         }
     }
     Outcome::Pass
+}
+
+/// The same fuel remains (both started with [`FUEL`]).
+fn compare_fuel(cs: &sm::Store, is: &sm::Store) -> Result<(), String> {
+    let (x, y) = (cs.fuel(), is.fuel());
+    if x == y {
+        Ok(())
+    } else {
+        let used = |f: Option<u64>| f.map(|f| FUEL - f.min(FUEL));
+        Err(format!(
+            "fuel used: compiled {:?}, interpreted {:?} (of {FUEL})",
+            used(x),
+            used(y)
+        ))
+    }
 }
 
 /// Equal values; references compared by nullness (each store has its own).
@@ -234,5 +309,65 @@ fn arbitrary_val(u: &mut Unstructured<'_>, ty: sm::ValType) -> sm::Val {
         _ if matches!(ty.code(), 0x6f | 0x72) => sm::Val::ExternRef(None),
         _ if matches!(ty.code(), 0x69 | 0x74) => sm::Val::ExnRef(None),
         _ => sm::Val::FuncRef(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_wat(wat: &str) -> Outcome {
+        let wasm = wat::parse_str(wat).unwrap();
+        let options = smelt_compiler::Options {
+            interruptible: true,
+            threads: Some(1),
+            ..Default::default()
+        };
+        run_wasm(&wasm, &options, &mut Unstructured::new(&[]))
+    }
+
+    /// Infinite loops, unbounded recursion and a start function that never
+    /// returns end with `OutOfFuel` in both executors at the same point,
+    /// quickly, and the comparison goes on past them.
+    #[test]
+    fn fuel_ends_infinite_loops_in_both_executors() {
+        let started = std::time::Instant::now();
+        let outcome = run_wat(
+            r#"(module
+              (memory (export "m") 1 1)
+              (global (export "g") (mut i32) (i32.const 0))
+              (func (export "spin")
+                (loop (global.set 0 (i32.add (global.get 0) (i32.const 1))) (br 0)))
+              ;; about 5000 units a frame: out of fuel 20 frames deep,
+              ;; before any stack limit
+              (func $rec (export "rec") (local i32)
+                (loop
+                  (local.tee 0 (i32.add (local.get 0) (i32.const 1)))
+                  (br_if 0 (i32.lt_u (i32.const 1000))))
+                (call $rec))
+              (func (export "store") (i32.store (i32.const 0) (global.get 0))))"#,
+        );
+        assert!(matches!(outcome, Outcome::Pass), "{outcome:?}");
+        let outcome = run_wat(r#"(module (func $s (loop (br 0))) (start $s))"#);
+        assert!(matches!(outcome, Outcome::Pass), "{outcome:?}");
+        assert!(
+            started.elapsed() < TIMEOUT,
+            "fuel, not the timeout, ended them"
+        );
+    }
+
+    #[test]
+    fn different_fuel_is_a_mismatch() {
+        let mut a = sm::Store::new();
+        let mut b = sm::Store::new();
+        a.set_fuel(FUEL);
+        b.set_fuel(FUEL - 3);
+        let m = compare_fuel(&a, &b).unwrap_err();
+        assert_eq!(
+            m,
+            "fuel used: compiled Some(0), interpreted Some(3) (of 100000)"
+        );
+        b.set_fuel(FUEL);
+        assert_eq!(compare_fuel(&a, &b), Ok(()));
     }
 }

@@ -12,6 +12,9 @@
 //!   sizes after each call.
 //! - [`roundtrip`]: a generated module printed as text (`wasmprinter`)
 //!   and parsed back compiles to the same object as the binary.
+//! - [`executors`]: the same, compiled and interpreted by smelt with the
+//!   same fuel: results, trap kinds, the fuel left and exported state
+//!   after each call.
 //!
 //! The inputs come from a seeded generator ([`rng`]), so a failure is
 //! reproduced by its seed and iteration, or by the input file the driver

@@ -58,7 +58,7 @@ struct Args {
     /// FILE.wasm and FILE.wat next to it.
     #[arg(long)]
     dump: bool,
-    /// differential only: compare the engines on these modules (.wasm or
+    /// differential or executors only: compare on these modules (.wasm or
     /// .wat), calling every export with zero/null arguments.
     #[arg(long, num_args = 1..)]
     wasm: Vec<PathBuf>,
@@ -77,6 +77,10 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     if !args.wasm.is_empty() {
+        if !matches!(target, Target::Differential | Target::Executors) {
+            eprintln!("smelt-fuzz: --wasm is for the differential and executors targets");
+            return ExitCode::from(2);
+        }
         let mut ok = true;
         for path in &args.wasm {
             let wasm = match std::fs::read(path)
@@ -98,7 +102,11 @@ fn main() -> ExitCode {
                 ..Default::default()
             };
             let mut u = arbitrary::Unstructured::new(&[]);
-            match smelt_fuzz::differential::run_wasm(&wasm, &options, &mut u) {
+            let outcome = match target {
+                Target::Executors => smelt_fuzz::executors::run_wasm(&wasm, &options, &mut u),
+                _ => smelt_fuzz::differential::run_wasm(&wasm, &options, &mut u),
+            };
+            match outcome {
                 Outcome::Fail(m) => {
                     ok = false;
                     println!("{}: FAIL\n{m}", path.display());

@@ -9,6 +9,31 @@
 use arbitrary::{Result, Unstructured};
 use wasm_smith::Config;
 
+/// A generated module to run, with its compile options; the rest of the
+/// input (`u`) picks the calls and their arguments.
+pub struct RunCase<'a> {
+    pub wasm: Vec<u8>,
+    pub options: smelt_compiler::Options,
+    pub u: Unstructured<'a>,
+}
+
+/// The preamble of the targets that run generated modules (`differential`,
+/// `executors`): a module from [`differential_config`], then compile
+/// options from [`crate::compile::options`] with interruption checks on
+/// (the targets' wall-clock timeouts need them). The order in which the
+/// input is consumed is fixed: saved inputs in `fuzz/regressions/` depend
+/// on it. `Err` is the reason to skip the input.
+pub fn run_case(data: &[u8]) -> std::result::Result<RunCase<'_>, &'static str> {
+    let mut u = Unstructured::new(data);
+    let config = differential_config(&mut u).map_err(|_| "input too short for a config")?;
+    let module =
+        wasm_smith::Module::new(config, &mut u).map_err(|_| "input too short for a module")?;
+    let wasm = module.to_bytes();
+    let mut options = crate::compile::options(&mut u);
+    options.interruptible = true;
+    Ok(RunCase { wasm, options, u })
+}
+
 /// Any module smelt must accept: sizes from the input, features fixed to
 /// smelt's set (GC and the shared-everything/custom-descriptor proposals
 /// are not implemented, so wasm-smith must not generate them).
