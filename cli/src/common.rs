@@ -245,6 +245,17 @@ pub fn parse_duration(text: &str) -> std::result::Result<std::time::Duration, St
     Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
+/// Validates wasm bytes and compiles them for lazy interpretation
+/// (`smelt_compiler::compile_lazy`), naming the input file in errors.
+pub fn compile_lazy(
+    path: &Path,
+    wasm: Vec<u8>,
+    options: &Options,
+) -> Result<smelt_compiler::LazyArtifact> {
+    smelt_compiler::compile_lazy(Box::new(wasm), options)
+        .map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
 /// Compiles wasm bytes, naming the input file in errors. On a terminal, a
 /// compile that takes a while shows its progress on stderr.
 pub fn compile(path: &Path, wasm: &[u8], options: &Options) -> Result<smelt_compiler::Artifact> {

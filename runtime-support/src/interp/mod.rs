@@ -12,6 +12,7 @@
 
 mod atomic;
 mod exec;
+pub(crate) mod lazy;
 mod other;
 mod simd;
 
