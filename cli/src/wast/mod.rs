@@ -348,8 +348,8 @@ impl<'a, 's> Runner<'a, 's> {
             other => CompileFailure::Other(other.to_string()),
         };
         let loaded = if run.lazy && run.mode == ExecutionMode::Interpreted {
-            let lazy = smelt_compiler::compile_lazy(Box::new(wasm.to_vec()), &options)
-                .map_err(failure)?;
+            let lazy =
+                smelt_compiler::compile_lazy(Box::new(wasm.to_vec()), &options).map_err(failure)?;
             Module::from_object_lazy(&lazy.artifact.object, lazy.translator)
         } else {
             let artifact = smelt_compiler::compile(wasm, &options).map_err(failure)?;
