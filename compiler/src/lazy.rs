@@ -117,4 +117,8 @@ impl LazyTranslator for Translator {
             num_results: f.num_results,
         })
     }
+
+    fn func_name(&self, func: u32) -> Option<String> {
+        self.info.func_names.get(&func).map(|n| n.to_string())
+    }
 }

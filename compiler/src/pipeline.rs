@@ -123,6 +123,24 @@ pub(crate) fn compile_parsed(
             let phase = timings::Phase::start("validate+translate");
             let funcs = translate_interp(info, options, translate, &counter)?;
             phase.end();
+            timings::stat(|| {
+                let code: usize = funcs.iter().map(|f| 4 * f.code.len()).sum();
+                let side: usize = funcs
+                    .iter()
+                    .map(|f| {
+                        std::mem::size_of_val(&f.offsets[..])
+                            + std::mem::size_of_val(&f.handlers[..])
+                    })
+                    .sum();
+                let body = code_section_size(info);
+                format!(
+                    "interpreter IR of {} functions: {body} bytes of wasm bodies, \
+                     {code} bytes of code ({:.2}x), {side} bytes of side tables ({:.2}x with them)",
+                    funcs.len(),
+                    code as f64 / body.max(1) as f64,
+                    (code + side) as f64 / body.max(1) as f64,
+                )
+            });
             Some(funcs)
         }
         (true, InterpIr::Lazy) => {

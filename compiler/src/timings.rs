@@ -1,8 +1,8 @@
 //! Phase timings on stderr, for measuring start-up and compile time:
 //! with `SMELT_TIMINGS` set in the environment, every phase that the
 //! compiler (and `smelt run`) times prints one line,
-//! `smelt: time: <phase> <ms> ms`, when it ends. Unset, a phase costs one
-//! cached flag test.
+//! `smelt: time: <phase> <ms> ms`, when it ends, and a few sizes as
+//! `smelt: stat: ...`. Unset, a phase costs one cached flag test.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -37,5 +37,13 @@ impl Phase {
                 start.elapsed().as_secs_f64() * 1e3
             );
         }
+    }
+}
+
+/// Prints a measurement that is not a time (sizes, counts) when timings
+/// are on: `smelt: stat: <what>`.
+pub fn stat(what: impl FnOnce() -> String) {
+    if enabled() {
+        eprintln!("smelt: stat: {}", what());
     }
 }

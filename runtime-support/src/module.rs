@@ -175,6 +175,9 @@ impl ModuleInner {
 
     /// Name of function `func` from the name section.
     pub(crate) fn func_name(&self, func: u32) -> Option<String> {
+        if let Some(translator) = self.interp.translator() {
+            return translator.func_name(func);
+        }
         let names = self.slice::<abi::NameRec>(self.header().func_names);
         names
             .binary_search_by_key(&func, |n| n.func_index)

@@ -8,7 +8,7 @@
 //! before FILE; everything after it belongs to the program (except a
 //! `--invoke NAME` right after FILE, the older documented form).
 
-use crate::common::{CodegenArgs, Input, LimitArgs, compile, compile_lazy, read_input};
+use crate::common::{CodegenArgs, Input, LimitArgs, MappedFile, compile, compile_lazy, read_input};
 use anyhow::{Result, anyhow};
 use smelt_compiler::ExecutionMode;
 use smelt_compiler::timings::Phase;
@@ -62,15 +62,34 @@ const TRAP_STATUS: u8 = 134;
 
 /// Loads `path` as a module: compiled to an object and loaded, or loaded
 /// directly if it already is an object.
+/// A module's bytes, read or mapped.
+enum Loaded {
+    Wasm(smelt_compiler::WasmBytes),
+    Object(Vec<u8>),
+}
+
 pub(crate) fn load_module(path: &std::path::Path, codegen: &CodegenArgs) -> Result<Module> {
-    let phase = Phase::start("read");
-    let input = read_input(path)?;
-    phase.end();
     let options = codegen.options(path)?;
+    let interpreted = options.mode == ExecutionMode::Interpreted;
+    let phase = Phase::start("read");
+    // Binary wasm to interpret is mapped, not read: the translator keeps it.
+    let mapped = if interpreted {
+        MappedFile::wasm(path)?
+    } else {
+        None
+    };
+    let input = match mapped {
+        Some(m) => Loaded::Wasm(Box::new(m)),
+        None => match read_input(path)? {
+            Input::Wasm(w) => Loaded::Wasm(Box::new(w)),
+            Input::Object(o) => Loaded::Object(o),
+        },
+    };
+    phase.end();
     let loaded = match input {
         // Interpreted from wasm: validated now, each function translated
         // on its first call.
-        Input::Wasm(wasm) if options.mode == ExecutionMode::Interpreted => {
+        Loaded::Wasm(wasm) if interpreted => {
             let phase = Phase::start("compile");
             let lazy = compile_lazy(path, wasm, &options)?;
             phase.end();
@@ -79,16 +98,16 @@ pub(crate) fn load_module(path: &std::path::Path, codegen: &CodegenArgs) -> Resu
             phase.end();
             module
         }
-        Input::Wasm(wasm) => {
+        Loaded::Wasm(wasm) => {
             let phase = Phase::start("compile");
-            let object = compile(path, &wasm, &options)?.object;
+            let object = compile(path, (*wasm).as_ref(), &options)?.object;
             phase.end();
             let phase = Phase::start("load");
             let module = Module::from_object(&object);
             phase.end();
             module
         }
-        Input::Object(object) => Module::from_object(&object),
+        Loaded::Object(object) => Module::from_object(&object),
     };
     loaded.map_err(|e| anyhow!("{}: {e}", path.display()))
 }
@@ -281,6 +300,9 @@ impl RunCommand {
         let phase = Phase::start("run");
         let outcome = func.call(&mut store, &args);
         phase.end();
+        if let Some(n) = module.lazily_translated_funcs() {
+            smelt_compiler::timings::stat(|| format!("functions translated on first call: {n}"));
+        }
         match outcome {
             Ok(results) => {
                 results.iter().for_each(print_val);

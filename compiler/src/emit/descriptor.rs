@@ -172,7 +172,10 @@ pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descr
     let mut pool = ConstPool::default();
     definitions(&mut blob, &mut d, info, &mut pool);
     segments(&mut blob, &mut d, info, &mut pool);
-    func_names(&mut blob, &mut d, info);
+    // A lazy module's names come from its translator.
+    if !matches!(input.interp, super::Ir::Lazy) {
+        func_names(&mut blob, &mut d, info);
+    }
     // Last, so a compiled module's blob is laid out as before the
     // interpreter existed.
     if let super::Ir::Stored(funcs) = input.interp {

@@ -143,6 +143,15 @@ pub trait LazyTranslator: Send + Sync {
     /// The IR of defined function `defined` (numbered from 0 after the
     /// imports), or why there is none.
     fn translate(&self, defined: u32) -> Result<TranslatedFunc, String>;
+
+    /// The name-section name of function `func` (module index space), for
+    /// backtraces: a lazy module's descriptor has no names (copying a big
+    /// module's name section into it costs start-up time for names that
+    /// only a trap report reads).
+    fn func_name(&self, func: u32) -> Option<String> {
+        let _ = func;
+        None
+    }
 }
 
 /// Maps an instruction (by word index in its function's code) to the wasm

@@ -211,6 +211,11 @@ impl FuncTable {
         }
     }
 
+    /// A lazy module's translator.
+    pub(crate) fn translator(&self) -> Option<&dyn LazyTranslator> {
+        self.lazy.as_ref().map(|l| &*l.translator)
+    }
+
     /// Lazy modules: how many defined functions are translated so far.
     pub(crate) fn translated(&self) -> Option<usize> {
         let lazy = self.lazy.as_ref()?;
