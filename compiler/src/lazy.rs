@@ -37,7 +37,7 @@ pub type WasmBytes = Box<dyn AsRef<[u8]> + Send + Sync>;
 /// stored: it is only good together with its translator.
 pub fn compile_lazy(wasm: WasmBytes, options: &Options) -> Result<LazyArtifact> {
     let translate = |options: &Options| {
-        let isa = isa::build_isa(options)?;
+        let isa = isa::build_startup_isa(options)?;
         // SAFETY: the bytes live on the heap (or in a mapping) owned by
         // `wasm`, which does not move them when it moves; the translator
         // keeps `wasm` and drops it after `info` (field order), and

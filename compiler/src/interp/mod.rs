@@ -134,7 +134,6 @@ pub(crate) fn validate_function(
     defined: DefinedFuncIndex,
     allocs: &mut Option<FuncValidatorAllocations>,
 ) -> Result<()> {
-    count_locals(info, defined)?;
     let body = &info.bodies[defined];
     let mut validator = FuncToValidate {
         resources: body.validator.resources.clone(),
@@ -143,9 +142,18 @@ pub(crate) fn validate_function(
         features: body.validator.features,
     }
     .into_validator(allocs.take().unwrap_or_default());
-    validator.validate(&body.body)?;
-    *allocs = Some(validator.into_allocations());
-    Ok(())
+    match validator.validate(&body.body) {
+        Ok(()) => {
+            *allocs = Some(validator.into_allocations());
+            // A valid body has at most 50,000 locals and 1,000 params
+            // (wasmparser's limits), always below the frame limit that
+            // `count_locals` checks, so only an invalid one needs it.
+            debug_assert!(count_locals(info, defined).is_ok());
+            Ok(())
+        }
+        // The error translation would report first.
+        Err(e) => count_locals(info, defined).and(Err(e.into())),
+    }
 }
 
 /// One translation of a body whose locals `validator` has seen, with
