@@ -47,6 +47,9 @@ cargo test --workspace --release
 # tell the executors apart (tests/lib.rs `module_with`).
 SMELT_TEST_MODE=interp cargo test --release -p smelt-tests --test runtime_api \
     --test exceptions --test trap_handlers --test typed_api --test wasi_api
+# And interpreted with lazy translation (each function on first call).
+SMELT_TEST_MODE=lazy cargo test --release -p smelt-tests --test runtime_api \
+    --test exceptions --test trap_handlers --test typed_api --test wasi_api
 # The runtime without demangling, as the --small runtime is built:
 # backtraces keep the name section's names (docs/cross.md "Small
 # executables").

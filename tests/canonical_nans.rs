@@ -12,6 +12,7 @@ fn run(canonicalize_nans: bool, cpu: Option<&str>) -> (Summary, String) {
     let options = WastOptions {
         features: smelt_compiler::supported_features(),
         mode: smelt_compiler::ExecutionMode::Compiled,
+        lazy: false,
         bounds_checks: BoundsChecks::Guard,
         cpu: cpu.map(String::from),
         target_features: Vec::new(),

@@ -193,6 +193,7 @@ fn ample_fuel_changes_no_spec_result() {
                 let options = WastOptions {
                     features: smelt_compiler::WasmFeatures::WASM1,
                     mode,
+                    lazy: false,
                     bounds_checks: BoundsChecks::Guard,
                     cpu: None,
                     target_features: Vec::new(),

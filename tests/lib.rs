@@ -19,24 +19,42 @@ pub fn module(wat: &str) -> Module {
 
 /// Compiles `wat` with `options` and loads the object in-process. With
 /// `SMELT_TEST_MODE=interp` in the environment the module is compiled
-/// for the interpreter instead (scripts/test.sh runs the embedding tests
-/// both ways: a host must not be able to tell the executors apart).
+/// for the interpreter instead, with `SMELT_TEST_MODE=lazy` for the
+/// interpreter with lazy translation as `smelt run` does it
+/// (scripts/test.sh runs the embedding tests all three ways: a host must
+/// not be able to tell the executors apart).
 pub fn module_with(wat: &str, options: &Options) -> Module {
     let wasm = wat::parse_str(wat).expect("valid wat");
     let mut options = options.clone();
     if let Some(mode) = test_mode() {
         options.mode = mode;
     }
+    if std::env::var("SMELT_TEST_MODE").is_ok_and(|m| m == "lazy") {
+        return lazy_module(wasm, &options);
+    }
     let artifact = smelt_compiler::compile(&wasm, &options).expect("compiles");
     Module::from_object(&artifact.object).expect("loads")
 }
 
-/// The execution mode `SMELT_TEST_MODE` asks for (`compiled`, `interp`).
+/// Compiles binary `wasm` for lazy interpretation
+/// (`smelt_compiler::compile_lazy`, whatever `options.mode` says) and
+/// loads it with its translator.
+pub fn lazy_module(wasm: Vec<u8>, options: &Options) -> Module {
+    let options = Options {
+        mode: smelt_compiler::ExecutionMode::Interpreted,
+        ..options.clone()
+    };
+    let lazy = smelt_compiler::compile_lazy(Box::new(wasm), &options).expect("compiles");
+    Module::from_object_lazy(&lazy.artifact.object, lazy.translator).expect("loads")
+}
+
+/// The execution mode `SMELT_TEST_MODE` asks for (`compiled`, `interp`,
+/// or `lazy`: interpreted, translated on first call).
 pub fn test_mode() -> Option<smelt_compiler::ExecutionMode> {
     match std::env::var("SMELT_TEST_MODE").ok()?.as_str() {
-        "interp" => Some(smelt_compiler::ExecutionMode::Interpreted),
+        "interp" | "lazy" => Some(smelt_compiler::ExecutionMode::Interpreted),
         "compiled" => Some(smelt_compiler::ExecutionMode::Compiled),
-        other => panic!("SMELT_TEST_MODE={other}: expected compiled or interp"),
+        other => panic!("SMELT_TEST_MODE={other}: expected compiled, interp or lazy"),
     }
 }
 

@@ -62,6 +62,8 @@ fn suites() -> Vec<Suite> {
 struct Mode {
     label: &'static str,
     exec: smelt_compiler::ExecutionMode,
+    /// Interpreted: translate functions on first call (`smelt run`'s way).
+    lazy: bool,
     bounds: BoundsChecks,
     /// CPU preset (`None`: the target's baseline).
     cpu: Option<&'static str>,
@@ -73,13 +75,15 @@ struct Mode {
 /// both kinds of memories, and compiled once more with NaN
 /// canonicalization (`--canonicalize-nans` must not break any spec
 /// command: canonical NaNs satisfy both `nan:canonical` and
-/// `nan:arithmetic`, and sign-bit operations keep their payloads); the
+/// `nan:arithmetic`, and sign-bit operations keep their payloads), and
+/// interpreted once more with lazy translation, as `smelt run` does; the
 /// SIMD suites also run once with `x86-64-v3` when the host can execute
 /// it, to cover the AVX/AVX2 lowerings.
 fn modes(suite: &str) -> Vec<Mode> {
     let mode = |label, bounds, cpu, canonicalize_nans| Mode {
         label,
         exec: smelt_compiler::ExecutionMode::Compiled,
+        lazy: false,
         bounds,
         cpu,
         canonicalize_nans,
@@ -98,6 +102,10 @@ fn modes(suite: &str) -> Vec<Mode> {
         m.exec = smelt_compiler::ExecutionMode::Interpreted;
         modes.push(m);
     }
+    let mut m = mode("interp lazy, guard", BoundsChecks::Guard, None, false);
+    m.exec = smelt_compiler::ExecutionMode::Interpreted;
+    m.lazy = true;
+    modes.push(m);
     if suite.contains("simd") && host_has_x86_64_v3() {
         let cpu = Some("x86-64-v3");
         modes.push(mode("guard, x86-64-v3", BoundsChecks::Guard, cpu, false));
@@ -134,6 +142,7 @@ fn main() {
                 let options = WastOptions {
                     features,
                     mode: mode.exec,
+                    lazy: mode.lazy,
                     bounds_checks: mode.bounds,
                     cpu: mode.cpu.map(String::from),
                     target_features: Vec::new(),

@@ -15,6 +15,7 @@ fn options(bounds_checks: BoundsChecks) -> WastOptions {
     WastOptions {
         features: smelt_compiler::supported_features(),
         mode: smelt_compiler::ExecutionMode::Compiled,
+        lazy: false,
         bounds_checks,
         cpu: None,
         target_features: Vec::new(),

@@ -31,6 +31,71 @@ pub fn read_input(path: &Path) -> Result<Input> {
     Ok(Input::Wasm(parse_wat(path, text)?))
 }
 
+/// A file mapped read-only into memory: `smelt run --mode interp` keeps
+/// a large module's bytes for as long as the module lives (its functions
+/// are translated from them on first call), and mapping them costs
+/// nothing where reading 69 MB takes 40 ms. The file must not be
+/// truncated while it is mapped (a read past its new end would fault).
+pub struct MappedFile {
+    ptr: *const u8,
+    len: usize,
+}
+
+// SAFETY: the mapping is private, read-only and owned by this value.
+unsafe impl Send for MappedFile {}
+// SAFETY: as above; only shared reads.
+unsafe impl Sync for MappedFile {}
+
+impl MappedFile {
+    /// Maps `path` if it is binary wasm (`None` for anything else, and
+    /// for an empty file, which cannot be mapped).
+    pub fn wasm(path: &Path) -> Result<Option<MappedFile>> {
+        use std::os::fd::AsRawFd;
+        let file = std::fs::File::open(path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        let len = file
+            .metadata()
+            .map_err(|e| anyhow!("{}: {e}", path.display()))?
+            .len() as usize;
+        if len < 8 {
+            return Ok(None);
+        }
+        // SAFETY: a fresh private read-only mapping of an open file; the
+        // kernel picks the address.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Ok(None);
+        }
+        let mapped = MappedFile {
+            ptr: ptr as *const u8,
+            len,
+        };
+        Ok(mapped.as_ref().starts_with(b"\0asm").then_some(mapped))
+    }
+}
+
+impl AsRef<[u8]> for MappedFile {
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: `len` readable bytes, mapped for as long as `self`.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+impl Drop for MappedFile {
+    fn drop(&mut self) {
+        // SAFETY: our own mapping, no longer borrowed.
+        unsafe { libc::munmap(self.ptr as *mut libc::c_void, self.len) };
+    }
+}
+
 /// Parses `.wat` text; errors read `FILE:LINE:COL: message`.
 fn parse_wat(path: &Path, text: &str) -> Result<Vec<u8>> {
     let located = |e: wast::Error| {
@@ -243,6 +308,16 @@ pub fn parse_duration(text: &str) -> std::result::Result<std::time::Duration, St
         return Err(format!("`{text}`: a timeout must be positive"));
     }
     Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+/// Validates wasm bytes and compiles them for lazy interpretation
+/// (`smelt_compiler::compile_lazy`), naming the input file in errors.
+pub fn compile_lazy(
+    path: &Path,
+    wasm: smelt_compiler::WasmBytes,
+    options: &Options,
+) -> Result<smelt_compiler::LazyArtifact> {
+    smelt_compiler::compile_lazy(wasm, options).map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
 /// Compiles wasm bytes, naming the input file in errors. On a terminal, a

@@ -120,6 +120,20 @@ fn is_apple(triple: &Triple) -> bool {
 }
 
 pub(crate) fn build_isa(options: &Options) -> Result<OwnedTargetIsa> {
+    build_isa_with(options, false)
+}
+
+/// [`build_isa`] for code compiled while a program waits to start (lazy
+/// interpretation: the object's only code is its trampolines): no
+/// optimization and the single-pass register allocator, which compile
+/// a trampoline in a fraction of the time (the backtracking allocator
+/// was half of it); a spill in a trampoline is nothing next to the
+/// interpreted call it leads to.
+pub(crate) fn build_startup_isa(options: &Options) -> Result<OwnedTargetIsa> {
+    build_isa_with(options, true)
+}
+
+fn build_isa_with(options: &Options, startup: bool) -> Result<OwnedTargetIsa> {
     let triple = options.target.clone().unwrap_or_else(host_triple);
     // A step smelt takes on its own failed.
     let err = |step: &str, e: &dyn std::fmt::Display| TargetError::Isa {
@@ -140,11 +154,15 @@ pub(crate) fn build_isa(options: &Options) -> Result<OwnedTargetIsa> {
     set(
         "opt_level",
         match options.opt_level {
+            _ if startup => "none",
             OptLevel::None => "none",
             OptLevel::Speed => "speed",
             OptLevel::SpeedAndSize => "speed_and_size",
         },
     )?;
+    if startup {
+        set("regalloc_algorithm", "single_pass")?;
+    }
     // Backtraces walk frame pointers (no unwind tables at run time), and the
     // entry trampoline records its fp for trap resumption.
     set("preserve_frame_pointers", "true")?;

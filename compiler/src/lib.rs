@@ -14,6 +14,10 @@
 //!                               (emit::descriptor), write one object
 //! ```
 //!
+//! [`compile_lazy`] (`smelt run --mode interp`) stops short of the
+//! interpreter IR: it only validates the bodies, and its [`Translator`]
+//! translates each function when the runtime first calls it.
+//!
 //! The object is deterministic: parallel work is collected in index order
 //! and everything is defined serially.
 
@@ -32,10 +36,12 @@ mod interp;
 #[cfg(test)]
 mod interp_tests;
 mod isa;
+mod lazy;
 mod module_info;
 pub mod names;
 mod nan_canon;
 mod pipeline;
+pub mod timings;
 mod trampolines;
 mod translate;
 mod types;
@@ -43,6 +49,7 @@ mod types;
 pub use build_script::{Build, BuildError};
 pub use error::CompileError;
 pub use isa::{SUPPORTED_TARGETS, TargetSupport, check_target, host_triple};
+pub use lazy::{LazyArtifact, Translator, WasmBytes, compile_lazy};
 pub use target_lexicon::Triple;
 pub use wasmparser::WasmFeatures;
 

@@ -16,7 +16,7 @@ use crate::func_env::wasm_signature;
 use crate::interp::InterpFunc;
 use crate::module_info::{DefinedFuncIndex, ModuleInfo};
 use crate::{
-    Artifact, CompiledItem, ExecutionMode, ImportSummary, Options, isa, names, trampolines,
+    Artifact, CompiledItem, ExecutionMode, ImportSummary, Options, isa, names, timings, trampolines,
 };
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_module::{FuncId, Linkage, Module};
@@ -24,6 +24,7 @@ use cranelift_object::ObjectModule;
 use smelt_runtime::abi;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use wasmparser::FuncValidatorAllocations;
 
 /// Every code item of the object, in the order they are declared, defined
 /// and listed in the descriptor.
@@ -50,6 +51,16 @@ pub(crate) fn compile_module(wasm: &[u8], options: &Options) -> Result<Artifact>
     compile_module_with(wasm, options, crate::interp::translate_function)
 }
 
+/// How the defined functions of an interpreted module get their IR.
+#[derive(Copy, Clone)]
+pub(crate) enum InterpIr {
+    /// Translated now (in parallel), stored in the descriptor.
+    Stored(InterpTranslator),
+    /// Validated now (in parallel), translated by the runtime's
+    /// `LazyTranslator` on first call: the descriptor carries no IR.
+    Lazy,
+}
+
 /// [`compile_module`] with the interpreter translator to use in
 /// interpreted mode.
 pub(crate) fn compile_module_with(
@@ -58,7 +69,27 @@ pub(crate) fn compile_module_with(
     translate: InterpTranslator,
 ) -> Result<Artifact> {
     let isa = isa::build_isa(options)?;
+    let info = parse(wasm, options)?;
+    compile_parsed(&isa, &info, options, InterpIr::Stored(translate))
+}
+
+/// Parses and validates everything but the function bodies.
+pub(crate) fn parse<'a>(wasm: &'a [u8], options: &Options) -> Result<ModuleInfo<'a>> {
+    let phase = timings::Phase::start("parse");
     let info = ModuleInfo::parse(wasm, options.features)?;
+    phase.end();
+    Ok(info)
+}
+
+/// Everything after [`parse`]: the functions (compiled, translated or
+/// only validated, per `options.mode` and `ir`), the trampolines, the
+/// descriptor and the object.
+pub(crate) fn compile_parsed(
+    owned_isa: &cranelift_codegen::isa::OwnedTargetIsa,
+    info: &ModuleInfo<'_>,
+    options: &Options,
+    ir: InterpIr,
+) -> Result<Artifact> {
     let module_name = options.module_name.as_str();
     if let Some(dir) = &options.emit_clif {
         std::fs::create_dir_all(dir).map_err(|source| CompileError::Io {
@@ -66,8 +97,9 @@ pub(crate) fn compile_module_with(
             source,
         })?;
     }
-    let mut module = emit::object_module(&isa, module_name)?;
-    let items = declare_items(&mut module, &*isa, &info, options)?;
+    let isa = &**owned_isa;
+    let mut module = emit::object_module(owned_isa, module_name)?;
+    let items = declare_items(&mut module, isa, info, options)?;
     let interpreted = options.mode == ExecutionMode::Interpreted;
     if interpreted && options.canonicalize_nans {
         // The interpreter computes NaNs as the host does; it has no
@@ -85,46 +117,76 @@ pub(crate) fn compile_module_with(
     };
     // Function errors first, as in compiled mode (where the functions are
     // the first items).
-    let interp = if interpreted {
-        Some(translate_interp(&info, options, translate, &counter)?)
-    } else {
-        None
+    let interp = match (interpreted, ir) {
+        (false, _) => None,
+        (true, InterpIr::Stored(translate)) => {
+            let phase = timings::Phase::start("validate+translate");
+            let funcs = translate_interp(info, options, translate, &counter)?;
+            phase.end();
+            timings::stat(|| {
+                let code: usize = funcs.iter().map(|f| 4 * f.code.len()).sum();
+                let side: usize = funcs
+                    .iter()
+                    .map(|f| {
+                        std::mem::size_of_val(&f.offsets[..])
+                            + std::mem::size_of_val(&f.handlers[..])
+                    })
+                    .sum();
+                let body = code_section_size(info);
+                format!(
+                    "interpreter IR of {} functions: {body} bytes of wasm bodies, \
+                     {code} bytes of code ({:.2}x), {side} bytes of side tables ({:.2}x with them)",
+                    funcs.len(),
+                    code as f64 / body.max(1) as f64,
+                    (code + side) as f64 / body.max(1) as f64,
+                )
+            });
+            Some(funcs)
+        }
+        (true, InterpIr::Lazy) => {
+            let phase = timings::Phase::start("validate");
+            validate_bodies(info, &counter)?;
+            phase.end();
+            Some(Vec::new())
+        }
     };
-    let compiled = compile_items(&info, &*isa, options, &items, &counter)?;
+    let stored_ir = match (&interp, ir) {
+        (None, _) => emit::Ir::Compiled,
+        (Some(funcs), InterpIr::Stored(_)) => emit::Ir::Stored(funcs),
+        (Some(_), InterpIr::Lazy) => emit::Ir::Lazy,
+    };
+    let phase = timings::Phase::start("compile items");
+    let compiled = compile_items(info, isa, options, &items, &counter)?;
+    phase.end();
+    let phase = timings::Phase::start("emit");
 
-    emit::define_items(&mut module, &info, &items.list, &compiled)?;
+    emit::define_items(&mut module, info, &items.list, &compiled)?;
     let (descriptor, descriptor_symbol) = emit::define_descriptor(
         &mut module,
-        &*isa,
-        &info,
+        isa,
+        info,
         options,
         &items,
         &compiled,
-        interp.as_deref(),
+        stored_ir,
     )?;
     if options.emit_main {
-        emit::define_main(&mut module, &*isa, descriptor, &options.exe_config)?;
+        emit::define_main(&mut module, isa, descriptor, &options.exe_config)?;
     }
     if let Some(c_imports) = &items.c_imports {
-        c_api::define_c_api(
-            &mut module,
-            &*isa,
-            &info,
-            module_name,
-            descriptor,
-            c_imports,
-        )?;
+        c_api::define_c_api(&mut module, isa, info, module_name, descriptor, c_imports)?;
     }
     let header = options
         .c_api
-        .then(|| crate::header::generate(&info, module_name));
+        .then(|| crate::header::generate(info, module_name));
     let object = emit::finish(module)?;
+    phase.end();
     Ok(Artifact {
         object,
         module_name: module_name.to_string(),
         descriptor_symbol,
-        imports: import_summary(&info),
-        code_section_size: code_section_size(&info),
+        imports: import_summary(info),
+        code_section_size: code_section_size(info),
         inlined_calls: compiled.iter().map(|c| c.inlined_calls).sum(),
         header,
     })
@@ -326,10 +388,28 @@ fn translate_interp(
         .collect()
 }
 
+/// Validates every defined function's body on the rayon pool, for lazy
+/// translation: the same checks, in the same function order, with the
+/// same errors as [`translate_interp`] (the frame-size limit aside, which
+/// only translation can know: it becomes a trap on the function's first
+/// call).
+fn validate_bodies(info: &ModuleInfo<'_>, counter: &Counter<'_>) -> Result<()> {
+    let funcs: Vec<DefinedFuncIndex> = info.bodies.keys().collect();
+    let validate_one = |allocs: &mut Option<FuncValidatorAllocations>, i: usize| {
+        let result = crate::interp::validate_function(info, funcs[i], allocs);
+        counter.tick();
+        result
+    };
+    let size = |i: usize| body_size(info, funcs[i]);
+    in_parallel(funcs.len(), size, || None, validate_one)
+        .into_iter()
+        .collect()
+}
+
 /// What the runtime checks when it loads the IR (`module.rs` `validate`),
 /// checked here first so a function the runtime would reject is a compile
 /// error naming it.
-fn check_interp_func(
+pub(crate) fn check_interp_func(
     info: &ModuleInfo<'_>,
     defined: DefinedFuncIndex,
     f: InterpFunc,
@@ -475,7 +555,7 @@ fn code_section_size(info: &ModuleInfo<'_>) -> usize {
         .sum()
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {

@@ -49,6 +49,9 @@ pub(crate) struct ModuleInner {
     pub(crate) type_ids: Vec<u32>,
     /// The vmctx layout of the module's instances.
     pub(crate) offsets: abi::VMOffsets,
+    /// Interpreted modules: each defined function's IR record (stored, or
+    /// translated on first call).
+    pub(crate) interp: crate::interp::lazy::FuncTable,
 }
 
 // SAFETY: the descriptor and code are immutable after loading.
@@ -120,13 +123,16 @@ impl ModuleInner {
     }
 
     /// The IR record of defined function `defined` (interpreted modules).
+    #[inline(always)]
     pub(crate) fn interp_func(&self, defined: u32) -> abi::interp::InterpFuncRec {
-        self.slice::<abi::interp::InterpFuncRec>(self.header().interp_funcs)[defined as usize]
+        self.interp.rec(defined)
     }
 
-    /// The IR words of every interpreted function.
-    pub(crate) fn interp_code(&self) -> &[u32] {
-        self.slice::<u32>(self.header().interp_code)
+    /// The base of the IR words of every interpreted function (records'
+    /// `code` ranges are word indices from it).
+    #[inline(always)]
+    pub(crate) fn interp_code(&self) -> crate::interp::lazy::CodeBase {
+        self.interp.code_base()
     }
 
     /// The instruction-to-wasm-offset table of an interpreted function.
@@ -134,8 +140,7 @@ impl ModuleInner {
         &self,
         f: &abi::interp::InterpFuncRec,
     ) -> &[abi::interp::IpOffset] {
-        let all = self.slice::<abi::interp::IpOffset>(self.header().interp_offsets);
-        &all[f.offsets.offset as usize..(f.offsets.offset + f.offsets.len) as usize]
+        self.interp.offsets(f)
     }
 
     /// The exception handlers of an interpreted function.
@@ -143,8 +148,7 @@ impl ModuleInner {
         &self,
         f: &abi::interp::InterpFuncRec,
     ) -> &[abi::interp::InterpHandler] {
-        let all = self.slice::<abi::interp::InterpHandler>(self.header().interp_handlers);
-        &all[f.handlers.offset as usize..(f.handlers.offset + f.handlers.len) as usize]
+        self.interp.handlers(f)
     }
 
     pub(crate) fn name(&self) -> std::borrow::Cow<'_, str> {
@@ -171,6 +175,9 @@ impl ModuleInner {
 
     /// Name of function `func` from the name section.
     pub(crate) fn func_name(&self, func: u32) -> Option<String> {
+        if let Some(translator) = self.interp.translator() {
+            return translator.func_name(func);
+        }
         let names = self.slice::<abi::NameRec>(self.header().func_names);
         names
             .binary_search_by_key(&func, |n| n.func_index)
@@ -328,7 +335,7 @@ impl Module {
             return Ok(Module { inner });
         }
         // SAFETY: forwarded contract.
-        let module = unsafe { Self::from_parts(desc, None) }?;
+        let module = unsafe { Self::from_parts(desc, None, None) }?;
         linked.push((desc as usize, Arc::downgrade(&module.inner)));
         Ok(module)
     }
@@ -341,7 +348,21 @@ impl Module {
         let desc = image.descriptor();
         // SAFETY: the image maps the object's code and descriptor and is
         // kept alive by the module.
-        unsafe { Self::from_parts(desc, Some(image)) }
+        unsafe { Self::from_parts(desc, Some(image), None) }
+    }
+
+    /// Loads an object that `smelt_compiler::compile_lazy` wrote for lazy
+    /// interpretation (its descriptor has no IR): `translator` makes each
+    /// function's IR on its first call (see `abi::interp::LazyTranslator`).
+    #[cfg(feature = "loader")]
+    pub fn from_object_lazy(
+        object: &[u8],
+        translator: Arc<dyn abi::interp::LazyTranslator>,
+    ) -> Result<Module, LoadError> {
+        let image = crate::loader::Image::load(object)?;
+        let desc = image.descriptor();
+        // SAFETY: as in `from_object`.
+        unsafe { Self::from_parts(desc, Some(image), Some(translator)) }
     }
 
     /// # Safety
@@ -351,6 +372,7 @@ impl Module {
         desc: *const u8,
         #[cfg(feature = "loader")] image: Option<crate::loader::Image>,
         #[cfg(not(feature = "loader"))] image: Option<()>,
+        translator: Option<Arc<dyn abi::interp::LazyTranslator>>,
     ) -> Result<Module, LoadError> {
         if desc.is_null() || !(desc as usize).is_multiple_of(abi::DESCRIPTOR_ALIGN as usize) {
             return Err(LoadError::MisalignedDescriptor);
@@ -378,11 +400,13 @@ impl Module {
             text_start: 0,
             type_ids: Vec::new(),
             offsets: abi::VMOffsets::new(abi::VMCounts::default()),
+            interp: crate::interp::lazy::FuncTable::empty(),
         };
         validate(&inner)?;
+        let h = *inner.header();
+        inner.interp = interp_table(&inner, translator)?;
 
         // Code ranges and absolute trap sites.
-        let h = *inner.header();
         let code_recs = inner.slice::<abi::CodeRec>(h.code);
         let all_traps = inner.slice::<abi::TrapRec>(h.traps);
         let mut code = Vec::with_capacity(code_recs.len());
@@ -457,6 +481,13 @@ impl Module {
     /// (`--interruptible`), so its calls can be timed out or interrupted.
     pub fn interruptible(&self) -> bool {
         self.inner.header().flags & abi::FLAG_INTERRUPTIBLE != 0
+    }
+
+    /// For a module loaded with [`Module::from_object_lazy`]: how many of
+    /// its defined functions have been translated so far (each is on its
+    /// first call). `None` for every other module.
+    pub fn lazily_translated_funcs(&self) -> Option<usize> {
+        self.inner.interp.translated()
     }
 
     /// Whether the module was compiled with fuel metering (`--fuel`,
@@ -705,14 +736,65 @@ fn validate(m: &ModuleInner) -> Result<(), LoadError> {
     validate_interp(m)
 }
 
+/// The interpreted functions' table of a validated module: its stored
+/// IR, or placeholders that `translator` replaces on first call.
+fn interp_table(
+    m: &ModuleInner,
+    translator: Option<Arc<dyn abi::interp::LazyTranslator>>,
+) -> Result<crate::interp::lazy::FuncTable, LoadError> {
+    use crate::interp::lazy::FuncTable;
+    let h = m.header();
+    let lazy = h.flags & abi::FLAG_INTERP_LAZY != 0;
+    match (lazy, translator) {
+        (true, Some(translator)) => {
+            let shapes: Vec<(u32, u32)> = m
+                .slice::<abi::TypeRec>(h.types)
+                .iter()
+                .map(|t| (t.params.len, t.results.len))
+                .collect();
+            let funcs = &m.slice::<abi::FuncRec>(h.funcs)[h.num_imported_funcs as usize..];
+            let body_bytes = funcs.iter().map(|f| f.body_len as usize).sum();
+            FuncTable::lazy(
+                translator,
+                &shapes,
+                funcs.iter().map(|f| f.type_index),
+                body_bytes,
+            )
+            .map_err(|e| LoadError::Mapping {
+                call: "mmap",
+                message: e.to_string(),
+            })
+        }
+        (true, None) => Err(LoadError::Inconsistent(
+            "a lazily interpreted module needs its translator (Module::from_object_lazy)",
+        )),
+        (false, Some(_)) => Err(LoadError::Inconsistent(
+            "a translator was given for a module that is not lazily interpreted",
+        )),
+        (false, None) if h.interp_funcs.len == 0 => Ok(FuncTable::empty()),
+        // SAFETY: the arrays were checked by `validate_interp` and live in
+        // the descriptor, which outlives the module's table.
+        (false, None) => Ok(unsafe {
+            FuncTable::stored(
+                m.slice(h.interp_funcs),
+                m.slice(h.interp_code),
+                m.slice(h.interp_offsets),
+                m.slice(h.interp_handlers),
+            )
+        }),
+    }
+}
+
 /// Checks the interpreter IR (`interp_*`): the arrays in bounds, one
 /// record per defined function, each record's ranges inside their arrays,
 /// its frame shape consistent with its type, and its side tables pointing
 /// into its code (the offset table sorted, as lookups binary-search it).
 /// The instructions themselves (operands, branch targets) are trusted as
-/// the compiler wrote them, like machine code.
+/// the compiler wrote them, like machine code. A lazily interpreted
+/// module has no IR yet: each function is checked as it is translated
+/// ([`check_interp_func`]).
 fn validate_interp(m: &ModuleInner) -> Result<(), LoadError> {
-    use abi::interp::{InterpFuncRec, InterpHandler, IpOffset, MAX_FRAME_SLOTS};
+    use abi::interp::{InterpFuncRec, InterpHandler, IpOffset};
     let h = m.header();
     let size = h.size as usize;
     for (rel, elem, field) in [
@@ -742,6 +824,31 @@ fn validate_interp(m: &ModuleInner) -> Result<(), LoadError> {
     }
     let interpreted = h.flags & abi::FLAG_INTERPRETED != 0;
     let defined = h.funcs.len - h.num_imported_funcs;
+    if h.flags & abi::FLAG_INTERP_LAZY != 0 {
+        if !interpreted
+            || h.interp_funcs.len != 0
+            || h.interp_code.len != 0
+            || h.interp_offsets.len != 0
+            || h.interp_handlers.len != 0
+        {
+            return Err(LoadError::Inconsistent(
+                "a lazily interpreted descriptor must be interpreted and carry no IR",
+            ));
+        }
+        let types = m.slice::<abi::TypeRec>(h.types);
+        for i in 0..defined {
+            let func = h.num_imported_funcs + i;
+            // In bounds: checked in `validate`.
+            let ty = types[m.func_rec(func).type_index as usize];
+            if ty.kind != abi::TYPE_KIND_FUNC || ty.host_adapter == abi::NO_INDEX {
+                return Err(LoadError::BadInterpFunc {
+                    func,
+                    reason: "its type is no function type with a host adapter",
+                });
+            }
+        }
+        return Ok(());
+    }
     if !interpreted && h.interp_funcs.len == 0 {
         return Ok(());
     }
@@ -751,11 +858,14 @@ fn validate_interp(m: &ModuleInner) -> Result<(), LoadError> {
             defined,
         });
     }
-    let types = m.slice::<abi::TypeRec>(h.types);
+    let recs = m.slice::<InterpFuncRec>(h.interp_funcs);
+    let all_code = m.slice::<u32>(h.interp_code);
+    let all_offsets = m.slice::<IpOffset>(h.interp_offsets);
+    let all_handlers = m.slice::<InterpHandler>(h.interp_handlers);
     let inside = |r: Rel, len: u32| r.offset.checked_add(r.len).is_some_and(|end| end <= len);
-    for i in 0..defined {
-        let f = m.interp_func(i);
-        let func = h.num_imported_funcs + i;
+    let part = |r: Rel| r.offset as usize..(r.offset + r.len) as usize;
+    for (i, f) in recs.iter().enumerate() {
+        let func = h.num_imported_funcs + i as u32;
         let bad = |reason| Err(LoadError::BadInterpFunc { func, reason });
         if !inside(f.code, h.interp_code.len) {
             return bad("its code range is out of bounds");
@@ -766,51 +876,71 @@ fn validate_interp(m: &ModuleInner) -> Result<(), LoadError> {
         if !inside(f.handlers, h.interp_handlers.len) {
             return bad("its handler table is out of bounds");
         }
-        let code = &m.interp_code()[f.code.offset as usize..][..f.code.len as usize];
-        if code.is_empty() {
-            return bad("it has no code");
+        let code = &all_code[part(f.code)];
+        let offsets = &all_offsets[part(f.offsets)];
+        let handlers = &all_handlers[part(f.handlers)];
+        if let Err(reason) = check_interp_func(m, func, f, code, offsets, handlers) {
+            return bad(reason);
         }
-        if f.frame_size > MAX_FRAME_SLOTS {
-            return bad("its frame has more than 65535 slots");
-        }
-        if !(f.num_params <= f.num_locals && f.num_locals <= f.frame_size) {
-            return bad("it has more params than locals or more locals than frame slots");
-        }
-        // In bounds: checked in `validate`.
-        let ty = types[m.func_rec(func).type_index as usize];
-        if ty.kind != abi::TYPE_KIND_FUNC
-            || f.num_params != ty.params.len
-            || f.num_results != ty.results.len
-        {
-            return bad("its params or results disagree with its type");
-        }
-        // Its `VMFuncRef` calls through the host adapter of its type.
-        if interpreted && ty.host_adapter == abi::NO_INDEX {
-            return bad("its type has no host adapter");
-        }
-        let offsets = m.interp_offsets(&f);
-        if offsets.iter().any(|o| o.ip >= f.code.len)
-            || offsets.windows(2).any(|w| w[0].ip > w[1].ip)
-        {
-            return bad("its offset table is unsorted or points past its code");
-        }
-        let handlers = m.interp_handlers(&f);
-        let handler_ok = |x: &InterpHandler| {
-            x.start <= x.end
-                && x.end <= f.code.len
-                && (x.exn == abi::interp::NO_SLOT || x.exn < f.frame_size)
-                && match x.kind {
-                    abi::interp::IHANDLER_CATCH => {
-                        x.tag < h.tags.len && x.target < f.code.len && x.dst <= f.frame_size
-                    }
-                    abi::interp::IHANDLER_CATCH_ALL => x.target < f.code.len,
-                    abi::interp::IHANDLER_DELEGATE => true,
-                    _ => false,
+    }
+    Ok(())
+}
+
+/// Checks one interpreted function (`func`, module index space) whose
+/// record `f` describes `code`, `offsets` and `handlers` (its ranges'
+/// lengths are theirs): what [`validate_interp`] checks of every stored
+/// function, and lazy translation of each translated one.
+pub(crate) fn check_interp_func(
+    m: &ModuleInner,
+    func: u32,
+    f: &abi::interp::InterpFuncRec,
+    code: &[u32],
+    offsets: &[abi::interp::IpOffset],
+    handlers: &[abi::interp::InterpHandler],
+) -> Result<(), &'static str> {
+    use abi::interp::{InterpHandler, MAX_FRAME_SLOTS};
+    let h = m.header();
+    let types = m.slice::<abi::TypeRec>(h.types);
+    if code.is_empty() {
+        return Err("it has no code");
+    }
+    if f.frame_size > MAX_FRAME_SLOTS {
+        return Err("its frame has more than 65535 slots");
+    }
+    if !(f.num_params <= f.num_locals && f.num_locals <= f.frame_size) {
+        return Err("it has more params than locals or more locals than frame slots");
+    }
+    // In bounds: checked in `validate`.
+    let ty = types[m.func_rec(func).type_index as usize];
+    if ty.kind != abi::TYPE_KIND_FUNC
+        || f.num_params != ty.params.len
+        || f.num_results != ty.results.len
+    {
+        return Err("its params or results disagree with its type");
+    }
+    // Its `VMFuncRef` calls through the host adapter of its type.
+    if h.flags & abi::FLAG_INTERPRETED != 0 && ty.host_adapter == abi::NO_INDEX {
+        return Err("its type has no host adapter");
+    }
+    let len = code.len() as u32;
+    if offsets.iter().any(|o| o.ip >= len) || offsets.windows(2).any(|w| w[0].ip > w[1].ip) {
+        return Err("its offset table is unsorted or points past its code");
+    }
+    let handler_ok = |x: &InterpHandler| {
+        x.start <= x.end
+            && x.end <= len
+            && (x.exn == abi::interp::NO_SLOT || x.exn < f.frame_size)
+            && match x.kind {
+                abi::interp::IHANDLER_CATCH => {
+                    x.tag < h.tags.len && x.target < len && x.dst <= f.frame_size
                 }
-        };
-        if !handlers.iter().all(handler_ok) {
-            return bad("a handler has an unknown kind or tag, or points past its code");
-        }
+                abi::interp::IHANDLER_CATCH_ALL => x.target < len,
+                abi::interp::IHANDLER_DELEGATE => true,
+                _ => false,
+            }
+    };
+    if !handlers.iter().all(handler_ok) {
+        return Err("a handler has an unknown kind or tag, or points past its code");
     }
     Ok(())
 }
@@ -935,6 +1065,7 @@ mod tests {
             text_start: 0,
             type_ids: Vec::new(),
             offsets: abi::VMOffsets::new(abi::VMCounts::default()),
+            interp: crate::interp::lazy::FuncTable::empty(),
         };
         validate(&inner)
     }

@@ -8,8 +8,10 @@
 //! before FILE; everything after it belongs to the program (except a
 //! `--invoke NAME` right after FILE, the older documented form).
 
-use crate::common::{CodegenArgs, Input, LimitArgs, compile, read_input};
+use crate::common::{CodegenArgs, Input, LimitArgs, MappedFile, compile, compile_lazy, read_input};
 use anyhow::{Result, anyhow};
+use smelt_compiler::ExecutionMode;
+use smelt_compiler::timings::Phase;
 use smelt_runtime::wasi::{self, WasiCtx};
 use smelt_runtime::{InstantiationError, Linker, Module, Store, Trap, Val, ValType};
 use std::ffi::OsString;
@@ -60,12 +62,54 @@ const TRAP_STATUS: u8 = 134;
 
 /// Loads `path` as a module: compiled to an object and loaded, or loaded
 /// directly if it already is an object.
+/// A module's bytes, read or mapped.
+enum Loaded {
+    Wasm(smelt_compiler::WasmBytes),
+    Object(Vec<u8>),
+}
+
 pub(crate) fn load_module(path: &std::path::Path, codegen: &CodegenArgs) -> Result<Module> {
-    let object = match read_input(path)? {
-        Input::Wasm(wasm) => compile(path, &wasm, &codegen.options(path)?)?.object,
-        Input::Object(object) => object,
+    let options = codegen.options(path)?;
+    let interpreted = options.mode == ExecutionMode::Interpreted;
+    let phase = Phase::start("read");
+    // Binary wasm to interpret is mapped, not read: the translator keeps it.
+    let mapped = if interpreted {
+        MappedFile::wasm(path)?
+    } else {
+        None
     };
-    Module::from_object(&object).map_err(|e| anyhow!("{}: {e}", path.display()))
+    let input = match mapped {
+        Some(m) => Loaded::Wasm(Box::new(m)),
+        None => match read_input(path)? {
+            Input::Wasm(w) => Loaded::Wasm(Box::new(w)),
+            Input::Object(o) => Loaded::Object(o),
+        },
+    };
+    phase.end();
+    let loaded = match input {
+        // Interpreted from wasm: validated now, each function translated
+        // on its first call.
+        Loaded::Wasm(wasm) if interpreted => {
+            let phase = Phase::start("compile");
+            let lazy = compile_lazy(path, wasm, &options)?;
+            phase.end();
+            let phase = Phase::start("load");
+            let module = Module::from_object_lazy(&lazy.artifact.object, lazy.translator);
+            phase.end();
+            module
+        }
+        Loaded::Wasm(wasm) => {
+            let phase = Phase::start("compile");
+            let object = compile(path, (*wasm).as_ref(), &options)?.object;
+            phase.end();
+            let phase = Phase::start("load");
+            let module = Module::from_object(&object);
+            phase.end();
+            module
+        }
+        Loaded::Object(object) => Module::from_object(&object),
+    };
+    loaded.map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
 fn parse_arg(text: &str, ty: ValType) -> Result<Val> {
@@ -176,6 +220,7 @@ impl RunCommand {
     }
 
     pub fn execute(mut self) -> Result<ExitCode> {
+        let until_call = Phase::start("start-up (until the call)");
         self.take_trailing_invoke();
         let input = PathBuf::from(&self.module_and_args[0]);
         let args: Vec<String> = self.module_and_args[1..]
@@ -205,11 +250,14 @@ impl RunCommand {
             let ctx = self.wasi_ctx(&input)?;
             wasi::add_to_linker_for(&mut linker, &mut store, ctx, &module);
         }
+        let phase = Phase::start("instantiate");
         let instance = match linker.instantiate(&mut store, &module) {
             Ok(i) => i,
             Err(InstantiationError::Trap(t)) => return Ok(trap_exit(&t)),
             Err(e) => return Err(anyhow!("{}: {e}", input.display())),
         };
+        phase.end();
+
         // A WASI reactor initialises itself before its exports are used.
         if self.invoke.is_some()
             && let Some(init) = instance.get_func(&mut store, "_initialize")
@@ -248,7 +296,14 @@ impl RunCommand {
             .zip(ty.params())
             .map(|(a, t)| parse_arg(a, *t))
             .collect::<Result<Vec<_>>>()?;
-        match func.call(&mut store, &args) {
+        until_call.end();
+        let phase = Phase::start("run");
+        let outcome = func.call(&mut store, &args);
+        phase.end();
+        if let Some(n) = module.lazily_translated_funcs() {
+            smelt_compiler::timings::stat(|| format!("functions translated on first call: {n}"));
+        }
+        match outcome {
             Ok(results) => {
                 results.iter().for_each(print_val);
                 Ok(ExitCode::SUCCESS)

@@ -24,6 +24,11 @@ pub struct WastCommand {
     /// (the runtime's interpreter).
     #[arg(long, value_enum, default_value_t = Mode::Compiled)]
     mode: Mode,
+    /// With --mode interp: translate each function to the interpreter's
+    /// IR on its first call, as `smelt run` does (default: every function
+    /// when its module is compiled).
+    #[arg(long)]
+    lazy: bool,
     /// Bounds-check mode for every module: guard (default) or explicit.
     #[arg(long = "bounds-checks", default_value = "guard")]
     bounds_checks: String,
@@ -73,6 +78,7 @@ impl WastCommand {
         let options = WastOptions {
             features: features(self.spec.as_deref(), &self.features)?,
             mode: self.mode.into(),
+            lazy: self.lazy,
             bounds_checks: match self.bounds_checks.as_str() {
                 "guard" => BoundsChecks::Guard,
                 "explicit" => BoundsChecks::Explicit,

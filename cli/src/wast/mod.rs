@@ -35,6 +35,9 @@ pub struct WastOptions {
     pub features: WasmFeatures,
     /// Compiled or interpreted, for every module of the script.
     pub mode: ExecutionMode,
+    /// Interpreted modules: translate each function on its first call
+    /// (as `smelt run` does) instead of when the module is compiled.
+    pub lazy: bool,
     pub bounds_checks: BoundsChecks,
     /// CPU preset for code generation (`None`: the target's baseline).
     /// Scripts run in-process, so it must be one the host can execute.
@@ -340,12 +343,19 @@ impl<'a, 's> Runner<'a, 's> {
             module_name: name.unwrap_or("module").to_string(),
             ..Options::default()
         };
-        let artifact = smelt_compiler::compile(wasm, &options).map_err(|e| match e {
+        let failure = |e: CompileError| match e {
             CompileError::InvalidWasm { .. } => CompileFailure::Rejected(e.to_string()),
             other => CompileFailure::Other(other.to_string()),
-        })?;
-        Module::from_object(&artifact.object)
-            .map_err(|e| CompileFailure::Other(format!("loading the object failed: {e}")))
+        };
+        let loaded = if run.lazy && run.mode == ExecutionMode::Interpreted {
+            let lazy =
+                smelt_compiler::compile_lazy(Box::new(wasm.to_vec()), &options).map_err(failure)?;
+            Module::from_object_lazy(&lazy.artifact.object, lazy.translator)
+        } else {
+            let artifact = smelt_compiler::compile(wasm, &options).map_err(failure)?;
+            Module::from_object(&artifact.object)
+        };
+        loaded.map_err(|e| CompileFailure::Other(format!("loading the object failed: {e}")))
     }
 
     fn compile_quote(&self, module: &mut QuoteWat<'_>) -> Result<Module, String> {

@@ -137,9 +137,9 @@ pub(crate) struct DescriptorInput<'a> {
     pub(crate) trampolines: &'a [(u32, u32)],
     /// Code index of the throw stub.
     pub(crate) throw_stub: u32,
-    /// Interpreted mode: the IR of every defined function, in order (the
-    /// defined functions then have no code items).
-    pub(crate) interp: Option<&'a [InterpFunc]>,
+    /// Interpreted mode: the IR of every defined function, in order, or
+    /// none if lazy (the defined functions then have no code items).
+    pub(crate) interp: super::Ir<'a>,
 }
 
 pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descriptor {
@@ -165,16 +165,20 @@ pub(crate) fn build(info: &ModuleInfo<'_>, input: &DescriptorInput<'_>) -> Descr
 
     code_items(&mut blob, &mut d, input);
     type_section(&mut blob, &mut d, info, input.trampolines);
-    imports_and_funcs(&mut blob, &mut d, info, input.interp.is_some());
+    let interpreted = !matches!(input.interp, super::Ir::Compiled);
+    imports_and_funcs(&mut blob, &mut d, info, interpreted);
     // Constant expressions, in the order tables, globals, element and data
     // segments add them.
     let mut pool = ConstPool::default();
     definitions(&mut blob, &mut d, info, &mut pool);
     segments(&mut blob, &mut d, info, &mut pool);
-    func_names(&mut blob, &mut d, info);
+    // A lazy module's names come from its translator.
+    if !matches!(input.interp, super::Ir::Lazy) {
+        func_names(&mut blob, &mut d, info);
+    }
     // Last, so a compiled module's blob is laid out as before the
     // interpreter existed.
-    if let Some(funcs) = input.interp {
+    if let super::Ir::Stored(funcs) = input.interp {
         interp_section(&mut blob, &mut d, funcs);
     }
 

@@ -53,6 +53,17 @@ pub(crate) fn define_items(
     Ok(())
 }
 
+/// Where the defined functions' code is, for the descriptor.
+#[derive(Copy, Clone)]
+pub(crate) enum Ir<'a> {
+    /// Compiled: they are code items.
+    Compiled,
+    /// Interpreted, their IR in the descriptor.
+    Stored(&'a [InterpFunc]),
+    /// Interpreted, IR made at run time ([`abi::FLAG_INTERP_LAZY`]).
+    Lazy,
+}
+
 /// Defines the module's descriptor (exported, with a pointer to every code
 /// item, and in interpreted mode the IR of every defined function);
 /// returns its data id and symbol.
@@ -63,7 +74,7 @@ pub(crate) fn define_descriptor(
     options: &Options,
     items: &Items,
     compiled: &[CompiledItem],
-    interp: Option<&[InterpFunc]>,
+    interp: Ir<'_>,
 ) -> Result<(DataId, String)> {
     let module_name = options.module_name.as_str();
     let item_kinds: Vec<(u32, u32)> = items
@@ -87,9 +98,12 @@ pub(crate) fn define_descriptor(
     if options.fuel {
         flags |= abi::FLAG_FUEL;
     }
-    if interp.is_some() {
-        flags |= abi::FLAG_INTERPRETED;
+    match interp {
+        Ir::Compiled => {}
+        Ir::Stored(_) => flags |= abi::FLAG_INTERPRETED,
+        Ir::Lazy => flags |= abi::FLAG_INTERPRETED | abi::FLAG_INTERP_LAZY,
     }
+    let phase = crate::timings::Phase::start("emit: descriptor");
     let desc = descriptor::build(
         info,
         &descriptor::DescriptorInput {
@@ -103,6 +117,7 @@ pub(crate) fn define_descriptor(
             interp,
         },
     );
+    phase.end();
     let descriptor_symbol = names::descriptor_symbol(module_name);
     let data_id = module
         .declare_data(&descriptor_symbol, Linkage::Export, false, false)
@@ -123,10 +138,13 @@ pub(crate) fn define_descriptor(
 
 /// The object file's bytes.
 pub(crate) fn finish(module: ObjectModule) -> Result<Vec<u8>> {
-    module.finish().emit().map_err(|e| CompileError::Codegen {
+    let phase = crate::timings::Phase::start("emit: object");
+    let object = module.finish().emit().map_err(|e| CompileError::Codegen {
         func: "object".into(),
         message: e.to_string(),
-    })
+    });
+    phase.end();
+    object
 }
 
 /// Defines `int main(int argc, char **argv)` that hands the descriptor and

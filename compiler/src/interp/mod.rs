@@ -21,7 +21,10 @@ use crate::error::{CompileError, Result};
 use crate::module_info::{DefinedFuncIndex, ModuleInfo};
 use smelt_runtime::abi::VMOffsets;
 use smelt_runtime::abi::interp::{self as ir, InterpHandler, IpOffset, Op};
-use wasmparser::{BlockType, FuncToValidate, FuncValidator, Operator, ValidatorResources};
+use wasmparser::{
+    BlockType, FuncToValidate, FuncValidator, FuncValidatorAllocations, Operator,
+    ValidatorResources,
+};
 
 /// One function's IR and side tables, with word indices and handler
 /// indices local to the function (the emitter concatenates them).
@@ -46,23 +49,8 @@ pub(crate) fn translate_function(
     let ty = &info.types[body.validator.ty as usize];
     let num_params = ty.params.len() as u32;
     let num_results = ty.results.len() as u32;
-
-    let mut locals = body.body.get_locals_reader()?;
-    let mut num_locals = num_params;
-    for _ in 0..locals.get_count() {
-        let (count, _) = locals.read()?;
-        num_locals = num_locals.saturating_add(count);
-    }
-    let limit = |what: &str| CompileError::ImplLimit {
-        func: crate::compile::describe(info, crate::compile::ItemKind::Function(defined)),
-        message: format!(
-            "{what}: the interpreter's frames hold at most {} values",
-            ir::MAX_FRAME_SLOTS
-        ),
-    };
-    if num_locals >= ir::MAX_FRAME_SLOTS {
-        return Err(limit("too many locals"));
-    }
+    let limit = |what: &str| frame_limit(info, defined, what);
+    let num_locals = count_locals(info, defined)?;
     let mut reserved = 0;
     loop {
         let mut validator = FuncToValidate {
@@ -104,6 +92,67 @@ pub(crate) fn translate_function(
             frame_size,
             num_results,
         });
+    }
+}
+
+/// The error of a function whose frame would exceed the interpreter's
+/// limit (`what` says how).
+fn frame_limit(info: &ModuleInfo<'_>, defined: DefinedFuncIndex, what: &str) -> CompileError {
+    CompileError::ImplLimit {
+        func: crate::compile::describe(info, crate::compile::ItemKind::Function(defined)),
+        message: format!(
+            "{what}: the interpreter's frames hold at most {} values",
+            ir::MAX_FRAME_SLOTS
+        ),
+    }
+}
+
+/// Slots of the params and declared locals of `defined`, which must
+/// leave room in a frame (checked before its operators, the first error a
+/// function can have).
+fn count_locals(info: &ModuleInfo<'_>, defined: DefinedFuncIndex) -> Result<u32> {
+    let body = &info.bodies[defined];
+    let mut num_locals = info.types[body.validator.ty as usize].params.len() as u32;
+    let mut locals = body.body.get_locals_reader()?;
+    for _ in 0..locals.get_count() {
+        let (count, _) = locals.read()?;
+        num_locals = num_locals.saturating_add(count);
+    }
+    if num_locals >= ir::MAX_FRAME_SLOTS {
+        return Err(frame_limit(info, defined, "too many locals"));
+    }
+    Ok(num_locals)
+}
+
+/// Validates one defined function without translating it (lazy
+/// translation translates it on first call): the errors
+/// [`translate_function`] would report, in the same order, except the
+/// frame limits that only translation finds. `allocs` carries the
+/// validator's memory from one function to the next.
+pub(crate) fn validate_function(
+    info: &ModuleInfo<'_>,
+    defined: DefinedFuncIndex,
+    allocs: &mut Option<FuncValidatorAllocations>,
+) -> Result<()> {
+    let body = &info.bodies[defined];
+    let mut validator = FuncToValidate {
+        resources: body.validator.resources.clone(),
+        index: body.validator.index,
+        ty: body.validator.ty,
+        features: body.validator.features,
+    }
+    .into_validator(allocs.take().unwrap_or_default());
+    match validator.validate(&body.body) {
+        Ok(()) => {
+            *allocs = Some(validator.into_allocations());
+            // A valid body has at most 50,000 locals and 1,000 params
+            // (wasmparser's limits), always below the frame limit that
+            // `count_locals` checks, so only an invalid one needs it.
+            debug_assert!(count_locals(info, defined).is_ok());
+            Ok(())
+        }
+        // The error translation would report first.
+        Err(e) => count_locals(info, defined).and(Err(e.into())),
     }
 }
 

@@ -54,6 +54,13 @@ pub const FLAG_INTERPRETED: u32 = 1 << 2;
 /// store's fuel per basic block, checks it at function entries and loop
 /// headers), so the store may limit its fuel.
 pub const FLAG_FUEL: u32 = 1 << 3;
+/// Descriptor flag (with [`FLAG_INTERPRETED`]): the descriptor carries no
+/// IR (the `interp_*` arrays are empty); the runtime gets each function's
+/// IR on its first call from the [`LazyTranslator`](super::interp::LazyTranslator)
+/// the module was loaded with. Only ever set on objects built and loaded
+/// in one process (`smelt run --mode interp`); a runtime without lazy
+/// translation rejects such a descriptor (no IR records).
+pub const FLAG_INTERP_LAZY: u32 = 1 << 4;
 
 /// Alignment of the descriptor blob.
 pub const DESCRIPTOR_ALIGN: u32 = 16;

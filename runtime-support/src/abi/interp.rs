@@ -76,7 +76,18 @@
 //! backtrace and a caller's frame are symbolicated through it) and the
 //! exception handlers ([`InterpHandler`], innermost first).
 //!
+//! # Lazy translation
+//!
+//! A module loaded with a [`LazyTranslator`] ([`FLAG_INTERP_LAZY`]) has
+//! no IR in its descriptor: the runtime asks the translator for a
+//! function's [`TranslatedFunc`] the first time the function runs, and
+//! until then gives the function a record whose code is the single
+//! instruction [`Op::Translate`]. The translator is the compiler's (the
+//! runtime only defines the interface), so lazy translation needs no
+//! arrow from the runtime to the compiler.
+//!
 //! [`ValRaw`]: super::VAL_RAW_SIZE
+//! [`FLAG_INTERP_LAZY`]: super::FLAG_INTERP_LAZY
 //! [`Const128`]: Op::Const128
 
 /// Size of one slot in bytes.
@@ -103,6 +114,44 @@ pub struct InterpFuncRec {
     pub frame_size: u32,
     /// Number of results.
     pub num_results: u32,
+}
+
+/// One function's IR as a [`LazyTranslator`] returns it: what an
+/// [`InterpFuncRec`] describes, with its own arrays (word indices and
+/// handler targets local to `code`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TranslatedFunc {
+    pub code: Vec<u32>,
+    pub offsets: Vec<IpOffset>,
+    pub handlers: Vec<InterpHandler>,
+    pub num_params: u32,
+    pub num_locals: u32,
+    pub frame_size: u32,
+    pub num_results: u32,
+}
+
+/// Translates a lazily interpreted module's functions to IR, on their
+/// first call (the hook the runtime defines and the compiler implements:
+/// `smelt_compiler::compile_lazy`).
+///
+/// Called from any thread that runs the module, possibly for the same
+/// function on two threads at once (the runtime keeps one result). The
+/// module was validated in full before it was loaded, so an error is an
+/// implementation limit (a frame of more than [`MAX_FRAME_SLOTS`] slots)
+/// or a bug; the call that needed the function traps with the message.
+pub trait LazyTranslator: Send + Sync {
+    /// The IR of defined function `defined` (numbered from 0 after the
+    /// imports), or why there is none.
+    fn translate(&self, defined: u32) -> Result<TranslatedFunc, String>;
+
+    /// The name-section name of function `func` (module index space), for
+    /// backtraces: a lazy module's descriptor has no names (copying a big
+    /// module's name section into it costs start-up time for names that
+    /// only a trap report reads).
+    fn func_name(&self, func: u32) -> Option<String> {
+        let _ = func;
+        None
+    }
 }
 
 /// Maps an instruction (by word index in its function's code) to the wasm
@@ -320,4 +369,9 @@ interp_ops! {
     /// `[op|-] units`: as [`Op::Fuel`], then trap `OutOfFuel` if the fuel
     /// is negative (function entry and loop headers).
     FuelCheck = 59,
+    /// `[op|-]`: the code of a function not translated yet (lazy
+    /// translation, see [the module docs](self#lazy-translation)):
+    /// translate it, then run it from its first instruction. Made by the
+    /// runtime, never stored in an object.
+    Translate = 60,
 }

@@ -436,6 +436,7 @@ const O_RETURN: u16 = Op::Return as u16;
 const O_RETURN_CALL: u16 = Op::ReturnCall as u16;
 const O_RETURN_CALL_INDIRECT: u16 = Op::ReturnCallIndirect as u16;
 const O_RETURN_CALL_REF: u16 = Op::ReturnCallRef as u16;
+const O_TRANSLATE: u16 = Op::Translate as u16;
 const O_UNREACHABLE: u16 = Op::Unreachable as u16;
 
 /// The loop. Returns when the function that `fp` belongs to returns.
@@ -721,6 +722,33 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
             let a = w >> 16;
             match w as u16 {
                 O_UNREACHABLE => trap!(TrapKind::Unreachable),
+                O_TRANSLATE => {
+                    // The first run of a lazily translated function: the
+                    // entry above used its placeholder record (no locals).
+                    // Translate it, then enter it as `enter!` would have.
+                    let rec = match super::lazy::translate(r.m, func) {
+                        Ok(rec) => rec,
+                        Err(t) => trap_with!(t),
+                    };
+                    if fp.wrapping_add(rec.frame_size as usize) > stack_end {
+                        // Trap where a translated callee's would: at the
+                        // caller's call (`call`'s check if there is none).
+                        if st.frames.len() == first_frame {
+                            return Err(Unwind::Trap(Trap::new(TrapKind::StackOverflow)));
+                        }
+                        let f = st.frames.pop().expect("the caller's frame");
+                        (vmctx, func, code, ip) = (f.vmctx, f.func, f.code, f.call_ip);
+                        trap!(TrapKind::StackOverflow);
+                    }
+                    std::ptr::write_bytes(
+                        fp.add(rec.num_params as usize),
+                        0,
+                        (rec.num_locals - rec.num_params) as usize,
+                    );
+                    code = code_base.add(rec.code.offset as usize);
+                    ip = code;
+                    frame_end = rec.frame_size as usize;
+                }
                 O_RETURN => {
                     if st.frames.len() == first_frame {
                         return Ok(());

@@ -13,6 +13,7 @@
 mod atomic;
 mod exec;
 mod fast;
+pub(crate) mod lazy;
 mod other;
 mod simd;
 

@@ -82,6 +82,11 @@ impl Mmap {
         self.ptr.as_ptr()
     }
 
+    /// Size of the reservation in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
     /// Asks for transparent huge pages over the whole mapping, for large
     /// memories that are mostly touched: one TLB entry per 2 MiB instead of
     /// per 4 KiB, and 512 times fewer page faults. Only a hint: where the
