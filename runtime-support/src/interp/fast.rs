@@ -213,6 +213,48 @@ macro_rules! access {
     }};
 }
 
+/// A numeric instruction `[op|d] [s1|s2]`: `$body` with the slots bound
+/// (`_` for an unused one).
+macro_rules! num {
+    ($ip:ident, $a:ident; $d:ident, $s1:ident, $s2:tt => $body:expr) => {{
+        let w1 = *$ip.add(1);
+        let ($d, $s1, $s2) = ($a, w1 & 0xffff, w1 >> 16);
+        $body;
+        $ip = $ip.add(2);
+    }};
+}
+
+/// `NUMERIC_IMM + byte`, i32: `[op|d] [s1|-] imm`.
+macro_rules! imm32 {
+    ($ip:ident, $a:ident; $d:ident, $s1:ident, $imm:ident => $body:expr) => {{
+        let ($d, $s1, $imm) = ($a, *$ip.add(1) & 0xffff, *$ip.add(2));
+        $body;
+        $ip = $ip.add(3);
+    }};
+}
+
+/// `NUMERIC_IMM + byte`, i64: `[op|d] [s1|-] imm_lo imm_hi`.
+macro_rules! imm64 {
+    ($ip:ident, $a:ident; $d:ident, $s1:ident, $imm:ident => $body:expr) => {{
+        let ($d, $s1) = ($a, *$ip.add(1) & 0xffff);
+        let $imm = *$ip.add(2) as u64 | (*$ip.add(3) as u64) << 32;
+        $body;
+        $ip = $ip.add(4);
+    }};
+}
+
+/// `BRCMP + byte`: `[op|lhs] [rhs|-] target`, taken when `$cond` holds.
+macro_rules! brcmp {
+    ($ip:ident, $code:ident; $rhs:ident => $cond:expr) => {{
+        let $rhs = *$ip.add(1) & 0xffff;
+        $ip = if $cond {
+            $code.add(*$ip.add(2) as usize)
+        } else {
+            $ip.add(3)
+        };
+    }};
+}
+
 /// `BRCMP_IMM + byte` for an i32 compare: `lhs <$cmp> imm` as `$t`.
 macro_rules! br_imm32 {
     ($ip:ident, $fp:ident, $code:ident, $a:ident; $t:ty, $cmp:tt) => {{
@@ -643,552 +685,268 @@ handlers! { ip, fp, code, cx, mb, a, vmctx;
             .write_unaligned((r64(fp, a) as u32).to_le()));
     }
     h_546 = 0x546 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, (r32(fp, s1) == imm) as u32);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, (r32(fp, s1) == imm) as u32));
     }
     h_547 = 0x547 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, (r32(fp, s1) != imm) as u32);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, (r32(fp, s1) != imm) as u32));
     }
     h_548 = 0x548 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, ((r32(fp, s1) as i32) < (imm as i32)) as u32);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, ((r32(fp, s1) as i32) < (imm as i32)) as u32));
     }
     h_549 = 0x549 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, (r32(fp, s1) < imm) as u32);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, (r32(fp, s1) < imm) as u32));
     }
     h_54a = 0x54a => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, ((r32(fp, s1) as i32) > (imm as i32)) as u32);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, ((r32(fp, s1) as i32) > (imm as i32)) as u32));
     }
     h_54b = 0x54b => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, (r32(fp, s1) > imm) as u32);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, (r32(fp, s1) > imm) as u32));
     }
     h_54c = 0x54c => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, ((r32(fp, s1) as i32) <= (imm as i32)) as u32);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, ((r32(fp, s1) as i32) <= (imm as i32)) as u32));
     }
     h_54d = 0x54d => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, (r32(fp, s1) <= imm) as u32);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, (r32(fp, s1) <= imm) as u32));
     }
     h_54e = 0x54e => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, ((r32(fp, s1) as i32) >= (imm as i32)) as u32);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, ((r32(fp, s1) as i32) >= (imm as i32)) as u32));
     }
     h_54f = 0x54f => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, (r32(fp, s1) >= imm) as u32);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, (r32(fp, s1) >= imm) as u32));
     }
     h_551 = 0x551 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w32(fp, d, (r64(fp, s1) == imm) as u32);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w32(fp, d, (r64(fp, s1) == imm) as u32));
     }
     h_552 = 0x552 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w32(fp, d, (r64(fp, s1) != imm) as u32);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w32(fp, d, (r64(fp, s1) != imm) as u32));
     }
     h_553 = 0x553 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w32(fp, d, ((r64(fp, s1) as i64) < (imm as i64)) as u32);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w32(fp, d, ((r64(fp, s1) as i64) < (imm as i64)) as u32));
     }
     h_554 = 0x554 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w32(fp, d, (r64(fp, s1) < imm) as u32);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w32(fp, d, (r64(fp, s1) < imm) as u32));
     }
     h_555 = 0x555 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w32(fp, d, ((r64(fp, s1) as i64) > (imm as i64)) as u32);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w32(fp, d, ((r64(fp, s1) as i64) > (imm as i64)) as u32));
     }
     h_556 = 0x556 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w32(fp, d, (r64(fp, s1) > imm) as u32);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w32(fp, d, (r64(fp, s1) > imm) as u32));
     }
     h_557 = 0x557 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w32(fp, d, ((r64(fp, s1) as i64) <= (imm as i64)) as u32);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w32(fp, d, ((r64(fp, s1) as i64) <= (imm as i64)) as u32));
     }
     h_558 = 0x558 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w32(fp, d, (r64(fp, s1) <= imm) as u32);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w32(fp, d, (r64(fp, s1) <= imm) as u32));
     }
     h_559 = 0x559 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w32(fp, d, ((r64(fp, s1) as i64) >= (imm as i64)) as u32);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w32(fp, d, ((r64(fp, s1) as i64) >= (imm as i64)) as u32));
     }
     h_55a = 0x55a => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w32(fp, d, (r64(fp, s1) >= imm) as u32);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w32(fp, d, (r64(fp, s1) >= imm) as u32));
     }
     h_56a = 0x56a => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, r32(fp, s1).wrapping_add(imm));
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, r32(fp, s1).wrapping_add(imm)));
     }
     h_56b = 0x56b => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, r32(fp, s1).wrapping_sub(imm));
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, r32(fp, s1).wrapping_sub(imm)));
     }
     h_56c = 0x56c => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, r32(fp, s1).wrapping_mul(imm));
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, r32(fp, s1).wrapping_mul(imm)));
     }
     h_56d = 0x56d => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        let (x, y) = (r32(fp, s1) as i32, imm as i32);
-        if y == 0 {
-            trap!(ip, cx; TrapKind::IntegerDivideByZero);
-        }
-        if x == i32::MIN && y == -1 {
-            trap!(ip, cx; TrapKind::IntegerOverflow);
-        }
-        w32(fp, d, (x / y) as u32);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => {
+            let (x, y) = (r32(fp, s1) as i32, imm as i32);
+            if y == 0 {
+                trap!(ip, cx; TrapKind::IntegerDivideByZero);
+            }
+            if x == i32::MIN && y == -1 {
+                trap!(ip, cx; TrapKind::IntegerOverflow);
+            }
+            w32(fp, d, (x / y) as u32);
+        });
     }
     h_56e = 0x56e => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        let y = imm;
-        if y == 0 {
-            trap!(ip, cx; TrapKind::IntegerDivideByZero);
-        }
-        w32(fp, d, r32(fp, s1) / y);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => {
+            let y = imm;
+            if y == 0 {
+                trap!(ip, cx; TrapKind::IntegerDivideByZero);
+            }
+            w32(fp, d, r32(fp, s1) / y);
+        });
     }
     h_56f = 0x56f => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        let (x, y) = (r32(fp, s1) as i32, imm as i32);
-        if y == 0 {
-            trap!(ip, cx; TrapKind::IntegerDivideByZero);
-        }
-        w32(fp, d, x.wrapping_rem(y) as u32);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => {
+            let (x, y) = (r32(fp, s1) as i32, imm as i32);
+            if y == 0 {
+                trap!(ip, cx; TrapKind::IntegerDivideByZero);
+            }
+            w32(fp, d, x.wrapping_rem(y) as u32);
+        });
     }
     h_570 = 0x570 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        let y = imm;
-        if y == 0 {
-            trap!(ip, cx; TrapKind::IntegerDivideByZero);
-        }
-        w32(fp, d, r32(fp, s1) % y);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => {
+            let y = imm;
+            if y == 0 {
+                trap!(ip, cx; TrapKind::IntegerDivideByZero);
+            }
+            w32(fp, d, r32(fp, s1) % y);
+        });
     }
     h_571 = 0x571 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, r32(fp, s1) & imm);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, r32(fp, s1) & imm));
     }
     h_572 = 0x572 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, r32(fp, s1) | imm);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, r32(fp, s1) | imm));
     }
     h_573 = 0x573 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, r32(fp, s1) ^ imm);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, r32(fp, s1) ^ imm));
     }
     h_574 = 0x574 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, r32(fp, s1).wrapping_shl(imm));
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, r32(fp, s1).wrapping_shl(imm)));
     }
     h_575 = 0x575 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, (r32(fp, s1) as i32).wrapping_shr(imm) as u32);
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, (r32(fp, s1) as i32).wrapping_shr(imm) as u32));
     }
     h_576 = 0x576 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, r32(fp, s1).wrapping_shr(imm));
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, r32(fp, s1).wrapping_shr(imm)));
     }
     h_577 = 0x577 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, r32(fp, s1).rotate_left(imm & 31));
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, r32(fp, s1).rotate_left(imm & 31)));
     }
     h_578 = 0x578 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2);
-        w32(fp, d, r32(fp, s1).rotate_right(imm & 31));
-        ip = ip.add(3);
+        imm32!(ip, a; d, s1, imm => w32(fp, d, r32(fp, s1).rotate_right(imm & 31)));
     }
     h_57c = 0x57c => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w64(fp, d, r64(fp, s1).wrapping_add(imm));
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w64(fp, d, r64(fp, s1).wrapping_add(imm)));
     }
     h_57d = 0x57d => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w64(fp, d, r64(fp, s1).wrapping_sub(imm));
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w64(fp, d, r64(fp, s1).wrapping_sub(imm)));
     }
     h_57e = 0x57e => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w64(fp, d, r64(fp, s1).wrapping_mul(imm));
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w64(fp, d, r64(fp, s1).wrapping_mul(imm)));
     }
     h_57f = 0x57f => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        let (x, y) = (r64(fp, s1) as i64, imm as i64);
-        if y == 0 {
-            trap!(ip, cx; TrapKind::IntegerDivideByZero);
-        }
-        if x == i64::MIN && y == -1 {
-            trap!(ip, cx; TrapKind::IntegerOverflow);
-        }
-        w64(fp, d, (x / y) as u64);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => {
+            let (x, y) = (r64(fp, s1) as i64, imm as i64);
+            if y == 0 {
+                trap!(ip, cx; TrapKind::IntegerDivideByZero);
+            }
+            if x == i64::MIN && y == -1 {
+                trap!(ip, cx; TrapKind::IntegerOverflow);
+            }
+            w64(fp, d, (x / y) as u64);
+        });
     }
     h_580 = 0x580 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        let y = imm;
-        if y == 0 {
-            trap!(ip, cx; TrapKind::IntegerDivideByZero);
-        }
-        w64(fp, d, r64(fp, s1) / y);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => {
+            let y = imm;
+            if y == 0 {
+                trap!(ip, cx; TrapKind::IntegerDivideByZero);
+            }
+            w64(fp, d, r64(fp, s1) / y);
+        });
     }
     h_581 = 0x581 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        let (x, y) = (r64(fp, s1) as i64, imm as i64);
-        if y == 0 {
-            trap!(ip, cx; TrapKind::IntegerDivideByZero);
-        }
-        w64(fp, d, x.wrapping_rem(y) as u64);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => {
+            let (x, y) = (r64(fp, s1) as i64, imm as i64);
+            if y == 0 {
+                trap!(ip, cx; TrapKind::IntegerDivideByZero);
+            }
+            w64(fp, d, x.wrapping_rem(y) as u64);
+        });
     }
     h_582 = 0x582 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        let y = imm;
-        if y == 0 {
-            trap!(ip, cx; TrapKind::IntegerDivideByZero);
-        }
-        w64(fp, d, r64(fp, s1) % y);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => {
+            let y = imm;
+            if y == 0 {
+                trap!(ip, cx; TrapKind::IntegerDivideByZero);
+            }
+            w64(fp, d, r64(fp, s1) % y);
+        });
     }
     h_583 = 0x583 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w64(fp, d, r64(fp, s1) & imm);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w64(fp, d, r64(fp, s1) & imm));
     }
     h_584 = 0x584 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w64(fp, d, r64(fp, s1) | imm);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w64(fp, d, r64(fp, s1) | imm));
     }
     h_585 = 0x585 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w64(fp, d, r64(fp, s1) ^ imm);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w64(fp, d, r64(fp, s1) ^ imm));
     }
     h_586 = 0x586 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w64(fp, d, r64(fp, s1).wrapping_shl(imm as u32));
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w64(fp, d, r64(fp, s1).wrapping_shl(imm as u32)));
     }
     h_587 = 0x587 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w64(fp, d, (r64(fp, s1) as i64).wrapping_shr(imm as u32) as u64);
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w64(fp, d, (r64(fp, s1) as i64).wrapping_shr(imm as u32) as u64));
     }
     h_588 = 0x588 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w64(fp, d, r64(fp, s1).wrapping_shr(imm as u32));
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w64(fp, d, r64(fp, s1).wrapping_shr(imm as u32)));
     }
     h_589 = 0x589 => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w64(fp, d, r64(fp, s1).rotate_left((imm & 63) as u32));
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w64(fp, d, r64(fp, s1).rotate_left((imm & 63) as u32)));
     }
     h_58a = 0x58a => {
-        let s1 = *ip.add(1) & 0xffff;
-        let d = a;
-        let imm = *ip.add(2) as u64 | (*ip.add(3) as u64) << 32;
-        w64(fp, d, r64(fp, s1).rotate_right((imm & 63) as u32));
-        ip = ip.add(4);
+        imm64!(ip, a; d, s1, imm => w64(fp, d, r64(fp, s1).rotate_right((imm & 63) as u32)));
     }
     h_646 = 0x646 => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r32(fp, a)) == (r32(fp, rhs)) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r32(fp, a)) == (r32(fp, rhs)));
     }
     h_651 = 0x651 => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r64(fp, a)) == (r64(fp, rhs)) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r64(fp, a)) == (r64(fp, rhs)));
     }
     h_647 = 0x647 => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r32(fp, a)) != (r32(fp, rhs)) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r32(fp, a)) != (r32(fp, rhs)));
     }
     h_652 = 0x652 => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r64(fp, a)) != (r64(fp, rhs)) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r64(fp, a)) != (r64(fp, rhs)));
     }
     h_648 = 0x648 => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r32(fp, a) as i32) < (r32(fp, rhs) as i32) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r32(fp, a) as i32) < (r32(fp, rhs) as i32));
     }
     h_653 = 0x653 => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r64(fp, a) as i64) < (r64(fp, rhs) as i64) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r64(fp, a) as i64) < (r64(fp, rhs) as i64));
     }
     h_649 = 0x649 => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r32(fp, a)) < (r32(fp, rhs)) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r32(fp, a)) < (r32(fp, rhs)));
     }
     h_654 = 0x654 => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r64(fp, a)) < (r64(fp, rhs)) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r64(fp, a)) < (r64(fp, rhs)));
     }
     h_64a = 0x64a => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r32(fp, a) as i32) > (r32(fp, rhs) as i32) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r32(fp, a) as i32) > (r32(fp, rhs) as i32));
     }
     h_655 = 0x655 => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r64(fp, a) as i64) > (r64(fp, rhs) as i64) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r64(fp, a) as i64) > (r64(fp, rhs) as i64));
     }
     h_64b = 0x64b => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r32(fp, a)) > (r32(fp, rhs)) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r32(fp, a)) > (r32(fp, rhs)));
     }
     h_656 = 0x656 => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r64(fp, a)) > (r64(fp, rhs)) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r64(fp, a)) > (r64(fp, rhs)));
     }
     h_64c = 0x64c => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r32(fp, a) as i32) <= (r32(fp, rhs) as i32) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r32(fp, a) as i32) <= (r32(fp, rhs) as i32));
     }
     h_657 = 0x657 => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r64(fp, a) as i64) <= (r64(fp, rhs) as i64) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r64(fp, a) as i64) <= (r64(fp, rhs) as i64));
     }
     h_64d = 0x64d => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r32(fp, a)) <= (r32(fp, rhs)) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r32(fp, a)) <= (r32(fp, rhs)));
     }
     h_658 = 0x658 => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r64(fp, a)) <= (r64(fp, rhs)) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r64(fp, a)) <= (r64(fp, rhs)));
     }
     h_64e = 0x64e => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r32(fp, a) as i32) >= (r32(fp, rhs) as i32) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r32(fp, a) as i32) >= (r32(fp, rhs) as i32));
     }
     h_659 = 0x659 => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r64(fp, a) as i64) >= (r64(fp, rhs) as i64) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r64(fp, a) as i64) >= (r64(fp, rhs) as i64));
     }
     h_64f = 0x64f => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r32(fp, a)) >= (r32(fp, rhs)) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r32(fp, a)) >= (r32(fp, rhs)));
     }
     h_65a = 0x65a => {
-        let rhs = *ip.add(1) & 0xffff;
-        ip = if (r64(fp, a)) >= (r64(fp, rhs)) {
-            code.add(*ip.add(2) as usize)
-        } else {
-            ip.add(3)
-        };
+        brcmp!(ip, code; rhs => (r64(fp, a)) >= (r64(fp, rhs)));
     }
     h_746 = 0x746 => {
         br_imm32!(ip, fp, code, a; u32, ==);
@@ -1251,854 +1009,508 @@ handlers! { ip, fp, code, cx, mb, a, vmctx;
         br_imm64!(ip, fp, code, a; u64, >=);
     }
     h_145 = 0x145 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w32(fp, d, (r32(fp, s1) == 0) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w32(fp, d, (r32(fp, s1) == 0) as u32));
     }
     h_146 = 0x146 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (r32(fp, s1) == r32(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (r32(fp, s1) == r32(fp, s2)) as u32));
     }
     h_147 = 0x147 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (r32(fp, s1) != r32(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (r32(fp, s1) != r32(fp, s2)) as u32));
     }
     h_148 = 0x148 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, ((r32(fp, s1) as i32) < (r32(fp, s2) as i32)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, ((r32(fp, s1) as i32) < (r32(fp, s2) as i32)) as u32));
     }
     h_149 = 0x149 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (r32(fp, s1) < r32(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (r32(fp, s1) < r32(fp, s2)) as u32));
     }
     h_14a = 0x14a => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, ((r32(fp, s1) as i32) > (r32(fp, s2) as i32)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, ((r32(fp, s1) as i32) > (r32(fp, s2) as i32)) as u32));
     }
     h_14b = 0x14b => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (r32(fp, s1) > r32(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (r32(fp, s1) > r32(fp, s2)) as u32));
     }
     h_14c = 0x14c => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, ((r32(fp, s1) as i32) <= (r32(fp, s2) as i32)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, ((r32(fp, s1) as i32) <= (r32(fp, s2) as i32)) as u32));
     }
     h_14d = 0x14d => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (r32(fp, s1) <= r32(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (r32(fp, s1) <= r32(fp, s2)) as u32));
     }
     h_14e = 0x14e => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, ((r32(fp, s1) as i32) >= (r32(fp, s2) as i32)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, ((r32(fp, s1) as i32) >= (r32(fp, s2) as i32)) as u32));
     }
     h_14f = 0x14f => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (r32(fp, s1) >= r32(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (r32(fp, s1) >= r32(fp, s2)) as u32));
     }
     h_150 = 0x150 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w32(fp, d, (r64(fp, s1) == 0) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w32(fp, d, (r64(fp, s1) == 0) as u32));
     }
     h_151 = 0x151 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (r64(fp, s1) == r64(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (r64(fp, s1) == r64(fp, s2)) as u32));
     }
     h_152 = 0x152 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (r64(fp, s1) != r64(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (r64(fp, s1) != r64(fp, s2)) as u32));
     }
     h_153 = 0x153 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, ((r64(fp, s1) as i64) < (r64(fp, s2) as i64)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, ((r64(fp, s1) as i64) < (r64(fp, s2) as i64)) as u32));
     }
     h_154 = 0x154 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (r64(fp, s1) < r64(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (r64(fp, s1) < r64(fp, s2)) as u32));
     }
     h_155 = 0x155 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, ((r64(fp, s1) as i64) > (r64(fp, s2) as i64)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, ((r64(fp, s1) as i64) > (r64(fp, s2) as i64)) as u32));
     }
     h_156 = 0x156 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (r64(fp, s1) > r64(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (r64(fp, s1) > r64(fp, s2)) as u32));
     }
     h_157 = 0x157 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, ((r64(fp, s1) as i64) <= (r64(fp, s2) as i64)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, ((r64(fp, s1) as i64) <= (r64(fp, s2) as i64)) as u32));
     }
     h_158 = 0x158 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (r64(fp, s1) <= r64(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (r64(fp, s1) <= r64(fp, s2)) as u32));
     }
     h_159 = 0x159 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, ((r64(fp, s1) as i64) >= (r64(fp, s2) as i64)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, ((r64(fp, s1) as i64) >= (r64(fp, s2) as i64)) as u32));
     }
     h_15a = 0x15a => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (r64(fp, s1) >= r64(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (r64(fp, s1) >= r64(fp, s2)) as u32));
     }
     h_15b = 0x15b => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (rf32(fp, s1) == rf32(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (rf32(fp, s1) == rf32(fp, s2)) as u32));
     }
     h_15c = 0x15c => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (rf32(fp, s1) != rf32(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (rf32(fp, s1) != rf32(fp, s2)) as u32));
     }
     h_15d = 0x15d => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (rf32(fp, s1) < rf32(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (rf32(fp, s1) < rf32(fp, s2)) as u32));
     }
     h_15e = 0x15e => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (rf32(fp, s1) > rf32(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (rf32(fp, s1) > rf32(fp, s2)) as u32));
     }
     h_15f = 0x15f => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (rf32(fp, s1) <= rf32(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (rf32(fp, s1) <= rf32(fp, s2)) as u32));
     }
     h_160 = 0x160 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (rf32(fp, s1) >= rf32(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (rf32(fp, s1) >= rf32(fp, s2)) as u32));
     }
     h_161 = 0x161 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (rf64(fp, s1) == rf64(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (rf64(fp, s1) == rf64(fp, s2)) as u32));
     }
     h_162 = 0x162 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (rf64(fp, s1) != rf64(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (rf64(fp, s1) != rf64(fp, s2)) as u32));
     }
     h_163 = 0x163 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (rf64(fp, s1) < rf64(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (rf64(fp, s1) < rf64(fp, s2)) as u32));
     }
     h_164 = 0x164 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (rf64(fp, s1) > rf64(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (rf64(fp, s1) > rf64(fp, s2)) as u32));
     }
     h_165 = 0x165 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (rf64(fp, s1) <= rf64(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (rf64(fp, s1) <= rf64(fp, s2)) as u32));
     }
     h_166 = 0x166 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (rf64(fp, s1) >= rf64(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (rf64(fp, s1) >= rf64(fp, s2)) as u32));
     }
     h_167 = 0x167 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w32(fp, d, r32(fp, s1).leading_zeros());
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w32(fp, d, r32(fp, s1).leading_zeros()));
     }
     h_168 = 0x168 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w32(fp, d, r32(fp, s1).trailing_zeros());
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w32(fp, d, r32(fp, s1).trailing_zeros()));
     }
     h_169 = 0x169 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w32(fp, d, r32(fp, s1).count_ones());
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w32(fp, d, r32(fp, s1).count_ones()));
     }
     h_16a = 0x16a => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, r32(fp, s1).wrapping_add(r32(fp, s2)));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, r32(fp, s1).wrapping_add(r32(fp, s2))));
     }
     h_16b = 0x16b => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, r32(fp, s1).wrapping_sub(r32(fp, s2)));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, r32(fp, s1).wrapping_sub(r32(fp, s2))));
     }
     h_16c = 0x16c => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, r32(fp, s1).wrapping_mul(r32(fp, s2)));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, r32(fp, s1).wrapping_mul(r32(fp, s2))));
     }
     h_16d = 0x16d => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        let (x, y) = (r32(fp, s1) as i32, r32(fp, s2) as i32);
-        if y == 0 {
-            trap!(ip, cx; TrapKind::IntegerDivideByZero);
-        }
-        if x == i32::MIN && y == -1 {
-            trap!(ip, cx; TrapKind::IntegerOverflow);
-        }
-        w32(fp, d, (x / y) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => {
+            let (x, y) = (r32(fp, s1) as i32, r32(fp, s2) as i32);
+            if y == 0 {
+                trap!(ip, cx; TrapKind::IntegerDivideByZero);
+            }
+            if x == i32::MIN && y == -1 {
+                trap!(ip, cx; TrapKind::IntegerOverflow);
+            }
+            w32(fp, d, (x / y) as u32);
+        });
     }
     h_16e = 0x16e => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        let y = r32(fp, s2);
-        if y == 0 {
-            trap!(ip, cx; TrapKind::IntegerDivideByZero);
-        }
-        w32(fp, d, r32(fp, s1) / y);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => {
+            let y = r32(fp, s2);
+            if y == 0 {
+                trap!(ip, cx; TrapKind::IntegerDivideByZero);
+            }
+            w32(fp, d, r32(fp, s1) / y);
+        });
     }
     h_16f = 0x16f => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        let (x, y) = (r32(fp, s1) as i32, r32(fp, s2) as i32);
-        if y == 0 {
-            trap!(ip, cx; TrapKind::IntegerDivideByZero);
-        }
-        w32(fp, d, x.wrapping_rem(y) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => {
+            let (x, y) = (r32(fp, s1) as i32, r32(fp, s2) as i32);
+            if y == 0 {
+                trap!(ip, cx; TrapKind::IntegerDivideByZero);
+            }
+            w32(fp, d, x.wrapping_rem(y) as u32);
+        });
     }
     h_170 = 0x170 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        let y = r32(fp, s2);
-        if y == 0 {
-            trap!(ip, cx; TrapKind::IntegerDivideByZero);
-        }
-        w32(fp, d, r32(fp, s1) % y);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => {
+            let y = r32(fp, s2);
+            if y == 0 {
+                trap!(ip, cx; TrapKind::IntegerDivideByZero);
+            }
+            w32(fp, d, r32(fp, s1) % y);
+        });
     }
     h_171 = 0x171 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, r32(fp, s1) & r32(fp, s2));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, r32(fp, s1) & r32(fp, s2)));
     }
     h_172 = 0x172 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, r32(fp, s1) | r32(fp, s2));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, r32(fp, s1) | r32(fp, s2)));
     }
     h_173 = 0x173 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, r32(fp, s1) ^ r32(fp, s2));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, r32(fp, s1) ^ r32(fp, s2)));
     }
     h_174 = 0x174 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, r32(fp, s1).wrapping_shl(r32(fp, s2)));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, r32(fp, s1).wrapping_shl(r32(fp, s2))));
     }
     h_175 = 0x175 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, (r32(fp, s1) as i32).wrapping_shr(r32(fp, s2)) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, (r32(fp, s1) as i32).wrapping_shr(r32(fp, s2)) as u32));
     }
     h_176 = 0x176 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, r32(fp, s1).wrapping_shr(r32(fp, s2)));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, r32(fp, s1).wrapping_shr(r32(fp, s2))));
     }
     h_177 = 0x177 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, r32(fp, s1).rotate_left(r32(fp, s2) & 31));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, r32(fp, s1).rotate_left(r32(fp, s2) & 31)));
     }
     h_178 = 0x178 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(fp, d, r32(fp, s1).rotate_right(r32(fp, s2) & 31));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w32(fp, d, r32(fp, s1).rotate_right(r32(fp, s2) & 31)));
     }
     h_179 = 0x179 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w64(fp, d, r64(fp, s1).leading_zeros() as u64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w64(fp, d, r64(fp, s1).leading_zeros() as u64));
     }
     h_17a = 0x17a => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w64(fp, d, r64(fp, s1).trailing_zeros() as u64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w64(fp, d, r64(fp, s1).trailing_zeros() as u64));
     }
     h_17b = 0x17b => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w64(fp, d, r64(fp, s1).count_ones() as u64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w64(fp, d, r64(fp, s1).count_ones() as u64));
     }
     h_17c = 0x17c => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w64(fp, d, r64(fp, s1).wrapping_add(r64(fp, s2)));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w64(fp, d, r64(fp, s1).wrapping_add(r64(fp, s2))));
     }
     h_17d = 0x17d => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w64(fp, d, r64(fp, s1).wrapping_sub(r64(fp, s2)));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w64(fp, d, r64(fp, s1).wrapping_sub(r64(fp, s2))));
     }
     h_17e = 0x17e => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w64(fp, d, r64(fp, s1).wrapping_mul(r64(fp, s2)));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w64(fp, d, r64(fp, s1).wrapping_mul(r64(fp, s2))));
     }
     h_17f = 0x17f => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        let (x, y) = (r64(fp, s1) as i64, r64(fp, s2) as i64);
-        if y == 0 {
-            trap!(ip, cx; TrapKind::IntegerDivideByZero);
-        }
-        if x == i64::MIN && y == -1 {
-            trap!(ip, cx; TrapKind::IntegerOverflow);
-        }
-        w64(fp, d, (x / y) as u64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => {
+            let (x, y) = (r64(fp, s1) as i64, r64(fp, s2) as i64);
+            if y == 0 {
+                trap!(ip, cx; TrapKind::IntegerDivideByZero);
+            }
+            if x == i64::MIN && y == -1 {
+                trap!(ip, cx; TrapKind::IntegerOverflow);
+            }
+            w64(fp, d, (x / y) as u64);
+        });
     }
     h_180 = 0x180 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        let y = r64(fp, s2);
-        if y == 0 {
-            trap!(ip, cx; TrapKind::IntegerDivideByZero);
-        }
-        w64(fp, d, r64(fp, s1) / y);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => {
+            let y = r64(fp, s2);
+            if y == 0 {
+                trap!(ip, cx; TrapKind::IntegerDivideByZero);
+            }
+            w64(fp, d, r64(fp, s1) / y);
+        });
     }
     h_181 = 0x181 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        let (x, y) = (r64(fp, s1) as i64, r64(fp, s2) as i64);
-        if y == 0 {
-            trap!(ip, cx; TrapKind::IntegerDivideByZero);
-        }
-        w64(fp, d, x.wrapping_rem(y) as u64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => {
+            let (x, y) = (r64(fp, s1) as i64, r64(fp, s2) as i64);
+            if y == 0 {
+                trap!(ip, cx; TrapKind::IntegerDivideByZero);
+            }
+            w64(fp, d, x.wrapping_rem(y) as u64);
+        });
     }
     h_182 = 0x182 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        let y = r64(fp, s2);
-        if y == 0 {
-            trap!(ip, cx; TrapKind::IntegerDivideByZero);
-        }
-        w64(fp, d, r64(fp, s1) % y);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => {
+            let y = r64(fp, s2);
+            if y == 0 {
+                trap!(ip, cx; TrapKind::IntegerDivideByZero);
+            }
+            w64(fp, d, r64(fp, s1) % y);
+        });
     }
     h_183 = 0x183 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w64(fp, d, r64(fp, s1) & r64(fp, s2));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w64(fp, d, r64(fp, s1) & r64(fp, s2)));
     }
     h_184 = 0x184 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w64(fp, d, r64(fp, s1) | r64(fp, s2));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w64(fp, d, r64(fp, s1) | r64(fp, s2)));
     }
     h_185 = 0x185 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w64(fp, d, r64(fp, s1) ^ r64(fp, s2));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w64(fp, d, r64(fp, s1) ^ r64(fp, s2)));
     }
     h_186 = 0x186 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w64(fp, d, r64(fp, s1).wrapping_shl(r64(fp, s2) as u32));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w64(fp, d, r64(fp, s1).wrapping_shl(r64(fp, s2) as u32)));
     }
     h_187 = 0x187 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w64(
-            fp,
-            d,
-            (r64(fp, s1) as i64).wrapping_shr(r64(fp, s2) as u32) as u64,
-        );
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => {
+            w64(
+                fp,
+                d,
+                (r64(fp, s1) as i64).wrapping_shr(r64(fp, s2) as u32) as u64,
+            );
+        });
     }
     h_188 = 0x188 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w64(fp, d, r64(fp, s1).wrapping_shr(r64(fp, s2) as u32));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w64(fp, d, r64(fp, s1).wrapping_shr(r64(fp, s2) as u32)));
     }
     h_189 = 0x189 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w64(fp, d, r64(fp, s1).rotate_left((r64(fp, s2) & 63) as u32));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w64(fp, d, r64(fp, s1).rotate_left((r64(fp, s2) & 63) as u32)));
     }
     h_18a = 0x18a => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w64(fp, d, r64(fp, s1).rotate_right((r64(fp, s2) & 63) as u32));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => w64(fp, d, r64(fp, s1).rotate_right((r64(fp, s2) & 63) as u32)));
     }
     h_18b = 0x18b => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w32(fp, d, r32(fp, s1) & 0x7fff_ffff);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w32(fp, d, r32(fp, s1) & 0x7fff_ffff));
     }
     h_18c = 0x18c => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w32(fp, d, r32(fp, s1) ^ 0x8000_0000);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w32(fp, d, r32(fp, s1) ^ 0x8000_0000));
     }
     h_18d = 0x18d => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf32(fp, d, q32(rf32(fp, s1).ceil()));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf32(fp, d, q32(rf32(fp, s1).ceil())));
     }
     h_18e = 0x18e => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf32(fp, d, q32(rf32(fp, s1).floor()));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf32(fp, d, q32(rf32(fp, s1).floor())));
     }
     h_18f = 0x18f => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf32(fp, d, q32(rf32(fp, s1).trunc()));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf32(fp, d, q32(rf32(fp, s1).trunc())));
     }
     h_190 = 0x190 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf32(fp, d, q32(rf32(fp, s1).round_ties_even()));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf32(fp, d, q32(rf32(fp, s1).round_ties_even())));
     }
     h_191 = 0x191 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf32(fp, d, rf32(fp, s1).sqrt());
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf32(fp, d, rf32(fp, s1).sqrt()));
     }
     h_192 = 0x192 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        wf32(fp, d, rf32(fp, s1) + rf32(fp, s2));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => wf32(fp, d, rf32(fp, s1) + rf32(fp, s2)));
     }
     h_193 = 0x193 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        wf32(fp, d, rf32(fp, s1) - rf32(fp, s2));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => wf32(fp, d, rf32(fp, s1) - rf32(fp, s2)));
     }
     h_194 = 0x194 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        wf32(fp, d, rf32(fp, s1) * rf32(fp, s2));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => wf32(fp, d, rf32(fp, s1) * rf32(fp, s2)));
     }
     h_195 = 0x195 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        wf32(fp, d, rf32(fp, s1) / rf32(fp, s2));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => wf32(fp, d, rf32(fp, s1) / rf32(fp, s2)));
     }
     h_196 = 0x196 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        wf32(fp, d, fmin32(rf32(fp, s1), rf32(fp, s2)));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => wf32(fp, d, fmin32(rf32(fp, s1), rf32(fp, s2))));
     }
     h_197 = 0x197 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        wf32(fp, d, fmax32(rf32(fp, s1), rf32(fp, s2)));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => wf32(fp, d, fmax32(rf32(fp, s1), rf32(fp, s2))));
     }
     h_198 = 0x198 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w32(
-            fp,
-            d,
-            (r32(fp, s1) & 0x7fff_ffff) | (r32(fp, s2) & 0x8000_0000),
-        );
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => {
+            w32(
+                fp,
+                d,
+                (r32(fp, s1) & 0x7fff_ffff) | (r32(fp, s2) & 0x8000_0000),
+            );
+        });
     }
     h_199 = 0x199 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w64(fp, d, r64(fp, s1) & 0x7fff_ffff_ffff_ffff);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w64(fp, d, r64(fp, s1) & 0x7fff_ffff_ffff_ffff));
     }
     h_19a = 0x19a => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w64(fp, d, r64(fp, s1) ^ 0x8000_0000_0000_0000);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w64(fp, d, r64(fp, s1) ^ 0x8000_0000_0000_0000));
     }
     h_19b = 0x19b => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf64(fp, d, q64(rf64(fp, s1).ceil()));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf64(fp, d, q64(rf64(fp, s1).ceil())));
     }
     h_19c = 0x19c => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf64(fp, d, q64(rf64(fp, s1).floor()));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf64(fp, d, q64(rf64(fp, s1).floor())));
     }
     h_19d = 0x19d => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf64(fp, d, q64(rf64(fp, s1).trunc()));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf64(fp, d, q64(rf64(fp, s1).trunc())));
     }
     h_19e = 0x19e => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf64(fp, d, q64(rf64(fp, s1).round_ties_even()));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf64(fp, d, q64(rf64(fp, s1).round_ties_even())));
     }
     h_19f = 0x19f => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf64(fp, d, rf64(fp, s1).sqrt());
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf64(fp, d, rf64(fp, s1).sqrt()));
     }
     h_1a0 = 0x1a0 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        wf64(fp, d, rf64(fp, s1) + rf64(fp, s2));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => wf64(fp, d, rf64(fp, s1) + rf64(fp, s2)));
     }
     h_1a1 = 0x1a1 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        wf64(fp, d, rf64(fp, s1) - rf64(fp, s2));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => wf64(fp, d, rf64(fp, s1) - rf64(fp, s2)));
     }
     h_1a2 = 0x1a2 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        wf64(fp, d, rf64(fp, s1) * rf64(fp, s2));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => wf64(fp, d, rf64(fp, s1) * rf64(fp, s2)));
     }
     h_1a3 = 0x1a3 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        wf64(fp, d, rf64(fp, s1) / rf64(fp, s2));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => wf64(fp, d, rf64(fp, s1) / rf64(fp, s2)));
     }
     h_1a4 = 0x1a4 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        wf64(fp, d, fmin64(rf64(fp, s1), rf64(fp, s2)));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => wf64(fp, d, fmin64(rf64(fp, s1), rf64(fp, s2))));
     }
     h_1a5 = 0x1a5 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        wf64(fp, d, fmax64(rf64(fp, s1), rf64(fp, s2)));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => wf64(fp, d, fmax64(rf64(fp, s1), rf64(fp, s2))));
     }
     h_1a6 = 0x1a6 => {
-        let w1 = *ip.add(1);
-        let (d, s1, s2) = (a, w1 & 0xffff, w1 >> 16);
-        w64(
-            fp,
-            d,
-            (r64(fp, s1) & 0x7fff_ffff_ffff_ffff)
-                | (r64(fp, s2) & 0x8000_0000_0000_0000),
-        );
-        ip = ip.add(2);
+        num!(ip, a; d, s1, s2 => {
+            w64(
+                fp,
+                d,
+                (r64(fp, s1) & 0x7fff_ffff_ffff_ffff)
+                    | (r64(fp, s2) & 0x8000_0000_0000_0000),
+            );
+        });
     }
     h_1a7 = 0x1a7 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w32(fp, d, r64(fp, s1) as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w32(fp, d, r64(fp, s1) as u32));
     }
     h_1a8 = 0x1a8 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        let x = rf32(fp, s1) as f64;
-        if let Err(k) = trunc_check(x, -2147483904.0, 2147483648.0) {
-            trap!(ip, cx; k);
-        }
-        w32(fp, d, x as i32 as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => {
+            let x = rf32(fp, s1) as f64;
+            if let Err(k) = trunc_check(x, -2147483904.0, 2147483648.0) {
+                trap!(ip, cx; k);
+            }
+            w32(fp, d, x as i32 as u32);
+        });
     }
     h_1a9 = 0x1a9 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        let x = rf32(fp, s1) as f64;
-        if let Err(k) = trunc_check(x, -1.0, 4294967296.0) {
-            trap!(ip, cx; k);
-        }
-        w32(fp, d, x as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => {
+            let x = rf32(fp, s1) as f64;
+            if let Err(k) = trunc_check(x, -1.0, 4294967296.0) {
+                trap!(ip, cx; k);
+            }
+            w32(fp, d, x as u32);
+        });
     }
     h_1aa = 0x1aa => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        let x = rf64(fp, s1);
-        if let Err(k) = trunc_check(x, -2147483649.0, 2147483648.0) {
-            trap!(ip, cx; k);
-        }
-        w32(fp, d, x as i32 as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => {
+            let x = rf64(fp, s1);
+            if let Err(k) = trunc_check(x, -2147483649.0, 2147483648.0) {
+                trap!(ip, cx; k);
+            }
+            w32(fp, d, x as i32 as u32);
+        });
     }
     h_1ab = 0x1ab => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        let x = rf64(fp, s1);
-        if let Err(k) = trunc_check(x, -1.0, 4294967296.0) {
-            trap!(ip, cx; k);
-        }
-        w32(fp, d, x as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => {
+            let x = rf64(fp, s1);
+            if let Err(k) = trunc_check(x, -1.0, 4294967296.0) {
+                trap!(ip, cx; k);
+            }
+            w32(fp, d, x as u32);
+        });
     }
     h_1ac = 0x1ac => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w64(fp, d, r32(fp, s1) as i32 as i64 as u64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w64(fp, d, r32(fp, s1) as i32 as i64 as u64));
     }
     h_1ad = 0x1ad => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w64(fp, d, r32(fp, s1) as u64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w64(fp, d, r32(fp, s1) as u64));
     }
     h_1ae = 0x1ae => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        let x = rf32(fp, s1) as f64;
-        if let Err(k) = trunc_check(x, -9223373136366403584.0, 9223372036854775808.0) {
-            trap!(ip, cx; k);
-        }
-        w64(fp, d, x as i64 as u64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => {
+            let x = rf32(fp, s1) as f64;
+            if let Err(k) = trunc_check(x, -9223373136366403584.0, 9223372036854775808.0) {
+                trap!(ip, cx; k);
+            }
+            w64(fp, d, x as i64 as u64);
+        });
     }
     h_1af = 0x1af => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        let x = rf32(fp, s1) as f64;
-        if let Err(k) = trunc_check(x, -1.0, 18446744073709551616.0) {
-            trap!(ip, cx; k);
-        }
-        w64(fp, d, x as u64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => {
+            let x = rf32(fp, s1) as f64;
+            if let Err(k) = trunc_check(x, -1.0, 18446744073709551616.0) {
+                trap!(ip, cx; k);
+            }
+            w64(fp, d, x as u64);
+        });
     }
     h_1b0 = 0x1b0 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        let x = rf64(fp, s1);
-        if let Err(k) = trunc_check(x, -9223372036854777856.0, 9223372036854775808.0) {
-            trap!(ip, cx; k);
-        }
-        w64(fp, d, x as i64 as u64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => {
+            let x = rf64(fp, s1);
+            if let Err(k) = trunc_check(x, -9223372036854777856.0, 9223372036854775808.0) {
+                trap!(ip, cx; k);
+            }
+            w64(fp, d, x as i64 as u64);
+        });
     }
     h_1b1 = 0x1b1 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        let x = rf64(fp, s1);
-        if let Err(k) = trunc_check(x, -1.0, 18446744073709551616.0) {
-            trap!(ip, cx; k);
-        }
-        w64(fp, d, x as u64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => {
+            let x = rf64(fp, s1);
+            if let Err(k) = trunc_check(x, -1.0, 18446744073709551616.0) {
+                trap!(ip, cx; k);
+            }
+            w64(fp, d, x as u64);
+        });
     }
     h_1b2 = 0x1b2 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf32(fp, d, r32(fp, s1) as i32 as f32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf32(fp, d, r32(fp, s1) as i32 as f32));
     }
     h_1b3 = 0x1b3 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf32(fp, d, r32(fp, s1) as f32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf32(fp, d, r32(fp, s1) as f32));
     }
     h_1b4 = 0x1b4 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf32(fp, d, r64(fp, s1) as i64 as f32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf32(fp, d, r64(fp, s1) as i64 as f32));
     }
     h_1b5 = 0x1b5 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf32(fp, d, r64(fp, s1) as f32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf32(fp, d, r64(fp, s1) as f32));
     }
     h_1b6 = 0x1b6 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf32(fp, d, rf64(fp, s1) as f32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf32(fp, d, rf64(fp, s1) as f32));
     }
     h_1b7 = 0x1b7 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf64(fp, d, r32(fp, s1) as i32 as f64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf64(fp, d, r32(fp, s1) as i32 as f64));
     }
     h_1b8 = 0x1b8 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf64(fp, d, r32(fp, s1) as f64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf64(fp, d, r32(fp, s1) as f64));
     }
     h_1b9 = 0x1b9 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf64(fp, d, r64(fp, s1) as i64 as f64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf64(fp, d, r64(fp, s1) as i64 as f64));
     }
     h_1ba = 0x1ba => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf64(fp, d, r64(fp, s1) as f64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf64(fp, d, r64(fp, s1) as f64));
     }
     h_1bb = 0x1bb => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        wf64(fp, d, rf32(fp, s1) as f64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => wf64(fp, d, rf32(fp, s1) as f64));
     }
     h_1bc = 0x1bc => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w32(fp, d, r32(fp, s1));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w32(fp, d, r32(fp, s1)));
     }
     h_1bd = 0x1bd => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w64(fp, d, r64(fp, s1));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w64(fp, d, r64(fp, s1)));
     }
     h_1be = 0x1be => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w32(fp, d, r32(fp, s1));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w32(fp, d, r32(fp, s1)));
     }
     h_1bf = 0x1bf => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w64(fp, d, r64(fp, s1));
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w64(fp, d, r64(fp, s1)));
     }
     h_1c0 = 0x1c0 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w32(fp, d, r32(fp, s1) as i8 as i32 as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w32(fp, d, r32(fp, s1) as i8 as i32 as u32));
     }
     h_1c1 = 0x1c1 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w32(fp, d, r32(fp, s1) as i16 as i32 as u32);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w32(fp, d, r32(fp, s1) as i16 as i32 as u32));
     }
     h_1c2 = 0x1c2 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w64(fp, d, r64(fp, s1) as i8 as i64 as u64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w64(fp, d, r64(fp, s1) as i8 as i64 as u64));
     }
     h_1c3 = 0x1c3 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w64(fp, d, r64(fp, s1) as i16 as i64 as u64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w64(fp, d, r64(fp, s1) as i16 as i64 as u64));
     }
     h_1c4 = 0x1c4 => {
-        let w1 = *ip.add(1);
-        let (d, s1) = (a, w1 & 0xffff);
-        w64(fp, d, r64(fp, s1) as i32 as i64 as u64);
-        ip = ip.add(2);
+        num!(ip, a; d, s1, _ => w64(fp, d, r64(fp, s1) as i32 as i64 as u64));
     }
 }
