@@ -1,0 +1,9 @@
+;; Recursive fib(35): about 30 million calls and returns.
+(module
+  (func $fib (param i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func (export "_start")
+    (if (i32.ne (call $fib (i32.const 35)) (i32.const 9227465)) (then unreachable))))
