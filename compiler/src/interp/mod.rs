@@ -581,6 +581,36 @@ impl Translator<'_, '_> {
         self.last_producer = Some(at);
     }
 
+    /// `lhs <byte> load(addr + offset)` as one `MEMOP` instruction, when
+    /// the right operand is what the instruction just emitted loaded from
+    /// memory 0 (`load`, its opcode byte) and the left one needs no code.
+    /// The load's trap site stays: the fused instruction is where the load
+    /// was and traps as it would.
+    fn fuse_load_rhs(&mut self, byte: u16, load: u16) -> bool {
+        let len = self.stack.len();
+        let Some(p) = self.last_producer else {
+            return false;
+        };
+        if self.stack[len - 1] != Opnd::Temp
+            || matches!(self.stack[len - 2], Opnd::Const { .. })
+            || self.code.len() != p + 3
+            || self.code[p] != (ir::MEM + load) as u32 | self.slot_of(len - 1) << 16
+            || self.code[p + 1] >> 16 != 0
+        {
+            return false;
+        }
+        let (addr, offset) = (self.code[p + 1] & 0xffff, self.code[p + 2]);
+        self.code.truncate(p);
+        self.stack.pop();
+        let lhs = self.pop();
+        let d = self.push_temp();
+        self.emit_raw(ir::MEMOP + byte, d);
+        self.pair(addr, lhs);
+        self.word(offset);
+        self.last_producer = Some(p);
+        true
+    }
+
     /// An instruction `[op|dst] [a|b] words...` (no `[a|b]` word without
     /// inputs) with one result.
     fn produce(&mut self, op: Op, ins: &[u32], words: &[u32]) -> u32 {

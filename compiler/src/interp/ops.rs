@@ -18,6 +18,18 @@ fn has_imm_form(byte: u8) -> bool {
     matches!(byte, 0x46..=0x4f | 0x51..=0x5a | 0x6a..=0x6c | 0x71..=0x78 | 0x7c..=0x7e | 0x83..=0x8a)
 }
 
+/// The load (opcode byte) whose result the operator `byte` can take as
+/// its right operand straight from memory (`MEMOP`).
+fn load_rhs_form(byte: u8) -> Option<u16> {
+    match byte {
+        0x6a..=0x6c | 0x71..=0x73 => Some(0x28),
+        0x7c..=0x7e | 0x83..=0x85 => Some(0x29),
+        0x92..=0x95 => Some(0x2a),
+        0xa0..=0xa3 => Some(0x2b),
+        _ => None,
+    }
+}
+
 /// Whether `byte` is an i64 binary operator (a 64-bit immediate).
 fn is_i64_binary(byte: u8) -> bool {
     matches!(byte, 0x51..=0x5a | 0x7c..=0x8a)
@@ -66,7 +78,8 @@ pub(super) fn numeric(t: &mut Translator<'_, '_>, op: &Operator<'_>, offset: u32
             let code = ir::NUMERIC + byte as u16;
             if is_unary(byte) {
                 t.unary(code);
-            } else {
+            } else if !(load_rhs_form(byte).is_some_and(|load| t.fuse_load_rhs(byte as u16, load)))
+            {
                 t.binary(code);
             }
             // The trap site must name the instruction, not a constant

@@ -218,6 +218,12 @@ pub const MEM: u16 = 0x300;
 /// words (`offset_lo offset_hi`).
 pub const MEM64: u16 = 0x380;
 
+/// A binary operator whose right operand is loaded from memory 0 (a
+/// 32-bit memory): `MEMOP + byte` for i32/i64 add, sub, mul, and, or, xor
+/// (the right operand an `i32.load`/`i64.load`) and f32/f64 add, sub,
+/// mul, div (`f32.load`/`f64.load`): `[op|dst] [addr|lhs] offset`. Traps
+/// as the load would.
+pub const MEMOP: u16 = 0x400;
 /// Integer binary operators with a constant right operand (`NUMERIC_IMM +
 /// byte` for i32 and i64 compares and arithmetic): `[op|dst] [lhs|-]
 /// imm` with a 32-bit immediate, or `imm_lo imm_hi` for i64.

@@ -255,6 +255,29 @@ macro_rules! brcmp {
     }};
 }
 
+/// `MEMOP + byte`: `[op|d] [addr|lhs] offset`, the right operand `$y` (a
+/// `$t`) loaded from memory 0; bounds as in `access!`.
+macro_rules! memop {
+    ($ip:ident, $fp:ident, $cx:ident, $mb:ident; $t:ty, $lhs:ident, $y:ident => $body:expr) => {{
+        let w1 = *$ip.add(1);
+        let $lhs = w1 >> 16;
+        let size = std::mem::size_of::<$t>() as u64;
+        let addr = r32($fp, w1 & 0xffff) as u64;
+        let Some(e) = ea(addr, *$ip.add(2) as u64, size, (*$cx).len0) else {
+            std::hint::cold_path();
+            let len = (*$cx).len0;
+            let b = mem0($cx);
+            if (*$cx).len0 != len {
+                return dispatch($ip, $fp, $cx, b);
+            }
+            trap!($ip, $cx; TrapKind::MemoryOutOfBounds);
+        };
+        let $y = <$t>::from_le(($mb.add(e) as *const $t).read_unaligned());
+        $body;
+        $ip = $ip.add(3);
+    }};
+}
+
 /// `BRCMP_IMM + byte` for an i32 compare: `lhs <$cmp> imm` as `$t`.
 macro_rules! br_imm32 {
     ($ip:ident, $fp:ident, $code:ident, $a:ident; $t:ty, $cmp:tt) => {{
@@ -1007,6 +1030,66 @@ handlers! { ip, fp, code, cx, mb, a, vmctx;
     }
     h_75a = 0x75a => {
         br_imm64!(ip, fp, code, a; u64, >=);
+    }
+    h_46a = 0x46a => {
+        memop!(ip, fp, cx, mb; u32, l, y => w32(fp, a, r32(fp, l).wrapping_add(y)));
+    }
+    h_46b = 0x46b => {
+        memop!(ip, fp, cx, mb; u32, l, y => w32(fp, a, r32(fp, l).wrapping_sub(y)));
+    }
+    h_46c = 0x46c => {
+        memop!(ip, fp, cx, mb; u32, l, y => w32(fp, a, r32(fp, l).wrapping_mul(y)));
+    }
+    h_471 = 0x471 => {
+        memop!(ip, fp, cx, mb; u32, l, y => w32(fp, a, r32(fp, l) & y));
+    }
+    h_472 = 0x472 => {
+        memop!(ip, fp, cx, mb; u32, l, y => w32(fp, a, r32(fp, l) | y));
+    }
+    h_473 = 0x473 => {
+        memop!(ip, fp, cx, mb; u32, l, y => w32(fp, a, r32(fp, l) ^ y));
+    }
+    h_47c = 0x47c => {
+        memop!(ip, fp, cx, mb; u64, l, y => w64(fp, a, r64(fp, l).wrapping_add(y)));
+    }
+    h_47d = 0x47d => {
+        memop!(ip, fp, cx, mb; u64, l, y => w64(fp, a, r64(fp, l).wrapping_sub(y)));
+    }
+    h_47e = 0x47e => {
+        memop!(ip, fp, cx, mb; u64, l, y => w64(fp, a, r64(fp, l).wrapping_mul(y)));
+    }
+    h_483 = 0x483 => {
+        memop!(ip, fp, cx, mb; u64, l, y => w64(fp, a, r64(fp, l) & y));
+    }
+    h_484 = 0x484 => {
+        memop!(ip, fp, cx, mb; u64, l, y => w64(fp, a, r64(fp, l) | y));
+    }
+    h_485 = 0x485 => {
+        memop!(ip, fp, cx, mb; u64, l, y => w64(fp, a, r64(fp, l) ^ y));
+    }
+    h_492 = 0x492 => {
+        memop!(ip, fp, cx, mb; u32, l, y => wf32(fp, a, rf32(fp, l) + f32::from_bits(y)));
+    }
+    h_4a0 = 0x4a0 => {
+        memop!(ip, fp, cx, mb; u64, l, y => wf64(fp, a, rf64(fp, l) + f64::from_bits(y)));
+    }
+    h_493 = 0x493 => {
+        memop!(ip, fp, cx, mb; u32, l, y => wf32(fp, a, rf32(fp, l) - f32::from_bits(y)));
+    }
+    h_4a1 = 0x4a1 => {
+        memop!(ip, fp, cx, mb; u64, l, y => wf64(fp, a, rf64(fp, l) - f64::from_bits(y)));
+    }
+    h_494 = 0x494 => {
+        memop!(ip, fp, cx, mb; u32, l, y => wf32(fp, a, rf32(fp, l) * f32::from_bits(y)));
+    }
+    h_4a2 = 0x4a2 => {
+        memop!(ip, fp, cx, mb; u64, l, y => wf64(fp, a, rf64(fp, l) * f64::from_bits(y)));
+    }
+    h_495 = 0x495 => {
+        memop!(ip, fp, cx, mb; u32, l, y => wf32(fp, a, rf32(fp, l) / f32::from_bits(y)));
+    }
+    h_4a3 = 0x4a3 => {
+        memop!(ip, fp, cx, mb; u64, l, y => wf64(fp, a, rf64(fp, l) / f64::from_bits(y)));
     }
     h_145 = 0x145 => {
         num!(ip, a; d, s1, _ => w32(fp, d, (r32(fp, s1) == 0) as u32));
