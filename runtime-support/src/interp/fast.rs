@@ -776,45 +776,6 @@ handlers! { ip, fp, code, cx, mb, a, vmctx;
     h_56c = 0x56c => {
         imm32!(ip, a; d, s1, imm => w32(fp, d, r32(fp, s1).wrapping_mul(imm)));
     }
-    h_56d = 0x56d => {
-        imm32!(ip, a; d, s1, imm => {
-            let (x, y) = (r32(fp, s1) as i32, imm as i32);
-            if y == 0 {
-                trap!(ip, cx; TrapKind::IntegerDivideByZero);
-            }
-            if x == i32::MIN && y == -1 {
-                trap!(ip, cx; TrapKind::IntegerOverflow);
-            }
-            w32(fp, d, (x / y) as u32);
-        });
-    }
-    h_56e = 0x56e => {
-        imm32!(ip, a; d, s1, imm => {
-            let y = imm;
-            if y == 0 {
-                trap!(ip, cx; TrapKind::IntegerDivideByZero);
-            }
-            w32(fp, d, r32(fp, s1) / y);
-        });
-    }
-    h_56f = 0x56f => {
-        imm32!(ip, a; d, s1, imm => {
-            let (x, y) = (r32(fp, s1) as i32, imm as i32);
-            if y == 0 {
-                trap!(ip, cx; TrapKind::IntegerDivideByZero);
-            }
-            w32(fp, d, x.wrapping_rem(y) as u32);
-        });
-    }
-    h_570 = 0x570 => {
-        imm32!(ip, a; d, s1, imm => {
-            let y = imm;
-            if y == 0 {
-                trap!(ip, cx; TrapKind::IntegerDivideByZero);
-            }
-            w32(fp, d, r32(fp, s1) % y);
-        });
-    }
     h_571 = 0x571 => {
         imm32!(ip, a; d, s1, imm => w32(fp, d, r32(fp, s1) & imm));
     }
@@ -847,45 +808,6 @@ handlers! { ip, fp, code, cx, mb, a, vmctx;
     }
     h_57e = 0x57e => {
         imm64!(ip, a; d, s1, imm => w64(fp, d, r64(fp, s1).wrapping_mul(imm)));
-    }
-    h_57f = 0x57f => {
-        imm64!(ip, a; d, s1, imm => {
-            let (x, y) = (r64(fp, s1) as i64, imm as i64);
-            if y == 0 {
-                trap!(ip, cx; TrapKind::IntegerDivideByZero);
-            }
-            if x == i64::MIN && y == -1 {
-                trap!(ip, cx; TrapKind::IntegerOverflow);
-            }
-            w64(fp, d, (x / y) as u64);
-        });
-    }
-    h_580 = 0x580 => {
-        imm64!(ip, a; d, s1, imm => {
-            let y = imm;
-            if y == 0 {
-                trap!(ip, cx; TrapKind::IntegerDivideByZero);
-            }
-            w64(fp, d, r64(fp, s1) / y);
-        });
-    }
-    h_581 = 0x581 => {
-        imm64!(ip, a; d, s1, imm => {
-            let (x, y) = (r64(fp, s1) as i64, imm as i64);
-            if y == 0 {
-                trap!(ip, cx; TrapKind::IntegerDivideByZero);
-            }
-            w64(fp, d, x.wrapping_rem(y) as u64);
-        });
-    }
-    h_582 = 0x582 => {
-        imm64!(ip, a; d, s1, imm => {
-            let y = imm;
-            if y == 0 {
-                trap!(ip, cx; TrapKind::IntegerDivideByZero);
-            }
-            w64(fp, d, r64(fp, s1) % y);
-        });
     }
     h_583 = 0x583 => {
         imm64!(ip, a; d, s1, imm => w64(fp, d, r64(fp, s1) & imm));
