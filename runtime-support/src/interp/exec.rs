@@ -26,15 +26,17 @@ pub(crate) enum Unwind {
 
 /// A caller's state, saved while its callee runs.
 #[derive(Copy, Clone)]
-struct Frame {
-    code: *const u32,
+pub(super) struct Frame {
+    pub(super) code: *const u32,
     /// The call instruction (for backtraces and exception handlers).
-    call_ip: *const u32,
+    pub(super) call_ip: *const u32,
     /// Where execution resumes.
-    ret_ip: *const u32,
-    fp: *mut ValRaw,
-    vmctx: *mut u8,
-    func: u32,
+    pub(super) ret_ip: *const u32,
+    pub(super) fp: *mut ValRaw,
+    pub(super) vmctx: *mut u8,
+    pub(super) func: u32,
+    /// The caller's frame size (slots).
+    pub(super) frame_end: u32,
 }
 
 /// One thread's interpreter stack.
@@ -66,7 +68,8 @@ fn thread_stack() -> *mut Stack {
     let b = Box::into_raw(Box::new(Stack {
         slots,
         top: 0,
-        frames: Vec::new(),
+        // The call handlers push frames only within the capacity.
+        frames: Vec::with_capacity(1024),
     }));
     STACK.with(|s| s.set(b));
     b
@@ -468,6 +471,17 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
         has_memory: false,
         len0: 0,
         trap: None,
+        func,
+        fp,
+        frame_end: frame_end as u32,
+        recs: std::ptr::null(),
+        code_base,
+        num_imported: 0,
+        frames: std::ptr::null_mut(),
+        nframes: 0,
+        frames_cap: 0,
+        first_frame,
+        stack_end,
     };
 
     // Ends the call with a trap at the current instruction.
@@ -543,7 +557,7 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
             func = f.func;
             code = f.code;
             fp = f.fp;
-            frame_end = r.m.interp_func(func).frame_size as usize;
+            frame_end = f.frame_end as usize;
         }};
     }
     // Enters defined function `$callee` of the current instance with its
@@ -565,6 +579,7 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
                 fp,
                 vmctx,
                 func,
+                frame_end: frame_end as u32,
             });
             std::ptr::write_bytes(
                 new_fp.add(rec.num_params as usize),
@@ -616,6 +631,7 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
                     fp,
                     vmctx,
                     func,
+                    frame_end: frame_end as u32,
                 });
                 vmctx = ic.vmctx;
                 r = other;
@@ -712,9 +728,25 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
                 cx.vmctx = vmctx;
                 cx.mems = vmctx.add(off.memory(0) as usize) as *const _;
                 cx.has_memory = off.counts.num_memories > 0;
+                cx.recs = r.m.interp.recs_ptr();
+                cx.code_base = code_base;
+                cx.num_imported = r.m.header().num_imported_funcs;
             }
             cx.code = code;
+            cx.func = func;
+            cx.fp = fp;
+            cx.frame_end = frame_end as u32;
+            cx.frames = st.frames.as_mut_ptr();
+            cx.nframes = st.frames.len();
+            cx.frames_cap = st.frames.capacity().min(MAX_FRAMES);
             ip = fast::run(ip, fp, &mut cx);
+            // The handlers may have called and returned: take back the
+            // frames they pushed and the function they stopped in.
+            // SAFETY: they wrote frames only below the capacity, and
+            // every one below `nframes` is initialised.
+            st.frames.set_len(cx.nframes);
+            (func, code, fp) = (cx.func, cx.code, cx.fp);
+            frame_end = cx.frame_end as usize;
             if let Some(kind) = cx.trap.take() {
                 trap!(kind);
             }

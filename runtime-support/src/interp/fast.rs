@@ -25,13 +25,14 @@
 //! [`run`] loops.
 
 use super::exec::{
-    ea, fmax32, fmax64, fmin32, fmin64, q32, q64, r32, r64, rf32, rf64, rptr, trunc_check, w32,
-    w64, wf32, wf64,
+    Frame, ea, fmax32, fmax64, fmin32, fmin64, q32, q64, r32, r64, rf32, rf64, rptr, trunc_check,
+    w32, w64, wf32, wf64,
 };
 use crate::abi::interp::{self as ir, Op};
 use crate::abi::{self, TrapKind, VMMemoryDefinition};
 use crate::values::ValRaw;
 use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// What handlers read besides the frame and the code: the running
 /// instance, and where a trapping instruction leaves its trap.
@@ -45,6 +46,29 @@ pub(super) struct Cx {
     /// Memory 0's length when `run` (or a retried access) last read it.
     pub(super) len0: usize,
     pub(super) trap: Option<TrapKind>,
+    /// The running function (defined index), its frame and frame size.
+    /// exec.rs sets them before [`run`] and reads them back after it:
+    /// the call and return handlers switch functions.
+    pub(super) func: u32,
+    pub(super) fp: *mut ValRaw,
+    pub(super) frame_end: u32,
+    /// The instance's module: its function records, code base and
+    /// number of imported functions (set with `vmctx`).
+    pub(super) recs: *const AtomicPtr<ir::InterpFuncRec>,
+    pub(super) code_base: *const u32,
+    pub(super) num_imported: u32,
+    /// exec.rs's frame stack lent for one [`run`]: its buffer, length,
+    /// and how many frames fit (the smaller of its capacity and the
+    /// limit). The call handler pushes only below `frames_cap`, so the
+    /// buffer never moves while lent; exec.rs takes the length back.
+    pub(super) frames: *mut Frame,
+    pub(super) nframes: usize,
+    pub(super) frames_cap: usize,
+    /// The frames below this one belong to other activations: a return
+    /// with no frame above it ends the activation, in exec.rs.
+    pub(super) first_frame: usize,
+    /// One past the interpreter stack's last slot.
+    pub(super) stack_end: *mut ValRaw,
 }
 
 /// `(ip, fp, cx, memory 0 base)`: four arguments leave enough
@@ -97,10 +121,12 @@ pub(super) unsafe fn run(ip: *const u32, fp: *mut ValRaw, cx: *mut Cx) -> *const
     }
     #[cfg(debug_assertions)]
     {
+        let _ = fp;
         let mut ip = ip;
         loop {
-            // SAFETY: per the contract.
-            let next = unsafe { dispatch(ip, fp, cx, mb) };
+            // SAFETY: per the contract; a call or return handler leaves
+            // its new frame in `cx.fp`.
+            let next = unsafe { dispatch(ip, (*cx).fp, cx, mb) };
             if next.addr() & 1 == 0 {
                 return next;
             }
@@ -331,8 +357,86 @@ macro_rules! handlers {
         )*
         fn fill(t: &mut [usize; N]) {
             $( t[$op as usize] = $name as Handler as usize; )*
+            t[Op::Call as usize] = h_call as Handler as usize;
+            t[Op::Return as usize] = h_return as Handler as usize;
         }
     };
+}
+
+/// `call` of a function defined in this instance, `[op|base] callee`:
+/// pushes the caller's frame and enters the callee as exec.rs's `enter!`
+/// does. A call of an import, or one that would overflow the stack or
+/// outgrow the lent frame buffer, bails to exec.rs, which does it (or
+/// traps) the long way.
+unsafe fn h_call(ip: *const u32, fp: *mut ValRaw, cx: *mut Cx, mb: *mut u8) -> *const u32 {
+    // SAFETY: as for the handlers below; `recs` has an entry per defined
+    // function (the callee was validated), each a live record; the frame
+    // written lies below `frames_cap`, inside the lent buffer.
+    unsafe {
+        let a = *ip >> 16;
+        let callee = *ip.add(1);
+        let nimp = (*cx).num_imported;
+        if callee < nimp {
+            std::hint::cold_path();
+            return ip;
+        }
+        let defined = callee - nimp;
+        let rec = &*(*(*cx).recs.add(defined as usize)).load(Ordering::Acquire);
+        let new_fp = fp.add(a as usize);
+        let n = (*cx).nframes;
+        if new_fp.wrapping_add(rec.frame_size as usize) > (*cx).stack_end || n >= (*cx).frames_cap {
+            std::hint::cold_path();
+            return ip;
+        }
+        (*cx).frames.add(n).write(Frame {
+            code: (*cx).code,
+            call_ip: ip,
+            ret_ip: ip.add(2),
+            fp,
+            vmctx: (*cx).vmctx,
+            func: (*cx).func,
+            frame_end: (*cx).frame_end,
+        });
+        (*cx).nframes = n + 1;
+        let mut l = rec.num_params as usize;
+        while l < rec.num_locals as usize {
+            *new_fp.add(l) = ValRaw::from_u128(0);
+            l += 1;
+        }
+        let ip = (*cx).code_base.add(rec.code.offset as usize);
+        (*cx).func = defined;
+        (*cx).code = ip;
+        (*cx).fp = new_fp;
+        (*cx).frame_end = rec.frame_size;
+        let fp = new_fp;
+        next!(ip, fp, cx, mb)
+    }
+}
+
+/// `return` to a caller of this instance (its results are in slots 0..,
+/// where the caller's call put its base). The activation's own return,
+/// and one into another instance, bail to exec.rs.
+unsafe fn h_return(ip: *const u32, _: *mut ValRaw, cx: *mut Cx, mb: *mut u8) -> *const u32 {
+    // SAFETY: the frames from `first_frame` to `nframes` were pushed by
+    // this activation (here or in exec.rs) and are live.
+    unsafe {
+        let n = (*cx).nframes;
+        if n == (*cx).first_frame {
+            return ip;
+        }
+        let f = *(*cx).frames.add(n - 1);
+        if f.vmctx != (*cx).vmctx {
+            std::hint::cold_path();
+            return ip;
+        }
+        (*cx).nframes = n - 1;
+        (*cx).func = f.func;
+        (*cx).code = f.code;
+        (*cx).fp = f.fp;
+        (*cx).frame_end = f.frame_end;
+        let (ip, fp) = (f.ret_ip, f.fp);
+        next!(ip, fp, cx, mb)
+    }
 }
 
 const O_BR: u16 = Op::Br as u16;

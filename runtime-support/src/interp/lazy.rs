@@ -178,6 +178,13 @@ impl FuncTable {
         unsafe { *self.recs[defined as usize].load(Ordering::Acquire) }
     }
 
+    /// The record pointers, for the call handlers of fast.rs, which read
+    /// them as [`rec`](Self::rec) does (an `Acquire` load of the entry).
+    #[inline(always)]
+    pub(crate) fn recs_ptr(&self) -> *const AtomicPtr<InterpFuncRec> {
+        self.recs.as_ptr()
+    }
+
     #[inline(always)]
     pub(crate) fn code_base(&self) -> CodeBase {
         CodeBase(self.code)
