@@ -138,11 +138,16 @@ fn compiled_and_interpreted_modules_call_each_other() {
 }
 
 /// A loop of every kind of hot instruction (loads, stores, arithmetic,
-/// constants, copies, globals, fused compare-and-branch), a few million
-/// instructions in all.
+/// constants, copies, globals, fused compare-and-branch, calls direct and
+/// through a table, returns), a few million instructions in all.
 const LONG_LOOP: &str = r#"(module
   (memory 1)
   (global $g (mut i32) (i32.const 0))
+  (type $t (func (param i64) (result i64)))
+  (table 1 funcref)
+  (elem (i32.const 0) $id)
+  (func $inc (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func $id (type $t) (local.get 0))
   (func (export "run") (param $n i32) (result i64)
     (local $i i32) (local $acc i64) (local $f f64)
     (loop $l
@@ -152,7 +157,8 @@ const LONG_LOOP: &str = r#"(module
         (i64.extend_i32_u (i32.load (i32.and (i32.mul (local.get $i) (i32.const 4))
                                              (i32.const 0xfffc))))))
       (local.set $f (f64.add (local.get $f) (f64.const 0.5)))
-      (global.set $g (i32.add (global.get $g) (i32.const 1)))
+      (global.set $g (call $inc (global.get $g)))
+      (local.set $acc (call_indirect (type $t) (local.get $acc) (i32.const 0)))
       (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
                           (local.get $n))))
     (i64.add (local.get $acc) (i64.trunc_f64_u (local.get $f)))))"#;

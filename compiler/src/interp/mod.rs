@@ -591,15 +591,22 @@ impl Translator<'_, '_> {
         let Some(p) = self.last_producer else {
             return false;
         };
-        if self.stack[len - 1] != Opnd::Temp
-            || matches!(self.stack[len - 2], Opnd::Const { .. })
-            || self.code.len() != p + 3
-            || self.code[p] != (ir::MEM + load) as u32 | self.slot_of(len - 1) << 16
-            || self.code[p + 1] >> 16 != 0
-        {
+        if self.stack[len - 1] != Opnd::Temp || matches!(self.stack[len - 2], Opnd::Const { .. }) {
             return false;
         }
-        let (addr, offset) = (self.code[p + 1] & 0xffff, self.code[p + 2]);
+        // The load is memory 0's, in either encoding (see `memarg_op`).
+        let dst = self.slot_of(len - 1) << 16;
+        let (addr, offset) =
+            if self.code.len() == p + 2 && self.code[p] == (ir::MEM0 + load) as u32 | dst {
+                (self.code[p + 1] & 0xffff, self.code[p + 1] >> 16)
+            } else if self.code.len() == p + 3
+                && self.code[p] == (ir::MEM + load) as u32 | dst
+                && self.code[p + 1] >> 16 == 0
+            {
+                (self.code[p + 1] & 0xffff, self.code[p + 2])
+            } else {
+                return false;
+            };
         self.code.truncate(p);
         self.stack.pop();
         let lhs = self.pop();
@@ -879,14 +886,18 @@ impl Translator<'_, '_> {
             let v = self.pop();
             (v, self.pop())
         };
-        let op = if memory64 { ir::MEM64 } else { ir::MEM } + byte;
         self.site(wasm_offset);
         let at = self.code.len();
-        self.emit_raw(op, a);
-        self.pair(addr, mem);
-        self.word(offset as u32);
-        if memory64 {
-            self.word((offset >> 32) as u32);
+        if !memory64 && mem == 0 && offset <= 0xffff {
+            self.emit_raw(ir::MEM0 + byte, a);
+            self.pair(addr, offset as u32);
+        } else {
+            self.emit_raw(if memory64 { ir::MEM64 } else { ir::MEM } + byte, a);
+            self.pair(addr, mem);
+            self.word(offset as u32);
+            if memory64 {
+                self.word((offset >> 32) as u32);
+            }
         }
         if is_load {
             self.last_producer = Some(at);

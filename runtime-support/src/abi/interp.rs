@@ -32,7 +32,9 @@
 //! `NUMERIC + byte` for the plain numeric operators (`0x45..=0xc4`:
 //! unary `[op|dst] [src|-]`, binary `[op|dst] [lhs|rhs]`), `SAT + n` for
 //! `0xfc n` (n < 8, unary), `MEM + byte` for the loads and stores
-//! (`0x28..=0x3e`) on a 32-bit memory, `MEM64 + byte` on a 64-bit one.
+//! (`0x28..=0x3e`) on a 32-bit memory, `MEM64 + byte` on a 64-bit one,
+//! and the shorter `MEM0 + byte` on memory 0 when it is 32-bit and the
+//! static offset fits 16 bits.
 //!
 //! # SIMD formats
 //!
@@ -217,6 +219,11 @@ pub const MEM: u16 = 0x300;
 /// Loads and stores on a 64-bit memory: as [`MEM`] with the offset in two
 /// words (`offset_lo offset_hi`).
 pub const MEM64: u16 = 0x380;
+/// Loads and stores on memory 0, a 32-bit memory, with a static offset
+/// below 2^16 (the common case, one word shorter and with no memory
+/// index to test): `MEM0 + byte`, loads `[op|dst] [addr|offset]`, stores
+/// `[op|value] [addr|offset]`.
+pub const MEM0: u16 = 0x900;
 
 /// A binary operator whose right operand is loaded from memory 0 (a
 /// 32-bit memory): `MEMOP + byte` for i32/i64 add, sub, mul, and, or, xor

@@ -477,6 +477,8 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
         recs: std::ptr::null(),
         code_base,
         num_imported: 0,
+        table0: std::ptr::null_mut(),
+        type_ids: 0,
         frames: std::ptr::null_mut(),
         nframes: 0,
         frames_cap: 0,
@@ -731,6 +733,12 @@ unsafe fn run(st: &mut Stack, vmctx0: *mut u8, func0: u32, fp0: *mut ValRaw) -> 
                 cx.recs = r.m.interp.recs_ptr();
                 cx.code_base = code_base;
                 cx.num_imported = r.m.header().num_imported_funcs;
+                cx.table0 = if off.counts.num_tables > 0 {
+                    table(vmctx, &off, 0)
+                } else {
+                    std::ptr::null_mut()
+                };
+                cx.type_ids = off.type_ids;
             }
             cx.code = code;
             cx.func = func;

@@ -57,6 +57,10 @@ pub(super) struct Cx {
     pub(super) recs: *const AtomicPtr<ir::InterpFuncRec>,
     pub(super) code_base: *const u32,
     pub(super) num_imported: u32,
+    /// Table 0 (null without tables) and the vmctx offset of the type ids,
+    /// for `call_indirect`.
+    pub(super) table0: *mut abi::VMTableDefinition,
+    pub(super) type_ids: u32,
     /// exec.rs's frame stack lent for one [`run`]: its buffer, length,
     /// and how many frames fit (the smaller of its capacity and the
     /// limit). The call handler pushes only below `frames_cap`, so the
@@ -202,17 +206,17 @@ macro_rules! trap {
 /// take paths of their own that end the handler, so that the common path
 /// needs no more registers than it has.
 macro_rules! access {
-    ($ip:ident, $fp:ident, $cx:ident, $mb:ident; $is64:expr, $size:expr, $f:expr) => {{
+    ($ip:ident, $fp:ident, $cx:ident, $mb:ident; $form:expr, $size:expr, $f:expr) => {{
         let w1 = *$ip.add(1);
-        let mi = w1 >> 16;
-        let (addr, offset, next) = if $is64 {
-            (
+        let (mi, addr, offset, next) = match $form {
+            FORM_MEM0 => (0, r32($fp, w1 & 0xffff) as u64, (w1 >> 16) as u64, 2),
+            FORM_MEM64 => (
+                w1 >> 16,
                 r64($fp, w1 & 0xffff),
                 *$ip.add(2) as u64 | (*$ip.add(3) as u64) << 32,
                 4,
-            )
-        } else {
-            (r32($fp, w1 & 0xffff) as u64, *$ip.add(2) as u64, 3)
+            ),
+            _ => (w1 >> 16, r32($fp, w1 & 0xffff) as u64, *$ip.add(2) as u64, 3),
         };
         let f = $f;
         if mi != 0 {
@@ -237,6 +241,78 @@ macro_rules! access {
         f($mb.add(e));
         $ip = $ip.add(next);
     }};
+}
+
+/// The encodings of the loads and stores: [`ir::MEM`], [`ir::MEM64`],
+/// [`ir::MEM0`].
+const FORM_MEM: u8 = 0;
+const FORM_MEM64: u8 = 1;
+const FORM_MEM0: u8 = 2;
+
+/// The load or store of wasm opcode `BYTE` in encoding `FORM`: one
+/// generic handler, instantiated per opcode and encoding by [`fill_mem`].
+unsafe fn h_mem<const FORM: u8, const BYTE: u8>(
+    mut ip: *const u32,
+    fp: *mut ValRaw,
+    cx: *mut Cx,
+    mb: *mut u8,
+) -> *const u32 {
+    // SAFETY: as for the handlers of `handlers!`; a memory index in the
+    // instruction is a defined memory.
+    unsafe {
+        let a = *ip >> 16;
+        let ld32 = |p: *mut u8| u32::from_le((p as *const u32).read_unaligned());
+        let ld16 = |p: *mut u8| u16::from_le((p as *const u16).read_unaligned());
+        match BYTE {
+            // i32.load, f32.load
+            0x28 | 0x2a => access!(ip, fp, cx, mb; FORM, 4, |p| w32(fp, a, ld32(p))),
+            // i64.load, f64.load
+            0x29 | 0x2b => access!(ip, fp, cx, mb; FORM, 8, |p: *mut u8| w64(
+                fp,
+                a,
+                u64::from_le((p as *const u64).read_unaligned())
+            )),
+            0x2c => access!(ip, fp, cx, mb; FORM, 1, |p: *mut u8| w32(fp, a, *p as i8 as u32)),
+            0x2d => access!(ip, fp, cx, mb; FORM, 1, |p: *mut u8| w32(fp, a, *p as u32)),
+            0x2e => access!(ip, fp, cx, mb; FORM, 2, |p| w32(fp, a, ld16(p) as i16 as u32)),
+            0x2f => access!(ip, fp, cx, mb; FORM, 2, |p| w32(fp, a, ld16(p) as u32)),
+            0x30 => access!(ip, fp, cx, mb; FORM, 1, |p: *mut u8| w64(fp, a, *p as i8 as u64)),
+            0x31 => access!(ip, fp, cx, mb; FORM, 1, |p: *mut u8| w64(fp, a, *p as u64)),
+            0x32 => access!(ip, fp, cx, mb; FORM, 2, |p| w64(fp, a, ld16(p) as i16 as u64)),
+            0x33 => access!(ip, fp, cx, mb; FORM, 2, |p| w64(fp, a, ld16(p) as u64)),
+            0x34 => access!(ip, fp, cx, mb; FORM, 4, |p| w64(fp, a, ld32(p) as i32 as u64)),
+            0x35 => access!(ip, fp, cx, mb; FORM, 4, |p| w64(fp, a, ld32(p) as u64)),
+            // i32.store, f32.store
+            0x36 | 0x38 => access!(ip, fp, cx, mb; FORM, 4, |p: *mut u8| (p as *mut u32)
+                .write_unaligned(r32(fp, a).to_le())),
+            // i64.store, f64.store
+            0x37 | 0x39 => access!(ip, fp, cx, mb; FORM, 8, |p: *mut u8| (p as *mut u64)
+                .write_unaligned(r64(fp, a).to_le())),
+            0x3a => access!(ip, fp, cx, mb; FORM, 1, |p: *mut u8| *p = r32(fp, a) as u8),
+            0x3b => access!(ip, fp, cx, mb; FORM, 2, |p: *mut u8| (p as *mut u16)
+                .write_unaligned((r32(fp, a) as u16).to_le())),
+            0x3c => access!(ip, fp, cx, mb; FORM, 1, |p: *mut u8| *p = r64(fp, a) as u8),
+            0x3d => access!(ip, fp, cx, mb; FORM, 2, |p: *mut u8| (p as *mut u16)
+                .write_unaligned((r64(fp, a) as u16).to_le())),
+            0x3e => access!(ip, fp, cx, mb; FORM, 4, |p: *mut u8| (p as *mut u32)
+                .write_unaligned((r64(fp, a) as u32).to_le())),
+            _ => unreachable!("not a load or store"),
+        }
+        next!(ip, fp, cx, mb)
+    }
+}
+
+/// Puts [`h_mem`] in the table for every load and store and encoding.
+fn fill_mem(t: &mut [usize; N]) {
+    macro_rules! forms {
+        ($($byte:literal)*) => {$(
+            t[(ir::MEM + $byte) as usize] = h_mem::<FORM_MEM, $byte> as Handler as usize;
+            t[(ir::MEM64 + $byte) as usize] = h_mem::<FORM_MEM64, $byte> as Handler as usize;
+            t[(ir::MEM0 + $byte) as usize] = h_mem::<FORM_MEM0, $byte> as Handler as usize;
+        )*};
+    }
+    forms!(0x28 0x29 0x2a 0x2b 0x2c 0x2d 0x2e 0x2f 0x30 0x31 0x32 0x33 0x34 0x35
+        0x36 0x37 0x38 0x39 0x3a 0x3b 0x3c 0x3d 0x3e);
 }
 
 /// A numeric instruction `[op|d] [s1|s2]`: `$body` with the slots bound
@@ -359,30 +435,105 @@ macro_rules! handlers {
             $( t[$op as usize] = $name as Handler as usize; )*
             t[Op::Call as usize] = h_call as Handler as usize;
             t[Op::Return as usize] = h_return as Handler as usize;
+            t[Op::CallIndirect as usize] = h_call_indirect as Handler as usize;
+            fill_mem(t);
         }
     };
 }
 
 /// `call` of a function defined in this instance, `[op|base] callee`:
-/// pushes the caller's frame and enters the callee as exec.rs's `enter!`
-/// does. A call of an import, or one that would overflow the stack or
-/// outgrow the lent frame buffer, bails to exec.rs, which does it (or
-/// traps) the long way.
+/// enters it as [`enter`] does. A call of an import bails to exec.rs.
 unsafe fn h_call(ip: *const u32, fp: *mut ValRaw, cx: *mut Cx, mb: *mut u8) -> *const u32 {
-    // SAFETY: as for the handlers below; `recs` has an entry per defined
-    // function (the callee was validated), each a live record; the frame
-    // written lies below `frames_cap`, inside the lent buffer.
+    // SAFETY: as for the handlers below.
     unsafe {
-        let a = *ip >> 16;
         let callee = *ip.add(1);
         let nimp = (*cx).num_imported;
         if callee < nimp {
             std::hint::cold_path();
             return ip;
         }
-        let defined = callee - nimp;
+        enter(ip, fp, cx, mb, callee - nimp, ip.add(2))
+    }
+}
+
+/// `call_indirect`, `[op|base] [index|table] type`: through table 0 with
+/// a 32-bit index, to a function of this instance that the interpreter
+/// runs, enters it as [`enter`] does. Anything else (another table, a
+/// trap, a subtype check, host, compiled or another instance's code)
+/// bails to exec.rs, which does it the long way.
+unsafe fn h_call_indirect(ip: *const u32, fp: *mut ValRaw, cx: *mut Cx, mb: *mut u8) -> *const u32 {
+    // SAFETY: as for the handlers below; the instruction's table exists
+    // (validated), so table 0's definition is live when `w1 >> 16` is 0;
+    // its elements are null or live funcrefs, an interpreted one's
+    // context an `InterpCtx`.
+    unsafe {
+        let w1 = *ip.add(1);
+        let ty = *ip.add(2);
+        if w1 >> 16 != 0 || ty & ir::IDX64 != 0 {
+            std::hint::cold_path();
+            return ip;
+        }
+        let t = (*cx).table0;
+        let idx = r32(fp, w1 & 0xffff) as u64;
+        if idx >= (*t).length {
+            std::hint::cold_path();
+            return ip;
+        }
+        let fr = *(*t).base.add(idx as usize) as *const abi::VMFuncRef;
+        let vmctx = (*cx).vmctx;
+        if fr.is_null()
+            || (*fr).type_id != *(vmctx.add(((*cx).type_ids + 4 * ty) as usize) as *const u32)
+            || (*fr).flags & abi::FUNCREF_ARRAY_CALL == 0
+        {
+            std::hint::cold_path();
+            return ip;
+        }
+        let ctx = (*fr).vmctx;
+        if *(ctx as *const usize) != super::array_entry as *const () as usize {
+            std::hint::cold_path();
+            return ip;
+        }
+        let ic = &*(ctx as *const super::InterpCtx);
+        if ic.vmctx != vmctx {
+            std::hint::cold_path();
+            return ip;
+        }
+        enter(
+            ip,
+            fp,
+            cx,
+            mb,
+            ic.func_index - (*cx).num_imported,
+            ip.add(3),
+        )
+    }
+}
+
+/// Pushes the caller's frame and enters defined function `defined` of
+/// this instance with its frame at the call's base slot, as exec.rs's
+/// `enter!` does; the caller resumes at `ret`. A call that would overflow
+/// the stack or outgrow the lent frame buffer bails to exec.rs, which
+/// traps (or grows the buffer).
+///
+/// # Safety
+///
+/// As for the handlers; `ip` is a call whose first word holds the base
+/// slot, `defined` a defined function of the instance.
+#[inline(always)]
+unsafe fn enter(
+    ip: *const u32,
+    fp: *mut ValRaw,
+    cx: *mut Cx,
+    mb: *mut u8,
+    defined: u32,
+    ret: *const u32,
+) -> *const u32 {
+    // SAFETY: `recs` has an entry per defined function, each a live
+    // record; the frame written lies below `frames_cap`, inside the lent
+    // buffer; the callee's frame fits below `stack_end` (checked).
+    unsafe {
         let rec = &*(*(*cx).recs.add(defined as usize)).load(Ordering::Acquire);
-        let new_fp = fp.add(a as usize);
+        let new_fp = fp.add((*ip >> 16) as usize);
         let n = (*cx).nframes;
         if new_fp.wrapping_add(rec.frame_size as usize) > (*cx).stack_end || n >= (*cx).frames_cap {
             std::hint::cold_path();
@@ -391,17 +542,20 @@ unsafe fn h_call(ip: *const u32, fp: *mut ValRaw, cx: *mut Cx, mb: *mut u8) -> *
         (*cx).frames.add(n).write(Frame {
             code: (*cx).code,
             call_ip: ip,
-            ret_ip: ip.add(2),
+            ret_ip: ret,
             fp,
             vmctx: (*cx).vmctx,
             func: (*cx).func,
             frame_end: (*cx).frame_end,
         });
         (*cx).nframes = n + 1;
-        let mut l = rec.num_params as usize;
-        while l < rec.num_locals as usize {
-            *new_fp.add(l) = ValRaw::from_u128(0);
-            l += 1;
+        let (np, nl) = (rec.num_params as usize, rec.num_locals as usize);
+        if nl - np <= 4 {
+            for l in np..nl {
+                *new_fp.add(l) = ValRaw::from_u128(0);
+            }
+        } else {
+            std::ptr::write_bytes(new_fp.add(np), 0, nl - np);
         }
         let ip = (*cx).code_base.add(rec.code.offset as usize);
         (*cx).func = defined;
@@ -578,238 +732,6 @@ handlers! { ip, fp, code, cx, mb, a, vmctx;
             trap!(ip, cx; TrapKind::Interrupted);
         }
         ip = ip.add(1);
-    }
-    h_328 = 0x328 => {
-        access!(ip, fp, cx, mb; false, 4, |p: *mut u8| w32(
-            fp,
-            a,
-            u32::from_le((p as *const u32).read_unaligned())
-        ));
-    }
-    h_3a8 = 0x3a8 => {
-        access!(ip, fp, cx, mb; true, 4, |p: *mut u8| w32(
-            fp,
-            a,
-            u32::from_le((p as *const u32).read_unaligned())
-        ));
-    }
-    h_329 = 0x329 => {
-        access!(ip, fp, cx, mb; false, 8, |p: *mut u8| w64(
-            fp,
-            a,
-            u64::from_le((p as *const u64).read_unaligned())
-        ));
-    }
-    h_3a9 = 0x3a9 => {
-        access!(ip, fp, cx, mb; true, 8, |p: *mut u8| w64(
-            fp,
-            a,
-            u64::from_le((p as *const u64).read_unaligned())
-        ));
-    }
-    h_32a = 0x32a => {
-        access!(ip, fp, cx, mb; false, 4, |p: *mut u8| w32(
-            fp,
-            a,
-            u32::from_le((p as *const u32).read_unaligned())
-        ));
-    }
-    h_3aa = 0x3aa => {
-        access!(ip, fp, cx, mb; true, 4, |p: *mut u8| w32(
-            fp,
-            a,
-            u32::from_le((p as *const u32).read_unaligned())
-        ));
-    }
-    h_32b = 0x32b => {
-        access!(ip, fp, cx, mb; false, 8, |p: *mut u8| w64(
-            fp,
-            a,
-            u64::from_le((p as *const u64).read_unaligned())
-        ));
-    }
-    h_3ab = 0x3ab => {
-        access!(ip, fp, cx, mb; true, 8, |p: *mut u8| w64(
-            fp,
-            a,
-            u64::from_le((p as *const u64).read_unaligned())
-        ));
-    }
-    h_32c = 0x32c => {
-        access!(ip, fp, cx, mb; false, 1, |p: *mut u8| w32(fp, a, *p as i8 as i32 as u32));
-    }
-    h_3ac = 0x3ac => {
-        access!(ip, fp, cx, mb; true, 1, |p: *mut u8| w32(fp, a, *p as i8 as i32 as u32));
-    }
-    h_32d = 0x32d => {
-        access!(ip, fp, cx, mb; false, 1, |p: *mut u8| w32(fp, a, *p as u32));
-    }
-    h_3ad = 0x3ad => {
-        access!(ip, fp, cx, mb; true, 1, |p: *mut u8| w32(fp, a, *p as u32));
-    }
-    h_32e = 0x32e => {
-        access!(ip, fp, cx, mb; false, 2, |p: *mut u8| w32(
-            fp,
-            a,
-            u16::from_le((p as *const u16).read_unaligned()) as i16 as i32 as u32
-        ));
-    }
-    h_3ae = 0x3ae => {
-        access!(ip, fp, cx, mb; true, 2, |p: *mut u8| w32(
-            fp,
-            a,
-            u16::from_le((p as *const u16).read_unaligned()) as i16 as i32 as u32
-        ));
-    }
-    h_32f = 0x32f => {
-        access!(ip, fp, cx, mb; false, 2, |p: *mut u8| w32(
-            fp,
-            a,
-            u16::from_le((p as *const u16).read_unaligned()) as u32
-        ));
-    }
-    h_3af = 0x3af => {
-        access!(ip, fp, cx, mb; true, 2, |p: *mut u8| w32(
-            fp,
-            a,
-            u16::from_le((p as *const u16).read_unaligned()) as u32
-        ));
-    }
-    h_330 = 0x330 => {
-        access!(ip, fp, cx, mb; false, 1, |p: *mut u8| w64(fp, a, *p as i8 as i64 as u64));
-    }
-    h_3b0 = 0x3b0 => {
-        access!(ip, fp, cx, mb; true, 1, |p: *mut u8| w64(fp, a, *p as i8 as i64 as u64));
-    }
-    h_331 = 0x331 => {
-        access!(ip, fp, cx, mb; false, 1, |p: *mut u8| w64(fp, a, *p as u64));
-    }
-    h_3b1 = 0x3b1 => {
-        access!(ip, fp, cx, mb; true, 1, |p: *mut u8| w64(fp, a, *p as u64));
-    }
-    h_332 = 0x332 => {
-        access!(ip, fp, cx, mb; false, 2, |p: *mut u8| w64(
-            fp,
-            a,
-            u16::from_le((p as *const u16).read_unaligned()) as i16 as i64 as u64
-        ));
-    }
-    h_3b2 = 0x3b2 => {
-        access!(ip, fp, cx, mb; true, 2, |p: *mut u8| w64(
-            fp,
-            a,
-            u16::from_le((p as *const u16).read_unaligned()) as i16 as i64 as u64
-        ));
-    }
-    h_333 = 0x333 => {
-        access!(ip, fp, cx, mb; false, 2, |p: *mut u8| w64(
-            fp,
-            a,
-            u16::from_le((p as *const u16).read_unaligned()) as u64
-        ));
-    }
-    h_3b3 = 0x3b3 => {
-        access!(ip, fp, cx, mb; true, 2, |p: *mut u8| w64(
-            fp,
-            a,
-            u16::from_le((p as *const u16).read_unaligned()) as u64
-        ));
-    }
-    h_334 = 0x334 => {
-        access!(ip, fp, cx, mb; false, 4, |p: *mut u8| w64(
-            fp,
-            a,
-            u32::from_le((p as *const u32).read_unaligned()) as i32 as i64 as u64
-        ));
-    }
-    h_3b4 = 0x3b4 => {
-        access!(ip, fp, cx, mb; true, 4, |p: *mut u8| w64(
-            fp,
-            a,
-            u32::from_le((p as *const u32).read_unaligned()) as i32 as i64 as u64
-        ));
-    }
-    h_335 = 0x335 => {
-        access!(ip, fp, cx, mb; false, 4, |p: *mut u8| w64(
-            fp,
-            a,
-            u32::from_le((p as *const u32).read_unaligned()) as u64
-        ));
-    }
-    h_3b5 = 0x3b5 => {
-        access!(ip, fp, cx, mb; true, 4, |p: *mut u8| w64(
-            fp,
-            a,
-            u32::from_le((p as *const u32).read_unaligned()) as u64
-        ));
-    }
-    h_336 = 0x336 => {
-        access!(ip, fp, cx, mb; false, 4, |p: *mut u8| (p as *mut u32)
-            .write_unaligned(r32(fp, a).to_le()));
-    }
-    h_3b6 = 0x3b6 => {
-        access!(ip, fp, cx, mb; true, 4, |p: *mut u8| (p as *mut u32)
-            .write_unaligned(r32(fp, a).to_le()));
-    }
-    h_337 = 0x337 => {
-        access!(ip, fp, cx, mb; false, 8, |p: *mut u8| (p as *mut u64)
-            .write_unaligned(r64(fp, a).to_le()));
-    }
-    h_3b7 = 0x3b7 => {
-        access!(ip, fp, cx, mb; true, 8, |p: *mut u8| (p as *mut u64)
-            .write_unaligned(r64(fp, a).to_le()));
-    }
-    h_338 = 0x338 => {
-        access!(ip, fp, cx, mb; false, 4, |p: *mut u8| (p as *mut u32)
-            .write_unaligned(r32(fp, a).to_le()));
-    }
-    h_3b8 = 0x3b8 => {
-        access!(ip, fp, cx, mb; true, 4, |p: *mut u8| (p as *mut u32)
-            .write_unaligned(r32(fp, a).to_le()));
-    }
-    h_339 = 0x339 => {
-        access!(ip, fp, cx, mb; false, 8, |p: *mut u8| (p as *mut u64)
-            .write_unaligned(r64(fp, a).to_le()));
-    }
-    h_3b9 = 0x3b9 => {
-        access!(ip, fp, cx, mb; true, 8, |p: *mut u8| (p as *mut u64)
-            .write_unaligned(r64(fp, a).to_le()));
-    }
-    h_33a = 0x33a => {
-        access!(ip, fp, cx, mb; false, 1, |p: *mut u8| *p = r32(fp, a) as u8);
-    }
-    h_3ba = 0x3ba => {
-        access!(ip, fp, cx, mb; true, 1, |p: *mut u8| *p = r32(fp, a) as u8);
-    }
-    h_33b = 0x33b => {
-        access!(ip, fp, cx, mb; false, 2, |p: *mut u8| (p as *mut u16)
-            .write_unaligned((r32(fp, a) as u16).to_le()));
-    }
-    h_3bb = 0x3bb => {
-        access!(ip, fp, cx, mb; true, 2, |p: *mut u8| (p as *mut u16)
-            .write_unaligned((r32(fp, a) as u16).to_le()));
-    }
-    h_33c = 0x33c => {
-        access!(ip, fp, cx, mb; false, 1, |p: *mut u8| *p = r64(fp, a) as u8);
-    }
-    h_3bc = 0x3bc => {
-        access!(ip, fp, cx, mb; true, 1, |p: *mut u8| *p = r64(fp, a) as u8);
-    }
-    h_33d = 0x33d => {
-        access!(ip, fp, cx, mb; false, 2, |p: *mut u8| (p as *mut u16)
-            .write_unaligned((r64(fp, a) as u16).to_le()));
-    }
-    h_3bd = 0x3bd => {
-        access!(ip, fp, cx, mb; true, 2, |p: *mut u8| (p as *mut u16)
-            .write_unaligned((r64(fp, a) as u16).to_le()));
-    }
-    h_33e = 0x33e => {
-        access!(ip, fp, cx, mb; false, 4, |p: *mut u8| (p as *mut u32)
-            .write_unaligned((r64(fp, a) as u32).to_le()));
-    }
-    h_3be = 0x3be => {
-        access!(ip, fp, cx, mb; true, 4, |p: *mut u8| (p as *mut u32)
-            .write_unaligned((r64(fp, a) as u32).to_le()));
     }
     h_546 = 0x546 => {
         imm32!(ip, a; d, s1, imm => w32(fp, d, (r32(fp, s1) == imm) as u32));
