@@ -25,8 +25,8 @@
 //! [`run`] loops.
 
 use super::exec::{
-    Frame, ea, fmax32, fmax64, fmin32, fmin64, q32, q64, r32, r64, rf32, rf64, rptr, trunc_check,
-    w32, w64, wf32, wf64,
+    Frame, ea, fmax32, fmax64, fmin32, fmin64, mv, q32, q64, r32, r64, rf32, rf64, rptr,
+    trunc_check, w32, w64, wf32, wf64,
 };
 use crate::abi::interp::{self as ir, Op};
 use crate::abi::{self, TrapKind, VMMemoryDefinition};
@@ -656,7 +656,7 @@ handlers! { ip, fp, code, cx, mb, a, vmctx;
     }
     h_copy = O_COPY => {
         let src = *ip.add(1) & 0xffff;
-        *fp.add(a as usize) = *fp.add(src as usize);
+        mv(fp.add(a as usize), fp.add(src as usize));
         ip = ip.add(2);
     }
     h_copy_n = O_COPY_N => {
@@ -676,7 +676,7 @@ handlers! { ip, fp, code, cx, mb, a, vmctx;
         } else {
             w1 >> 16
         };
-        *fp.add(a as usize) = *fp.add(src as usize);
+        mv(fp.add(a as usize), fp.add(src as usize));
         ip = ip.add(3);
     }
     h_const32 = O_CONST32 => {
@@ -696,21 +696,21 @@ handlers! { ip, fp, code, cx, mb, a, vmctx;
         ip = ip.add(5);
     }
     h_global_get = O_GLOBAL_GET => {
-        *fp.add(a as usize) = *(vmctx.add(*ip.add(1) as usize) as *const ValRaw);
+        mv(fp.add(a as usize), vmctx.add(*ip.add(1) as usize) as *const ValRaw);
         ip = ip.add(2);
     }
     h_global_set = O_GLOBAL_SET => {
-        *(vmctx.add(*ip.add(1) as usize) as *mut ValRaw) = *fp.add(a as usize);
+        mv(vmctx.add(*ip.add(1) as usize) as *mut ValRaw, fp.add(a as usize));
         ip = ip.add(2);
     }
     h_global_get_imported = O_GLOBAL_GET_IMPORTED => {
         let g = *(vmctx.add(*ip.add(1) as usize) as *const *const ValRaw);
-        *fp.add(a as usize) = *g;
+        mv(fp.add(a as usize), g);
         ip = ip.add(2);
     }
     h_global_set_imported = O_GLOBAL_SET_IMPORTED => {
         let g = *(vmctx.add(*ip.add(1) as usize) as *const *mut ValRaw);
-        *g = *fp.add(a as usize);
+        mv(g, fp.add(a as usize));
         ip = ip.add(2);
     }
     h_fuel = O_FUEL => {
