@@ -79,11 +79,13 @@ pub(super) struct Cx {
 /// caller-saved registers that no common handler saves any.
 type Handler = unsafe fn(*const u32, *mut ValRaw, *mut Cx, *mut u8) -> *const u32;
 
-/// Entries in [`HANDLERS`]: every opcode is below it (the highest are
-/// `SIMD + n`), so an opcode masked with `N - 1` is its own index. Atomic
-/// and SIMD instructions have no handler here; they bail.
-const N: usize = 0x2000;
-const _: () = assert!(ir::SIMD as usize + 0x200 <= N && N.is_power_of_two());
+/// Entries in [`HANDLERS`]: one per 16-bit op field, so that dispatch
+/// indexes the table with the instruction's low half as it is loaded (no
+/// mask, no bounds check; 512 KiB of table, of which the pages holding
+/// real opcodes stay hot). Atomic and SIMD instructions have no handler
+/// here; they bail, as every unused op field does.
+const N: usize = 0x10000;
+const _: () = assert!(ir::SIMD as usize + 0x200 <= N);
 
 struct Table(UnsafeCell<[usize; N]>);
 // SAFETY: written once under `INIT` before any read, read-only after.
@@ -144,7 +146,7 @@ unsafe fn dispatch(ip: *const u32, fp: *mut ValRaw, cx: *mut Cx, mb: *mut u8) ->
     // SAFETY: `ip` points at an instruction (per `run`); the table is
     // filled (per `init`) with handlers of this signature.
     unsafe {
-        let op = *ip as usize & (N - 1);
+        let op = *ip as u16 as usize;
         let h = *(HANDLERS.0.get() as *const usize).add(op);
         let h: Handler = std::mem::transmute::<usize, Handler>(h);
         h(ip, fp, cx, mb)
