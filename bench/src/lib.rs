@@ -3,6 +3,7 @@
 
 use smelt_compiler::{Options, compile};
 use smelt_runtime::{Instance, Linker, Module, Store, Val};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Compiles `wat` with `options` and instantiates it in a new store.
@@ -41,4 +42,23 @@ pub fn time_calls(
 /// Geometric mean of ratios.
 pub fn geomean(ratios: &[f64]) -> f64 {
     (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp()
+}
+
+/// The `.wasm` files of the `../shared/bench` corpus (`$BENCH_CACHE/corpus/wasm`,
+/// default `/tmp/bench-cache/corpus/wasm`), sorted by name.
+pub fn corpus() -> Result<Vec<PathBuf>, String> {
+    let cache = std::env::var("BENCH_CACHE").unwrap_or_else(|_| "/tmp/bench-cache".into());
+    let dir = PathBuf::from(cache).join("corpus/wasm");
+    let entries = std::fs::read_dir(&dir).map_err(|_| {
+        format!(
+            "no files given and no corpus in {} (run ../shared/bench/build-corpus.sh)",
+            dir.display()
+        )
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .collect();
+    files.sort();
+    Ok(files)
 }

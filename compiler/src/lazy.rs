@@ -94,7 +94,7 @@ impl LazyTranslator for Translator {
             return Err(format!("no defined function {defined}"));
         }
         let run = std::panic::AssertUnwindSafe(|| {
-            crate::interp::translate_function(&self.info, index, &self.options)
+            crate::interp::translate_validated(&self.info, index, &self.options)
                 .and_then(|f| pipeline::check_interp_func(&self.info, index, f))
         });
         let f = match std::panic::catch_unwind(run) {

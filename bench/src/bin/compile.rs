@@ -26,20 +26,10 @@ fn main() {
         .unwrap_or(5);
     let mut files: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     if files.is_empty() {
-        let cache = std::env::var("BENCH_CACHE").unwrap_or_else(|_| "/tmp/bench-cache".into());
-        let dir = PathBuf::from(cache).join("corpus/wasm");
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            eprintln!(
-                "no files given and no corpus in {} (run ../shared/bench/build-corpus.sh)",
-                dir.display()
-            );
+        files = smelt_bench::corpus().unwrap_or_else(|e| {
+            eprintln!("{e}");
             std::process::exit(1);
-        };
-        files = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
-            .collect();
-        files.sort();
+        });
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(

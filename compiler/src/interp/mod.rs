@@ -13,6 +13,7 @@
 //! materialisation lies on the one path that needs it.
 
 mod atomics;
+mod decode;
 mod ops;
 mod simd;
 
@@ -45,6 +46,28 @@ pub(crate) fn translate_function(
     defined: DefinedFuncIndex,
     options: &Options,
 ) -> Result<InterpFunc> {
+    translate(info, defined, options, true)
+}
+
+/// Translates one defined function whose body [`validate_function`] has
+/// accepted (lazy translation: the module was validated up front), without
+/// validating it again. The translator reads only what validation proved
+/// (operand counts, block types, indices), so a valid body translates
+/// exactly as under [`translate_function`].
+pub(crate) fn translate_validated(
+    info: &ModuleInfo<'_>,
+    defined: DefinedFuncIndex,
+    options: &Options,
+) -> Result<InterpFunc> {
+    translate(info, defined, options, false)
+}
+
+fn translate(
+    info: &ModuleInfo<'_>,
+    defined: DefinedFuncIndex,
+    options: &Options,
+    mut validate: bool,
+) -> Result<InterpFunc> {
     let body = &info.bodies[defined];
     let ty = &info.types[body.validator.ty as usize];
     let num_params = ty.params.len() as u32;
@@ -53,29 +76,35 @@ pub(crate) fn translate_function(
     let num_locals = count_locals(info, defined)?;
     let mut reserved = 0;
     loop {
-        let mut validator = FuncToValidate {
-            resources: body.validator.resources.clone(),
-            index: body.validator.index,
-            ty: body.validator.ty,
-            features: body.validator.features,
-        }
-        .into_validator(Default::default());
-        let mut locals = body.body.get_locals_reader()?;
-        for _ in 0..locals.get_count() {
-            let offset = locals.original_position();
-            let (count, ty) = locals.read()?;
-            validator.define_locals(offset, count, ty)?;
+        let mut validator = None;
+        if validate {
+            let mut v = FuncToValidate {
+                resources: body.validator.resources.clone(),
+                index: body.validator.index,
+                ty: body.validator.ty,
+                features: body.validator.features,
+            }
+            .into_validator(Default::default());
+            let mut locals = body.body.get_locals_reader()?;
+            for _ in 0..locals.get_count() {
+                let offset = locals.original_position();
+                let (count, ty) = locals.read()?;
+                v.define_locals(offset, count, ty)?;
+            }
+            validator = Some(v);
         }
         let t = translate_body(
             info,
             body,
             options,
-            &mut validator,
+            validator.as_mut(),
             num_locals,
             reserved,
             &limit,
         )?;
         if t.retry {
+            // The first pass validated the whole body.
+            validate = false;
             reserved = t.hidden;
             continue;
         }
@@ -156,13 +185,14 @@ pub(crate) fn validate_function(
     }
 }
 
-/// One translation of a body whose locals `validator` has seen, with
-/// `reserved` hidden slots.
+/// One translation of a body with `reserved` hidden slots, validating
+/// each operator first with `validator` (which has seen the locals) if
+/// there is one.
 fn translate_body<'a, 'm>(
     info: &'a ModuleInfo<'m>,
     body: &'a crate::module_info::Body<'m>,
     options: &Options,
-    validator: &mut Validator,
+    mut validator: Option<&mut Validator>,
     num_locals: u32,
     reserved: u32,
     limit: &dyn Fn(&str) -> CompileError,
@@ -175,10 +205,11 @@ fn translate_body<'a, 'm>(
         offsets_vm: info.vm_offsets(),
         bytes,
         body_start,
-        code: Vec::with_capacity(bytes.len()),
-        offsets: Vec::new(),
+        // The IR takes ~1.7-1.9 bytes per body byte (docs/performance.md).
+        code: Vec::with_capacity(bytes.len() / 2 + 8),
+        offsets: Vec::with_capacity(bytes.len() / 32),
         handlers: Vec::new(),
-        stack: Vec::new(),
+        stack: Vec::with_capacity(32),
         local_refs: vec![0; num_locals as usize],
         num_locals,
         max_height: 0,
@@ -186,7 +217,7 @@ fn translate_body<'a, 'm>(
         reserved,
         retry: false,
         stack_base: num_locals + reserved,
-        ctrl: Vec::new(),
+        ctrl: Vec::with_capacity(16),
         reachable: true,
         dead_depth: 0,
         last_producer: None,
@@ -199,15 +230,19 @@ fn translate_body<'a, 'm>(
         t.emit(Op::Interrupt, 0);
     }
     let mut meter = options.fuel.then(|| crate::fuel::Meter::new(&body.body));
-    let mut reader = body.body.get_operators_reader()?;
+    let ops = body.body.get_operators_reader()?.get_binary_reader();
+    let mut reader = decode::Decoder::new(ops, bytes, body_start);
     while !reader.eof() {
         let offset = reader.original_position();
-        let op = reader.read()?;
-        validator.op(offset, &op)?;
-        if let Some(charge) = meter.as_mut().and_then(|m| m.operator(&op)) {
+        let read = reader.read()?;
+        let op = &*read;
+        if let Some(v) = validator.as_deref_mut() {
+            v.op(offset as u64, op)?;
+        }
+        if let Some(charge) = meter.as_mut().and_then(|m| m.operator(op)) {
             t.fuel(charge, offset as u32);
         }
-        t.operator(&op, offset as u32, validator)?;
+        t.operator(op, offset as u32)?;
         if t.overflow {
             return Err(limit("operand stack too deep"));
         }
@@ -223,8 +258,10 @@ enum Opnd {
     Temp,
     /// Still in local `n`.
     Local(u32),
-    /// A constant not yet written anywhere, `width` bytes wide (4, 8, 16).
-    Const { bits: u128, width: u8 },
+    /// A scalar constant not yet written anywhere, `width` bytes wide (4
+    /// or 8). (A `v128.const` is written at once: deferring it would make
+    /// every operand twice as wide, and translation slower.)
+    Const { bits: u64, width: u8 },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -435,13 +472,8 @@ impl Translator<'_, '_> {
         }
     }
 
-    fn emit_const(&mut self, slot: u32, bits: u128, width: u8) {
-        if width == 16 {
-            self.emit(Op::Const128, slot);
-            for i in 0..4 {
-                self.word((bits >> (32 * i)) as u32);
-            }
-        } else if width == 4 {
+    fn emit_const(&mut self, slot: u32, bits: u64, width: u8) {
+        if width == 4 {
             self.emit(Op::Const32, slot);
             self.word(bits as u32);
         } else {
@@ -958,13 +990,9 @@ impl Translator<'_, '_> {
         self.word(charge.units);
     }
 
-    fn operator(&mut self, op: &Operator<'_>, offset: u32, v: &mut Validator) -> Result<()> {
-        let _ = v;
+    fn operator(&mut self, op: &Operator<'_>, offset: u32) -> Result<()> {
         if !self.reachable {
             return self.unreachable_operator(op, offset);
-        }
-        if ops::numeric(self, op, offset) {
-            return Ok(());
         }
         use Operator as O;
         match *op {
@@ -1085,25 +1113,31 @@ impl Translator<'_, '_> {
                 self.word(off);
             }
             O::I32Const { value } => self.push(Opnd::Const {
-                bits: value as u32 as u128,
+                bits: value as u32 as u64,
                 width: 4,
             }),
             O::I64Const { value } => self.push(Opnd::Const {
-                bits: value as u64 as u128,
+                bits: value as u64,
                 width: 8,
             }),
             O::F32Const { value } => self.push(Opnd::Const {
-                bits: value.bits() as u128,
+                bits: value.bits() as u64,
                 width: 4,
             }),
             O::F64Const { value } => self.push(Opnd::Const {
-                bits: value.bits() as u128,
+                bits: value.bits(),
                 width: 8,
             }),
-            O::V128Const { value } => self.push(Opnd::Const {
-                bits: u128::from_le_bytes(*value.bytes()),
-                width: 16,
-            }),
+            O::V128Const { value } => {
+                let bits = u128::from_le_bytes(*value.bytes());
+                let d = self.push_temp();
+                let at = self.code.len();
+                self.emit(Op::Const128, d);
+                for i in 0..4 {
+                    self.word((bits >> (32 * i)) as u32);
+                }
+                self.last_producer = Some(at);
+            }
             O::RefNull { .. } => self.push(Opnd::Const { bits: 0, width: 8 }),
             O::RefIsNull => {
                 let a = self.pop();
@@ -1381,6 +1415,8 @@ impl Translator<'_, '_> {
                 self.emit(Op::ThrowRef, h);
                 self.set_unreachable();
             }
+            // Numeric operators, loads and stores (none of them above).
+            _ if ops::numeric(self, op, offset) => {}
             _ => {
                 return Err(CompileError::Unsupported {
                     feature: format!("operator {op:?} in the interpreter"),
