@@ -262,3 +262,128 @@ fn operators_with_a_loaded_operand_match_compiled_code() {
         }
     }
 }
+
+/// Stores of constants (`MEM0_IMM` when the value is a 16-bit number
+/// sign-extended, the plain store otherwise), on both sides of that
+/// limit and at the end of memory: the bytes written and the traps match
+/// compiled code.
+#[test]
+fn stores_of_constants_match_compiled_code() {
+    let stores = [
+        (
+            "i32.store",
+            "i32.const",
+            [
+                "0",
+                "-1",
+                "32767",
+                "-32768",
+                "32768",
+                "-32769",
+                "0x7fffffff",
+            ],
+        ),
+        (
+            "i64.store",
+            "i64.const",
+            ["0", "-1", "32767", "-32768", "32768", "-32769", "0x8000"],
+        ),
+        (
+            "i32.store8",
+            "i32.const",
+            ["0", "-1", "0x7f", "0x80", "0xff", "0x1234", "-129"],
+        ),
+        (
+            "i32.store16",
+            "i32.const",
+            ["0", "-1", "0x7fff", "0x8000", "0xffff", "0x12345", "-32769"],
+        ),
+        (
+            "i64.store8",
+            "i64.const",
+            ["0", "-1", "0x7f", "0x80", "0xff", "0x1234", "-129"],
+        ),
+        (
+            "i64.store16",
+            "i64.const",
+            ["0", "-1", "0x7fff", "0x8000", "0xffff", "0x12345", "-32769"],
+        ),
+        (
+            "i64.store32",
+            "i64.const",
+            [
+                "0",
+                "-1",
+                "32767",
+                "-32768",
+                "0x8000",
+                "0xffff8000",
+                "0x1ffff",
+            ],
+        ),
+        (
+            "f32.store",
+            "f32.const",
+            [
+                "0",
+                "-0",
+                "1",
+                "nan",
+                "-nan:0x7f8000",
+                "0x1p-149",
+                "-0x1p-133",
+            ],
+        ),
+        (
+            "f64.store",
+            "f64.const",
+            [
+                "0",
+                "-0",
+                "1",
+                "nan",
+                "-nan:0xfffffffff8000",
+                "0x0.0000000007fffp-1022",
+                "-0x1p-1074",
+            ],
+        ),
+    ];
+    let mut wat = String::from("(module (memory 1)\n");
+    for (store, konst, values) in stores {
+        for (i, v) in values.iter().enumerate() {
+            // Fill the 8 bytes with a pattern, store, read them back
+            // (near the end of memory: only store, which may trap).
+            wat.push_str(&format!(
+                " (func (export \"{store}.{i}\") (param i32) (result i64) (local i32)\n   (local.set 1 (i32.le_u (local.get 0) (i32.const 65528)))\n   (if (local.get 1) (then (i64.store (local.get 0) (i64.const 0x5a5a5a5a5a5a5a5a))))\n   local.get 0 {konst} {v} {store}\n   (if (result i64) (local.get 1) (then (i64.load (local.get 0))) (else (i64.const 1))))\n"
+            ));
+        }
+    }
+    wat.push(')');
+    let modules: Vec<Module> = [ExecutionMode::Compiled, ExecutionMode::Interpreted]
+        .into_iter()
+        .map(|mode| build(&wat, "stores", mode))
+        .collect();
+    for (store, _, values) in stores {
+        for i in 0..values.len() {
+            let name = format!("{store}.{i}");
+            for addr in [0, 5, 65528, 65532, 65534, 65535, u32::MAX as i32] {
+                let outcomes: Vec<Result<i64, Trap>> = modules
+                    .iter()
+                    .map(|m| {
+                        let mut store = Store::new();
+                        let inst = Linker::new().instantiate(&mut store, m).unwrap();
+                        call(&mut store, &inst, &name, &[Val::I32(addr)]).map(|r| r[0].unwrap_i64())
+                    })
+                    .collect();
+                match (&outcomes[0], &outcomes[1]) {
+                    (Ok(a), Ok(b)) => assert_eq!(a, b, "{name} at {addr}"),
+                    (Err(a), Err(b)) => {
+                        assert_eq!(a.kind(), TrapKind::MemoryOutOfBounds, "{name} at {addr}");
+                        assert_eq!(a.backtrace(), b.backtrace(), "{name} at {addr}");
+                    }
+                    (a, b) => panic!("{name} at {addr}: compiled {a:?}, interpreted {b:?}"),
+                }
+            }
+        }
+    }
+}

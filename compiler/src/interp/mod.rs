@@ -911,17 +911,23 @@ impl Translator<'_, '_> {
     fn memarg_op(&mut self, mem: u32, is_load: bool, offset: u64, wasm_offset: u32) {
         let memory64 = self.info.memories[mem as usize].memory64;
         let byte = self.bytes[wasm_offset as usize - self.body_start] as u16;
+        let short = !memory64 && mem == 0 && offset <= 0xffff;
+        let mut base = ir::MEM0;
         let (a, addr) = if is_load {
             let addr = self.pop();
             (self.push_temp(), addr)
+        } else if short && let Some(imm) = self.store_imm(byte) {
+            base = ir::MEM0_IMM;
+            self.stack.pop();
+            (imm, self.pop())
         } else {
             let v = self.pop();
             (v, self.pop())
         };
         self.site(wasm_offset);
         let at = self.code.len();
-        if !memory64 && mem == 0 && offset <= 0xffff {
-            self.emit_raw(ir::MEM0 + byte, a);
+        if short {
+            self.emit_raw(base + byte, a);
             self.pair(addr, offset as u32);
         } else {
             self.emit_raw(if memory64 { ir::MEM64 } else { ir::MEM } + byte, a);
@@ -934,6 +940,23 @@ impl Translator<'_, '_> {
         if is_load {
             self.last_producer = Some(at);
         }
+    }
+
+    /// The `MEM0_IMM` immediate of the store (opcode `byte`) of the
+    /// constant on top of the stack, if it has one: the value, as the
+    /// store writes it, is a sign-extended 16-bit number.
+    fn store_imm(&self, byte: u16) -> Option<u32> {
+        let Some(&Opnd::Const { bits, .. }) = self.stack.last() else {
+            return None;
+        };
+        // The bits the store writes, sign-extended from its width.
+        let v = match byte {
+            0x3a | 0x3c => bits as u8 as i8 as i64,
+            0x3b | 0x3d => bits as u16 as i16 as i64,
+            0x36 | 0x38 | 0x3e => bits as u32 as i32 as i64,
+            _ => bits as i64,
+        };
+        i16::try_from(v).ok().map(|v| v as u16 as u32)
     }
 
     /// A memory index for a word field, with `IDX64` for a 64-bit memory.

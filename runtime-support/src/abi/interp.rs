@@ -34,7 +34,8 @@
 //! `0xfc n` (n < 8, unary), `MEM + byte` for the loads and stores
 //! (`0x28..=0x3e`) on a 32-bit memory, `MEM64 + byte` on a 64-bit one,
 //! and the shorter `MEM0 + byte` on memory 0 when it is 32-bit and the
-//! static offset fits 16 bits.
+//! static offset fits 16 bits (`MEM0_IMM + byte` for a store of a small
+//! constant).
 //!
 //! # SIMD formats
 //!
@@ -224,6 +225,10 @@ pub const MEM64: u16 = 0x380;
 /// index to test): `MEM0 + byte`, loads `[op|dst] [addr|offset]`, stores
 /// `[op|value] [addr|offset]`.
 pub const MEM0: u16 = 0x900;
+/// Stores of a constant on memory 0 (as for [`MEM0`]) whose value, as the
+/// store's type, is a 16-bit immediate sign-extended: `MEM0_IMM + byte`
+/// for `0x36..=0x3e`, `[op|imm] [addr|offset]` (`*p = 0`, `*p = 1`...).
+pub const MEM0_IMM: u16 = 0x980;
 
 /// A binary operator whose right operand is loaded from memory 0 (a
 /// 32-bit memory): `MEMOP + byte` for i32/i64 add, sub, mul, and, or, xor

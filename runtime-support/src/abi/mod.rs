@@ -27,7 +27,7 @@ pub use vmctx::*;
 
 /// Version of this contract. Bump it whenever anything in `abi/` changes
 /// shape; the runtime refuses descriptors of another version.
-pub const ABI_VERSION: u32 = 9;
+pub const ABI_VERSION: u32 = 10;
 
 /// First word of every module descriptor: `b"SMLT"` read as a little-endian
 /// `u32` (on a big-endian target the compiler writes the same *value*).

@@ -211,7 +211,7 @@ macro_rules! access {
     ($ip:ident, $fp:ident, $cx:ident, $mb:ident; $form:expr, $size:expr, $f:expr) => {{
         let w1 = *$ip.add(1);
         let (mi, addr, offset, next) = match $form {
-            FORM_MEM0 => (0, r32($fp, w1 & 0xffff) as u64, (w1 >> 16) as u64, 2),
+            FORM_MEM0 | FORM_MEM0_IMM => (0, r32($fp, w1 & 0xffff) as u64, (w1 >> 16) as u64, 2),
             FORM_MEM64 => (
                 w1 >> 16,
                 r64($fp, w1 & 0xffff),
@@ -246,10 +246,11 @@ macro_rules! access {
 }
 
 /// The encodings of the loads and stores: [`ir::MEM`], [`ir::MEM64`],
-/// [`ir::MEM0`].
+/// [`ir::MEM0`], [`ir::MEM0_IMM`] (stores only).
 const FORM_MEM: u8 = 0;
 const FORM_MEM64: u8 = 1;
 const FORM_MEM0: u8 = 2;
+const FORM_MEM0_IMM: u8 = 3;
 
 /// The load or store of wasm opcode `BYTE` in encoding `FORM`: one
 /// generic handler, instantiated per opcode and encoding by [`fill_mem`].
@@ -263,6 +264,21 @@ unsafe fn h_mem<const FORM: u8, const BYTE: u8>(
     // instruction is a defined memory.
     unsafe {
         let a = *ip >> 16;
+        // The value a store writes: slot `a`, or `a` itself sign-extended.
+        let v32 = || {
+            if FORM == FORM_MEM0_IMM {
+                a as u16 as i16 as u32
+            } else {
+                r32(fp, a)
+            }
+        };
+        let v64 = || {
+            if FORM == FORM_MEM0_IMM {
+                a as u16 as i16 as u64
+            } else {
+                r64(fp, a)
+            }
+        };
         let ld32 = |p: *mut u8| u32::from_le((p as *const u32).read_unaligned());
         let ld16 = |p: *mut u8| u16::from_le((p as *const u16).read_unaligned());
         match BYTE {
@@ -286,18 +302,18 @@ unsafe fn h_mem<const FORM: u8, const BYTE: u8>(
             0x35 => access!(ip, fp, cx, mb; FORM, 4, |p| w64(fp, a, ld32(p) as u64)),
             // i32.store, f32.store
             0x36 | 0x38 => access!(ip, fp, cx, mb; FORM, 4, |p: *mut u8| (p as *mut u32)
-                .write_unaligned(r32(fp, a).to_le())),
+                .write_unaligned(v32().to_le())),
             // i64.store, f64.store
             0x37 | 0x39 => access!(ip, fp, cx, mb; FORM, 8, |p: *mut u8| (p as *mut u64)
-                .write_unaligned(r64(fp, a).to_le())),
-            0x3a => access!(ip, fp, cx, mb; FORM, 1, |p: *mut u8| *p = r32(fp, a) as u8),
+                .write_unaligned(v64().to_le())),
+            0x3a => access!(ip, fp, cx, mb; FORM, 1, |p: *mut u8| *p = v32() as u8),
             0x3b => access!(ip, fp, cx, mb; FORM, 2, |p: *mut u8| (p as *mut u16)
-                .write_unaligned((r32(fp, a) as u16).to_le())),
-            0x3c => access!(ip, fp, cx, mb; FORM, 1, |p: *mut u8| *p = r64(fp, a) as u8),
+                .write_unaligned((v32() as u16).to_le())),
+            0x3c => access!(ip, fp, cx, mb; FORM, 1, |p: *mut u8| *p = v64() as u8),
             0x3d => access!(ip, fp, cx, mb; FORM, 2, |p: *mut u8| (p as *mut u16)
-                .write_unaligned((r64(fp, a) as u16).to_le())),
+                .write_unaligned((v64() as u16).to_le())),
             0x3e => access!(ip, fp, cx, mb; FORM, 4, |p: *mut u8| (p as *mut u32)
-                .write_unaligned((r64(fp, a) as u32).to_le())),
+                .write_unaligned((v64() as u32).to_le())),
             _ => unreachable!("not a load or store"),
         }
         next!(ip, fp, cx, mb)
@@ -315,6 +331,13 @@ fn fill_mem(t: &mut [usize; N]) {
     }
     forms!(0x28 0x29 0x2a 0x2b 0x2c 0x2d 0x2e 0x2f 0x30 0x31 0x32 0x33 0x34 0x35
         0x36 0x37 0x38 0x39 0x3a 0x3b 0x3c 0x3d 0x3e);
+    macro_rules! imm_stores {
+        ($($byte:literal)*) => {$(
+            t[(ir::MEM0_IMM + $byte) as usize] =
+                h_mem::<FORM_MEM0_IMM, $byte> as Handler as usize;
+        )*};
+    }
+    imm_stores!(0x36 0x37 0x38 0x39 0x3a 0x3b 0x3c 0x3d 0x3e);
 }
 
 /// A numeric instruction `[op|d] [s1|s2]`: `$body` with the slots bound
