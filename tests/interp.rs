@@ -387,3 +387,78 @@ fn stores_of_constants_match_compiled_code() {
         }
     }
 }
+
+/// An `i32.and` feeding `br_if` or `if` becomes one test-and-branch
+/// (`BRCMP`/`BRCMP_IMM` 0x71 and, negated, 0x45): taken exactly when
+/// compiled code takes it, with a constant or a second operand, with and
+/// without values carried by the branch.
+#[test]
+fn branches_on_an_and_match_compiled_code() {
+    let wat = r#"(module
+      (func (export "br_if_imm") (param i32 i32) (result i32)
+        (block (br_if 0 (i32.and (local.get 0) (i32.const 0x80)))
+          (return (i32.const 1)))
+        (i32.const 2))
+      (func (export "br_if_reg") (param i32 i32) (result i32)
+        (block (br_if 0 (i32.and (local.get 0) (local.get 1)))
+          (return (i32.const 1)))
+        (i32.const 2))
+      (func (export "if_imm") (param i32 i32) (result i32)
+        (if (result i32) (i32.and (local.get 0) (i32.const -2147483647))
+          (then (i32.const 3)) (else (i32.const 4))))
+      (func (export "if_reg") (param i32 i32) (result i32)
+        (if (result i32) (i32.and (local.get 1) (local.get 0))
+          (then (i32.const 3)) (else (i32.const 4))))
+      (func (export "br_if_value") (param i32 i32) (result i32)
+        (block (result i32)
+          (br_if 0 (i32.const 5) (i32.and (local.get 0) (i32.const 1)))
+          (drop) (i32.const 6)))
+      (func (export "loop") (param i32 i32) (result i32) (local i32)
+        (loop $l
+          (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+          (local.set 0 (i32.shr_u (local.get 0) (i32.const 1)))
+          (br_if $l (i32.and (local.get 0) (local.get 1))))
+        (local.get 2)))"#;
+    let modules: Vec<Module> = [ExecutionMode::Compiled, ExecutionMode::Interpreted]
+        .into_iter()
+        .map(|mode| build(wat, "and_branch", mode))
+        .collect();
+    let values = [
+        0,
+        1,
+        2,
+        3,
+        0x7f,
+        0x80,
+        0xff,
+        0x8000_0000u32 as i32,
+        -1,
+        0x5555_5555,
+    ];
+    for name in [
+        "br_if_imm",
+        "br_if_reg",
+        "if_imm",
+        "if_reg",
+        "br_if_value",
+        "loop",
+    ] {
+        for x in values {
+            for y in values {
+                let results: Vec<Vec<Val>> = modules
+                    .iter()
+                    .map(|m| {
+                        let mut store = Store::new();
+                        let inst = Linker::new().instantiate(&mut store, m).unwrap();
+                        call(&mut store, &inst, name, &[Val::I32(x), Val::I32(y)]).unwrap()
+                    })
+                    .collect();
+                assert_eq!(
+                    results[0][0].unwrap_i32(),
+                    results[1][0].unwrap_i32(),
+                    "{name}({x:#x}, {y:#x})"
+                );
+            }
+        }
+    }
+}

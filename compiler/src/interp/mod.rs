@@ -376,9 +376,10 @@ enum Cond {
     NonZero(u32),
     /// The i32 in a slot is zero (`i32.eqz`).
     Zero(u32),
-    /// A compare (opcode byte) of two slots.
+    /// A compare (opcode byte) of two slots; 0x71 (`i32.and`): their
+    /// bitwise and is not zero, 0x45 (`i32.eqz`): it is.
     Compare(u16, u32, u32),
-    /// A compare (opcode byte) of a slot with a constant.
+    /// A compare (opcode byte, as for `Compare`) of a slot with a constant.
     CompareImm(u16, u32, u64),
 }
 
@@ -793,10 +794,11 @@ impl Translator<'_, '_> {
             let op = (self.code[p] & 0xffff) as u16;
             let byte = op.wrapping_sub(ir::NUMERIC);
             let w1 = self.code[p + 1];
+            // A compare, or an `i32.and` (its test for non-zero).
             if let Some(byte) = op.checked_sub(ir::NUMERIC_IMM)
-                && matches!(byte, 0x46..=0x4f | 0x51..=0x5a)
+                && matches!(byte, 0x46..=0x4f | 0x51..=0x5a | 0x71)
             {
-                let imm = if byte >= 0x51 {
+                let imm = if matches!(byte, 0x51..=0x5a) {
                     self.code[p + 2] as u64 | (self.code[p + 3] as u64) << 32
                 } else {
                     self.code[p + 2] as u64
@@ -806,7 +808,7 @@ impl Translator<'_, '_> {
                 self.last_producer = None;
                 return Cond::CompareImm(byte, w1 & 0xffff, imm);
             }
-            if matches!(byte, 0x45 | 0x46..=0x4f | 0x51..=0x5a) {
+            if matches!(byte, 0x45 | 0x46..=0x4f | 0x51..=0x5a | 0x71) {
                 self.stack.pop();
                 self.code.truncate(p);
                 self.last_producer = None;
@@ -870,7 +872,7 @@ impl Translator<'_, '_> {
             Cond::CompareImm(byte, lhs, imm) => {
                 self.emit_raw(ir::BRCMP_IMM + flip(byte), lhs);
                 self.word(imm as u32);
-                if byte >= 0x51 {
+                if matches!(byte, 0x51..=0x5a) {
                     self.word((imm >> 32) as u32);
                 }
             }

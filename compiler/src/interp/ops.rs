@@ -35,8 +35,14 @@ fn is_i64_binary(byte: u8) -> bool {
     matches!(byte, 0x51..=0x5a | 0x7c..=0x8a)
 }
 
-/// The compare whose result is the negation of `byte`'s (i32 or i64).
+/// The compare whose result is the negation of `byte`'s (i32 or i64, or
+/// the `i32.and` tests 0x71 and 0x45 of `BRCMP`).
 pub(super) fn negated_compare(byte: u16) -> u16 {
+    match byte {
+        0x71 => return 0x45,
+        0x45 => return 0x71,
+        _ => {}
+    }
     let (base, k) = if byte >= 0x51 {
         (0x51, byte - 0x51)
     } else {

@@ -242,7 +242,9 @@ pub const MEMOP: u16 = 0x400;
 pub const NUMERIC_IMM: u16 = 0x500;
 /// Compare and branch: `BRCMP + byte` for the i32 compares `0x46..=0x4f`
 /// and the i64 compares `0x51..=0x5a`: `[op|lhs] [rhs|-] target`, taken
-/// when the comparison holds.
+/// when the comparison holds. Two tests of an `i32.and` too: `BRCMP +
+/// 0x71` (the `i32.and` byte) is taken when `lhs & rhs != 0`, `BRCMP +
+/// 0x45` (`i32.eqz`) when `lhs & rhs == 0`; the same for `BRCMP_IMM`.
 pub const BRCMP: u16 = 0x600;
 /// Compare with a constant and branch: `BRCMP_IMM + byte` for the same
 /// compares: `[op|lhs] imm target`, or `[op|lhs] imm_lo imm_hi target`

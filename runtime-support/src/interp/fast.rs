@@ -405,8 +405,22 @@ macro_rules! memop {
     }};
 }
 
-/// `BRCMP_IMM + byte` for an i32 compare: `lhs <$cmp> imm` as `$t`.
+/// `BRCMP_IMM + byte` for an i32 compare: `lhs <$cmp> imm` as `$t`
+/// (`&==`, `&!=`: `lhs & imm` compared with 0).
 macro_rules! br_imm32 {
+    ($ip:ident, $fp:ident, $code:ident, $a:ident; $t:ty, &==) => {{
+        br_imm32!(@test $ip, $fp, $code, $a; ==)
+    }};
+    ($ip:ident, $fp:ident, $code:ident, $a:ident; $t:ty, &!=) => {{
+        br_imm32!(@test $ip, $fp, $code, $a; !=)
+    }};
+    (@test $ip:ident, $fp:ident, $code:ident, $a:ident; $cmp:tt) => {{
+        $ip = if r32($fp, $a) & *$ip.add(1) $cmp 0 {
+            $code.add(*$ip.add(2) as usize)
+        } else {
+            $ip.add(3)
+        };
+    }};
     ($ip:ident, $fp:ident, $code:ident, $a:ident; $t:ty, $cmp:tt) => {{
         let (x, y) = (r32($fp, $a) as $t, *$ip.add(1) as $t);
         $ip = if x $cmp y {
@@ -1003,6 +1017,20 @@ handlers! { ip, fp, code, cx, mb, a, vmctx;
     }
     h_75a = 0x75a => {
         br_imm64!(ip, fp, code, a; u64, >=);
+    }
+    // `i32.and` feeding a branch: taken when `lhs & imm` is zero (0x45,
+    // eqz) or not (0x71, and).
+    h_745 = 0x745 => {
+        br_imm32!(ip, fp, code, a; u32, &==);
+    }
+    h_771 = 0x771 => {
+        br_imm32!(ip, fp, code, a; u32, &!=);
+    }
+    h_645 = 0x645 => {
+        brcmp!(ip, code; rhs => r32(fp, a) & r32(fp, rhs) == 0);
+    }
+    h_671 = 0x671 => {
+        brcmp!(ip, code; rhs => r32(fp, a) & r32(fp, rhs) != 0);
     }
     h_46a = 0x46a => {
         memop!(ip, fp, cx, mb; u32, l, y => w32(fp, a, r32(fp, l).wrapping_add(y)));
