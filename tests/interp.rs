@@ -462,3 +462,37 @@ fn branches_on_an_and_match_compiled_code() {
         }
     }
 }
+
+/// An instruction before a loop never fuses with one inside it: a loop
+/// whose first instruction consumes its parameter (here `if`, which fuses
+/// with a compare) must test the value each iteration brings, not the
+/// compare before the loop.
+#[test]
+fn fusion_stops_at_loop_headers() {
+    let wat = r#"(module
+      (func (export "f") (param i32) (result i32) (local i32)
+        (i32.lt_s (local.get 0) (i32.const 5))
+        (loop $l (param i32)
+          (if (then (local.set 1 (i32.add (local.get 1) (i32.const 100)))))
+          (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+          (br_if $l (i32.const 0) (i32.lt_u (local.get 1) (i32.const 300)))
+          (drop))
+        (local.get 1))
+      (func (export "g") (param i32) (result i32) (local i32)
+        (i32.and (local.get 0) (i32.const 1))
+        (loop $l (param i32)
+          (if (then (local.set 1 (i32.add (local.get 1) (i32.const 10)))))
+          (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+          (br_if $l (i32.const 0) (i32.lt_u (local.get 1) (i32.const 30)))
+          (drop))
+        (local.get 1)))"#;
+    for (name, arg, want) in [("f", 1, 300), ("f", 9, 300), ("g", 1, 30), ("g", 2, 30)] {
+        for mode in [ExecutionMode::Compiled, ExecutionMode::Interpreted] {
+            let m = build(wat, "loop_fusion", mode);
+            let mut store = Store::new();
+            let inst = Linker::new().instantiate(&mut store, &m).unwrap();
+            let got = call(&mut store, &inst, name, &[Val::I32(arg)]).unwrap()[0].unwrap_i32();
+            assert_eq!(got, want, "{name}({arg}) {mode:?}");
+        }
+    }
+}

@@ -680,6 +680,10 @@ impl Translator<'_, '_> {
 
     fn open(&mut self, kind: CtrlKind, bt: BlockType) -> &mut Ctrl {
         self.materialize_all();
+        // Nothing before a block fuses with what is inside: a loop's
+        // header is a branch target, a try_table's start bounds its
+        // handlers.
+        self.last_producer = None;
         let (params, results) = self.block_arity(bt);
         let height = self.stack.len() as u32 - params;
         let mut c = Ctrl::new(kind, height, params, results);
