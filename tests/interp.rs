@@ -496,3 +496,105 @@ fn fusion_stops_at_loop_headers() {
         }
     }
 }
+
+/// Loads and stores whose address is an `i32.add` of two values (`MEM0X`:
+/// one instruction for `p[i]`), every width, with small and large static
+/// offsets, where the sum wraps and at the end of memory: the values,
+/// bytes written and traps match compiled code.
+#[test]
+fn indexed_loads_and_stores_match_compiled_code() {
+    let loads = [
+        "i32.load",
+        "i64.load",
+        "f32.load",
+        "f64.load",
+        "i32.load8_s",
+        "i32.load8_u",
+        "i32.load16_s",
+        "i32.load16_u",
+        "i64.load8_s",
+        "i64.load8_u",
+        "i64.load16_s",
+        "i64.load16_u",
+        "i64.load32_s",
+        "i64.load32_u",
+    ];
+    let stores = [
+        ("i32.store", "i32.wrap_i64"),
+        ("i64.store", ""),
+        ("f32.store", "i32.wrap_i64 f32.reinterpret_i32"),
+        ("f64.store", "f64.reinterpret_i64"),
+        ("i32.store8", "i32.wrap_i64"),
+        ("i32.store16", "i32.wrap_i64"),
+        ("i64.store8", ""),
+        ("i64.store16", ""),
+        ("i64.store32", ""),
+    ];
+    let mut wat = String::from(
+        "(module (memory 1)\n (data (i32.const 0) \"\\01\\ff\\7f\\80\\00\\00\\c0\\3f\\55\\aa\\33\\cc\\0f\\f0\\99\\66\")\n",
+    );
+    let widen = |op: &str| match op {
+        o if o.starts_with("i64") => "",
+        o if o.starts_with("i32") => "i64.extend_i32_u",
+        "f32.load" => "i32.reinterpret_f32 i64.extend_i32_u",
+        _ => "i64.reinterpret_f64",
+    };
+    let mut names = Vec::new();
+    for offset in [0, 3, 0x10000] {
+        for op in loads {
+            let name = format!("{op}.{offset}");
+            wat.push_str(&format!(
+                " (func (export \"{name}\") (param i32 i32 i64) (result i64)\n   local.get 0 local.get 1 i32.add {op} offset={offset} {}\n   local.get 0 local.get 1 i32.add drop)\n",
+                widen(op)
+            ));
+            names.push(name);
+        }
+        for (op, narrow) in stores {
+            let name = format!("{op}.{offset}");
+            wat.push_str(&format!(
+                " (func (export \"{name}\") (param i32 i32 i64) (result i64)\n   local.get 0 local.get 1 i32.add local.get 2 {narrow} {op} offset={offset}\n   i32.const 0 i64.load i32.const 8 i64.load i64.xor)\n"
+            ));
+            names.push(name);
+        }
+    }
+    wat.push(')');
+    let modules: Vec<Module> = [ExecutionMode::Compiled, ExecutionMode::Interpreted]
+        .into_iter()
+        .map(|mode| build(&wat, "indexed", mode))
+        .collect();
+    let addrs: [(u32, u32); 7] = [
+        (0, 0),
+        (1, 4),
+        (0xffff_ffff, 3),
+        (0x8000_0000, 0x8000_0004),
+        (65536 - 8, 0),
+        (65530, 5),
+        (65536, 0xffff_0000),
+    ];
+    for name in &names {
+        for (base, index) in addrs {
+            let outcomes: Vec<Result<i64, Trap>> = modules
+                .iter()
+                .map(|m| {
+                    let mut store = Store::new();
+                    let inst = Linker::new().instantiate(&mut store, m).unwrap();
+                    let args = [
+                        Val::I32(base as i32),
+                        Val::I32(index as i32),
+                        Val::I64(0x1122_3344_5566_7788),
+                    ];
+                    call(&mut store, &inst, name, &args).map(|r| r[0].unwrap_i64())
+                })
+                .collect();
+            let at = format!("{name} at {base:#x} + {index:#x}");
+            match (&outcomes[0], &outcomes[1]) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{at}"),
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.kind(), TrapKind::MemoryOutOfBounds, "{at}");
+                    assert_eq!(a.backtrace(), b.backtrace(), "{at}");
+                }
+                (a, b) => panic!("{at}: compiled {a:?}, interpreted {b:?}"),
+            }
+        }
+    }
+}

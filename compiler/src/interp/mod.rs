@@ -918,6 +918,13 @@ impl Translator<'_, '_> {
         let memory64 = self.info.memories[mem as usize].memory64;
         let byte = self.bytes[wasm_offset as usize - self.body_start] as u16;
         let short = !memory64 && mem == 0 && offset <= 0xffff;
+        if !memory64
+            && mem == 0
+            && offset <= u32::MAX as u64
+            && self.fuse_indexed(byte, is_load, offset as u32, wasm_offset)
+        {
+            return;
+        }
         let mut base = ir::MEM0;
         let (a, addr) = if is_load {
             let addr = self.pop();
@@ -946,6 +953,44 @@ impl Translator<'_, '_> {
         if is_load {
             self.last_producer = Some(at);
         }
+    }
+
+    /// A load or store (opcode `byte`, static `offset`) on memory 0 whose
+    /// address the instruction just emitted computed as an `i32.add` of two
+    /// slots: that add becomes a `MEM0X`, and the operands leave the stack.
+    fn fuse_indexed(&mut self, byte: u16, is_load: bool, offset: u32, wasm_offset: u32) -> bool {
+        let len = self.stack.len();
+        let addr_pos = if is_load { len - 1 } else { len - 2 };
+        let Some(p) = self.last_producer else {
+            return false;
+        };
+        let add = (ir::NUMERIC + 0x6a) as u32 | self.slot_of(addr_pos) << 16;
+        if self.code.len() != p + 2
+            || self.code[p] != add
+            || self.stack[addr_pos] != Opnd::Temp
+            // Popping a constant value would write it after the add.
+            || (!is_load && matches!(self.stack[len - 1], Opnd::Const { .. }))
+        {
+            return false;
+        }
+        let operands = self.code[p + 1];
+        self.code.truncate(p);
+        let a = if is_load {
+            self.stack.pop();
+            self.push_temp()
+        } else {
+            let v = self.pop();
+            self.stack.pop();
+            v
+        };
+        self.site(wasm_offset);
+        self.emit_raw(ir::MEM0X + byte, a);
+        self.word(operands);
+        self.word(offset);
+        if is_load {
+            self.last_producer = Some(p);
+        }
+        true
     }
 
     /// The `MEM0_IMM` immediate of the store (opcode `byte`) of the

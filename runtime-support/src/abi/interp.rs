@@ -229,6 +229,11 @@ pub const MEM0: u16 = 0x900;
 /// store's type, is a 16-bit immediate sign-extended: `MEM0_IMM + byte`
 /// for `0x36..=0x3e`, `[op|imm] [addr|offset]` (`*p = 0`, `*p = 1`...).
 pub const MEM0_IMM: u16 = 0x980;
+/// Loads and stores on memory 0 (32-bit) at the sum of two i32 slots (an
+/// `i32.add` computing the address, as `p[i]` does): `MEM0X + byte`,
+/// loads `[op|dst] [base|index] offset`, stores `[op|value] [base|index]
+/// offset`; the address is `base + index` wrapped to 32 bits.
+pub const MEM0X: u16 = 0xa00;
 
 /// A binary operator whose right operand is loaded from memory 0 (a
 /// 32-bit memory): `MEMOP + byte` for i32/i64 add, sub, mul, and, or, xor

@@ -212,6 +212,12 @@ macro_rules! access {
         let w1 = *$ip.add(1);
         let (mi, addr, offset, next) = match $form {
             FORM_MEM0 | FORM_MEM0_IMM => (0, r32($fp, w1 & 0xffff) as u64, (w1 >> 16) as u64, 2),
+            FORM_MEM0X => (
+                0,
+                r32($fp, w1 & 0xffff).wrapping_add(r32($fp, w1 >> 16)) as u64,
+                *$ip.add(2) as u64,
+                3,
+            ),
             FORM_MEM64 => (
                 w1 >> 16,
                 r64($fp, w1 & 0xffff),
@@ -246,11 +252,12 @@ macro_rules! access {
 }
 
 /// The encodings of the loads and stores: [`ir::MEM`], [`ir::MEM64`],
-/// [`ir::MEM0`], [`ir::MEM0_IMM`] (stores only).
+/// [`ir::MEM0`], [`ir::MEM0_IMM`] (stores only), [`ir::MEM0X`].
 const FORM_MEM: u8 = 0;
 const FORM_MEM64: u8 = 1;
 const FORM_MEM0: u8 = 2;
 const FORM_MEM0_IMM: u8 = 3;
+const FORM_MEM0X: u8 = 4;
 
 /// The load or store of wasm opcode `BYTE` in encoding `FORM`: one
 /// generic handler, instantiated per opcode and encoding by [`fill_mem`].
@@ -327,6 +334,7 @@ fn fill_mem(t: &mut [usize; N]) {
             t[(ir::MEM + $byte) as usize] = h_mem::<FORM_MEM, $byte> as Handler as usize;
             t[(ir::MEM64 + $byte) as usize] = h_mem::<FORM_MEM64, $byte> as Handler as usize;
             t[(ir::MEM0 + $byte) as usize] = h_mem::<FORM_MEM0, $byte> as Handler as usize;
+            t[(ir::MEM0X + $byte) as usize] = h_mem::<FORM_MEM0X, $byte> as Handler as usize;
         )*};
     }
     forms!(0x28 0x29 0x2a 0x2b 0x2c 0x2d 0x2e 0x2f 0x30 0x31 0x32 0x33 0x34 0x35
