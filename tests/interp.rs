@@ -598,3 +598,53 @@ fn indexed_loads_and_stores_match_compiled_code() {
         }
     }
 }
+
+/// Two `i32.add`s of constants in a row are one instruction
+/// (`AddImm2`): chained (`x + 1 + 2`), into locals (the first, the
+/// second or both retargeted by `local.set`/`local.tee`), the second
+/// reading the first's result, and wrapping: all as compiled code.
+#[test]
+fn merged_adds_of_constants_match_compiled_code() {
+    let wat = r#"(module
+      (func (export "chain") (param i32 i32) (result i32)
+        (i32.add (i32.add (local.get 0) (i32.const 1)) (i32.const -2147483648)))
+      (func (export "locals") (param i32 i32) (result i32) (local i32 i32)
+        (local.set 2 (i32.add (local.get 0) (i32.const 7)))
+        (local.set 3 (i32.add (local.get 2) (i32.const -9)))
+        (i32.xor (i32.mul (local.get 2) (i32.const 31)) (local.get 3)))
+      (func (export "tee") (param i32 i32) (result i32)
+        (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+        (i32.add (local.tee 1 (i32.add (local.get 1) (i32.const 4))) (local.get 0)))
+      (func (export "stack") (param i32 i32) (result i32)
+        (i32.add (local.get 0) (i32.const 100))
+        (i32.add (local.get 1) (i32.const 200))
+        (i32.sub))
+      (func (export "loop") (param i32 i32) (result i32) (local i32)
+        (loop $l
+          (local.set 0 (i32.add (local.get 0) (i32.const -1)))
+          (local.set 2 (i32.add (local.get 2) (i32.const 3)))
+          (br_if $l (i32.gt_s (local.get 0) (i32.const 0))))
+        (i32.add (local.get 2) (local.get 1))))"#;
+    let modules: Vec<Module> = [ExecutionMode::Compiled, ExecutionMode::Interpreted]
+        .into_iter()
+        .map(|mode| build(wat, "add2", mode))
+        .collect();
+    let values = [0, 1, 5, -1, i32::MAX, i32::MIN, 0x7fff_fff0];
+    for name in ["chain", "locals", "tee", "stack", "loop"] {
+        for x in values {
+            let x = if name == "loop" { x & 0xff } else { x };
+            for y in values {
+                let results: Vec<i32> = modules
+                    .iter()
+                    .map(|m| {
+                        let mut store = Store::new();
+                        let inst = Linker::new().instantiate(&mut store, m).unwrap();
+                        call(&mut store, &inst, name, &[Val::I32(x), Val::I32(y)]).unwrap()[0]
+                            .unwrap_i32()
+                    })
+                    .collect();
+                assert_eq!(results[0], results[1], "{name}({x}, {y})");
+            }
+        }
+    }
+}

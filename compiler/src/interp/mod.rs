@@ -221,6 +221,8 @@ fn translate_body<'a, 'm>(
         reachable: true,
         dead_depth: 0,
         last_producer: None,
+        last_add_imm: None,
+        merged_dst: None,
         interruptible: options.interruptible,
         handler_patches: Vec::new(),
         overflow: false,
@@ -361,6 +363,12 @@ struct Translator<'a, 'm> {
     /// Word index of the last instruction, if it wrote the top temporary
     /// (its destination is in the first word's high half).
     last_producer: Option<usize>,
+    /// Word index of the last instruction if it is an `i32.add` of a
+    /// constant, retargeted or not (see `merge_add_imm`).
+    last_add_imm: Option<usize>,
+    /// After an `AddImm2`: the word whose high half is its second
+    /// destination (the top temporary), for `local.set` to retarget.
+    merged_dst: Option<usize>,
     interruptible: bool,
     /// Handlers whose `target` is a label's end: (handler index, ctrl depth).
     handler_patches: Vec<(usize, usize)>,
@@ -395,8 +403,37 @@ impl Translator<'_, '_> {
     }
 
     fn emit_raw(&mut self, op: u16, a: u32) {
-        self.last_producer = None;
+        self.no_fusion();
         self.code.push(op as u32 | (a << 16));
+    }
+
+    /// Nothing emitted so far fuses with what comes next (a new
+    /// instruction, a block boundary).
+    fn no_fusion(&mut self) {
+        self.last_producer = None;
+        self.last_add_imm = None;
+        self.merged_dst = None;
+    }
+
+    /// `d = lhs + imm` right after another `i32.add` of a constant (which
+    /// `local.set` may have retargeted since): the two become one
+    /// [`Op::AddImm2`].
+    pub(super) fn merge_add_imm(&mut self, d: u32, lhs: u32, imm: u32) -> bool {
+        let Some(p) = self.last_add_imm else {
+            return false;
+        };
+        if self.code.len() != p + 3 || self.code[p] & 0xffff != (ir::NUMERIC_IMM + 0x6a) as u32 {
+            return false;
+        }
+        let imm1 = self.code[p + 2];
+        self.code[p] = (self.code[p] & !0xffff) | Op::AddImm2 as u32;
+        self.code[p + 1] = (self.code[p + 1] & 0xffff) | d << 16;
+        self.code[p + 2] = lhs;
+        self.code.push(imm1);
+        self.code.push(imm);
+        self.no_fusion();
+        self.merged_dst = Some(p + 1);
+        true
     }
 
     fn pair(&mut self, b: u32, c: u32) {
@@ -560,15 +597,18 @@ impl Translator<'_, '_> {
     fn set_local(&mut self, l: u32) {
         let pos = self.stack.len() - 1;
         let top = self.stack[pos];
-        // Retarget the producer when nothing else still reads `l`.
+        // Retarget the producer when nothing else still reads `l` (the
+        // word with its destination: the first, or an `AddImm2`'s second).
         if top == Opnd::Temp
-            && let Some(p) = self.last_producer
+            && let Some(p) = self.last_producer.or(self.merged_dst)
             && self.local_refs[l as usize] == 0
             && self.code[p] >> 16 == self.slot_of(pos)
         {
             self.stack.pop();
             self.code[p] = (self.code[p] & 0xffff) | (l << 16);
+            // An add of a constant retargeted still merges with the next.
             self.last_producer = None;
+            self.merged_dst = None;
             return;
         }
         if top == Opnd::Local(l) {
@@ -683,7 +723,7 @@ impl Translator<'_, '_> {
         // Nothing before a block fuses with what is inside: a loop's
         // header is a branch target, a try_table's start bounds its
         // handlers.
-        self.last_producer = None;
+        self.no_fusion();
         let (params, results) = self.block_arity(bt);
         let height = self.stack.len() as u32 - params;
         let mut c = Ctrl::new(kind, height, params, results);
@@ -742,7 +782,7 @@ impl Translator<'_, '_> {
 
     fn set_unreachable(&mut self) {
         self.reachable = false;
-        self.last_producer = None;
+        self.no_fusion();
     }
 
     /// Leaves the function: results to slots `0..`.
@@ -1584,7 +1624,7 @@ impl Translator<'_, '_> {
             self.push(Opnd::Temp);
         }
         self.reachable = entered;
-        self.last_producer = None;
+        self.no_fusion();
     }
 
     fn end(&mut self, offset: u32) {
@@ -1663,7 +1703,7 @@ impl Translator<'_, '_> {
         }
         self.reset_stack(c.height, c.results);
         self.reachable = c.end_reached;
-        self.last_producer = None;
+        self.no_fusion();
     }
 
     /// The function body's `end`: return what the body left; handlers that
@@ -1734,7 +1774,7 @@ impl Translator<'_, '_> {
             }
         }
         self.reachable = entered;
-        self.last_producer = None;
+        self.no_fusion();
     }
 
     fn delegate(&mut self, relative_depth: u32) {

@@ -68,6 +68,9 @@ pub(super) fn numeric(t: &mut Translator<'_, '_>, op: &Operator<'_>, offset: u32
                 t.stack.pop();
                 let lhs = t.pop();
                 let d = t.push_temp();
+                if byte == 0x6a && t.merge_add_imm(d, lhs, bits as u32) {
+                    return true;
+                }
                 let at = t.code.len();
                 t.emit_raw(ir::NUMERIC_IMM + byte as u16, d);
                 t.pair(lhs, 0);
@@ -76,6 +79,9 @@ pub(super) fn numeric(t: &mut Translator<'_, '_>, op: &Operator<'_>, offset: u32
                     t.word((bits >> 32) as u32);
                 }
                 t.last_producer = Some(at);
+                if byte == 0x6a {
+                    t.last_add_imm = Some(at);
+                }
                 return true;
             }
             if can_trap(byte) {

@@ -659,11 +659,19 @@ const O_INTERRUPT: u16 = Op::Interrupt as u16;
 const O_FUEL: u16 = Op::Fuel as u16;
 const O_FUEL_CHECK: u16 = Op::FuelCheck as u16;
 const O_NOP: u16 = Op::Nop as u16;
+const O_ADD_IMM2: u16 = Op::AddImm2 as u16;
 const O_SELECT: u16 = Op::Select as u16;
 
 handlers! { ip, fp, code, cx, mb, a, vmctx;
     h_nop = O_NOP => {
         ip = ip.add(1);
+    }
+    h_add_imm2 = O_ADD_IMM2 => {
+        let w1 = *ip.add(1);
+        w32(fp, a, r32(fp, w1 & 0xffff).wrapping_add(*ip.add(3)));
+        let s2 = *ip.add(2) & 0xffff;
+        w32(fp, w1 >> 16, r32(fp, s2).wrapping_add(*ip.add(4)));
+        ip = ip.add(5);
     }
     h_br = O_BR => {
         ip = code.add(*ip.add(1) as usize);
