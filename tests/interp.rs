@@ -648,3 +648,52 @@ fn merged_adds_of_constants_match_compiled_code() {
         }
     }
 }
+
+/// A branch on the result of an `i32.add` of a constant is one
+/// instruction (`AddImmBrIfNez`/`Eqz`): count-down loops through
+/// `local.tee` and through a temporary, `if`, and a `br_if` that carries
+/// a value (the negated form), crossing zero and wrapping, as compiled
+/// code.
+#[test]
+fn branches_on_an_add_match_compiled_code() {
+    let wat = r#"(module
+      (func (export "tee") (param i32 i32) (result i32) (local i32)
+        (local.set 0 (i32.and (local.get 0) (i32.const 255)))
+        (block (loop $l
+          (br_if 1 (i32.eqz (local.get 0)))
+          (local.set 2 (i32.add (local.get 2) (local.get 1)))
+          (br_if $l (local.tee 0 (i32.add (local.get 0) (i32.const -1))))))
+        (local.get 2))
+      (func (export "temp") (param i32 i32) (result i32)
+        (block (br_if 0 (i32.add (local.get 0) (i32.const 3)))
+          (return (i32.const 11)))
+        (i32.const 12))
+      (func (export "if") (param i32 i32) (result i32)
+        (if (result i32) (i32.add (local.get 1) (i32.const -2147483648))
+          (then (i32.const 21)) (else (i32.const 22))))
+      (func (export "value") (param i32 i32) (result i32)
+        (block (result i32)
+          (br_if 0 (local.get 1) (i32.add (local.get 0) (i32.const 1)))
+          (drop) (i32.const 31))))"#;
+    let modules: Vec<Module> = [ExecutionMode::Compiled, ExecutionMode::Interpreted]
+        .into_iter()
+        .map(|mode| build(wat, "add_branch", mode))
+        .collect();
+    let values = [0, 1, 2, -1, -3, 7, i32::MAX, i32::MIN];
+    for name in ["tee", "temp", "if", "value"] {
+        for x in values {
+            for y in values {
+                let results: Vec<i32> = modules
+                    .iter()
+                    .map(|m| {
+                        let mut store = Store::new();
+                        let inst = Linker::new().instantiate(&mut store, m).unwrap();
+                        call(&mut store, &inst, name, &[Val::I32(x), Val::I32(y)]).unwrap()[0]
+                            .unwrap_i32()
+                    })
+                    .collect();
+                assert_eq!(results[0], results[1], "{name}({x}, {y})");
+            }
+        }
+    }
+}

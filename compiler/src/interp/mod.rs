@@ -743,6 +743,11 @@ impl Translator<'_, '_> {
             return;
         }
         self.emit(op, a);
+        self.target(i);
+    }
+
+    /// The target word of a branch to label `ctrl[i]` (not the function's).
+    fn target(&mut self, i: usize) {
         if self.ctrl[i].kind == CtrlKind::Loop {
             let start = self.ctrl[i].start;
             self.word(start);
@@ -752,6 +757,22 @@ impl Translator<'_, '_> {
             self.ctrl[i].patches.push(at);
             self.ctrl[i].end_reached = true;
         }
+    }
+
+    /// A branch on `slot` being (not) zero right after an `i32.add` of a
+    /// constant that wrote it: the add becomes `op` (`AddImmBrIf*`),
+    /// whose target word the caller appends.
+    fn fuse_add_branch(&mut self, slot: u32, op: Op) -> bool {
+        let Some(p) = self.last_add_imm else {
+            return false;
+        };
+        let add = (ir::NUMERIC_IMM + 0x6a) as u32 | slot << 16;
+        if self.code.len() != p + 3 || self.code[p] != add {
+            return false;
+        }
+        self.code[p] = op as u32 | slot << 16;
+        self.no_fusion();
+        true
     }
 
     /// Copies the values a branch to `depth` carries into the label's slots;
@@ -869,6 +890,9 @@ impl Translator<'_, '_> {
     /// Emits a branch taken when `cond` holds, to label `depth` (no copies).
     fn branch_if(&mut self, cond: Cond, depth: u32) {
         match cond {
+            Cond::NonZero(s) if self.fuse_add_branch(s, Op::AddImmBrIfNez) => {
+                self.target(self.ctrl.len() - 1 - depth as usize);
+            }
             Cond::NonZero(s) => self.jump_to(Op::BrIfNez, s, depth),
             Cond::Zero(s) => self.jump_to(Op::BrIfEqz, s, depth),
             Cond::Compare(..) | Cond::CompareImm(..) => {
@@ -891,6 +915,7 @@ impl Translator<'_, '_> {
     /// last word emitted (the caller patches it).
     fn branch_unless(&mut self, cond: Cond) {
         match cond {
+            Cond::NonZero(s) if self.fuse_add_branch(s, Op::AddImmBrIfEqz) => {}
             Cond::NonZero(s) => self.emit(Op::BrIfEqz, s),
             Cond::Zero(s) => self.emit(Op::BrIfNez, s),
             Cond::Compare(..) | Cond::CompareImm(..) => self.compare_branch(cond, true),

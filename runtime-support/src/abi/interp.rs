@@ -379,6 +379,11 @@ interp_ops! {
     /// `[op|d1] [s1|d2] [s2|-] imm1 imm2`: two `i32.add`s of a constant
     /// in a row, `d1 = s1 + imm1` then `d2 = s2 + imm2` (`i++; j += 4`).
     AddImm2 = 45,
+    /// `[op|dst] [src|-] imm target`: `dst = src + imm` (i32), then branch
+    /// if `dst` is not zero (`--n; br_if`).
+    AddImmBrIfNez = 46,
+    /// As [`Op::AddImmBrIfNez`], branching if `dst` is zero.
+    AddImmBrIfEqz = 47,
     /// `[op|dst] [src|-]`: `i64.add128` of the four operands in slots
     /// `src..src+4` (low, high, low, high); results to `dst`, `dst+1`.
     I64Add128 = 53,

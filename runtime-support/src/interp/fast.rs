@@ -660,11 +660,31 @@ const O_FUEL: u16 = Op::Fuel as u16;
 const O_FUEL_CHECK: u16 = Op::FuelCheck as u16;
 const O_NOP: u16 = Op::Nop as u16;
 const O_ADD_IMM2: u16 = Op::AddImm2 as u16;
+const O_ADD_IMM_BR_IF_NEZ: u16 = Op::AddImmBrIfNez as u16;
+const O_ADD_IMM_BR_IF_EQZ: u16 = Op::AddImmBrIfEqz as u16;
 const O_SELECT: u16 = Op::Select as u16;
 
 handlers! { ip, fp, code, cx, mb, a, vmctx;
     h_nop = O_NOP => {
         ip = ip.add(1);
+    }
+    h_add_imm_br_if_nez = O_ADD_IMM_BR_IF_NEZ => {
+        let v = r32(fp, *ip.add(1) & 0xffff).wrapping_add(*ip.add(2));
+        w32(fp, a, v);
+        ip = if v != 0 {
+            code.add(*ip.add(3) as usize)
+        } else {
+            ip.add(4)
+        };
+    }
+    h_add_imm_br_if_eqz = O_ADD_IMM_BR_IF_EQZ => {
+        let v = r32(fp, *ip.add(1) & 0xffff).wrapping_add(*ip.add(2));
+        w32(fp, a, v);
+        ip = if v == 0 {
+            code.add(*ip.add(3) as usize)
+        } else {
+            ip.add(4)
+        };
     }
     h_add_imm2 = O_ADD_IMM2 => {
         let w1 = *ip.add(1);
