@@ -24,6 +24,51 @@ fn call(store: &mut Store, inst: &Instance, name: &str, args: &[Val]) -> Result<
         .call(store, args)
 }
 
+/// `wat` compiled for both executors: compiled first, then interpreted.
+fn both_executors(wat: &str, name: &str) -> Vec<Module> {
+    [ExecutionMode::Compiled, ExecutionMode::Interpreted]
+        .into_iter()
+        .map(|mode| build(wat, name, mode))
+        .collect()
+}
+
+/// `name(args)` in a new instance of each module: the first result as
+/// an i64 (widened from i32) or the trap.
+fn outcomes(modules: &[Module], name: &str, args: &[Val]) -> Vec<Result<i64, Trap>> {
+    modules
+        .iter()
+        .map(|m| {
+            let mut store = Store::new();
+            let inst = Linker::new().instantiate(&mut store, m).unwrap();
+            call(&mut store, &inst, name, args).map(|r| match r[0] {
+                Val::I32(v) => v as i64,
+                ref v => v.unwrap_i64(),
+            })
+        })
+        .collect()
+}
+
+/// Both executors returned the same value, or both trapped out of bounds
+/// with the same backtrace.
+fn assert_same_memory_outcome(outcomes: &[Result<i64, Trap>], at: &str) {
+    match (&outcomes[0], &outcomes[1]) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "{at}"),
+        (Err(a), Err(b)) => {
+            assert_eq!(a.kind(), TrapKind::MemoryOutOfBounds, "{at}");
+            assert_eq!(a.kind(), b.kind(), "{at}");
+            assert_eq!(a.backtrace(), b.backtrace(), "{at}");
+        }
+        (a, b) => panic!("{at}: compiled {a:?}, interpreted {b:?}"),
+    }
+}
+
+/// Both executors return the same value for `name(args)`, without a trap.
+fn assert_same_result(modules: &[Module], name: &str, args: &[Val]) {
+    let r = outcomes(modules, name, args);
+    let (a, b) = (r[0].as_ref().unwrap(), r[1].as_ref().unwrap());
+    assert_eq!(a, b, "{name}({args:?})");
+}
+
 const RECURSION: &str = r#"(module
   (func $sum (export "sum") (param i32) (result i64)
     (if (result i64) (i32.eqz (local.get 0))
@@ -234,31 +279,13 @@ fn operators_with_a_loaded_operand_match_compiled_code() {
         ));
     }
     wat.push(')');
-    let modules: Vec<Module> = [ExecutionMode::Compiled, ExecutionMode::Interpreted]
-        .into_iter()
-        .map(|mode| build(&wat, "memop", mode))
-        .collect();
+    let modules = both_executors(&wat, "memop");
     for (ty, op) in ops {
         let name = format!("{ty}.{op}");
         let size = if ty.ends_with("32") { 4 } else { 8 };
         for addr in [0, 3, 7, 65536 - 1 - size, 65536 - size, u32::MAX as i32] {
-            let outcomes: Vec<Result<i64, Trap>> = modules
-                .iter()
-                .map(|m| {
-                    let mut store = Store::new();
-                    let inst = Linker::new().instantiate(&mut store, m).unwrap();
-                    call(&mut store, &inst, &name, &[Val::I32(addr)]).map(|r| r[0].unwrap_i64())
-                })
-                .collect();
-            match (&outcomes[0], &outcomes[1]) {
-                (Ok(a), Ok(b)) => assert_eq!(a, b, "{name} at {addr}"),
-                (Err(a), Err(b)) => {
-                    assert_eq!(a.kind(), TrapKind::MemoryOutOfBounds, "{name} at {addr}");
-                    assert_eq!(a.kind(), b.kind(), "{name} at {addr}");
-                    assert_eq!(a.backtrace(), b.backtrace(), "{name} at {addr}");
-                }
-                (a, b) => panic!("{name} at {addr}: compiled {a:?}, interpreted {b:?}"),
-            }
+            let outcomes = outcomes(&modules, &name, &[Val::I32(addr)]);
+            assert_same_memory_outcome(&outcomes, &format!("{name} at {addr}"));
         }
     }
 }
@@ -359,30 +386,13 @@ fn stores_of_constants_match_compiled_code() {
         }
     }
     wat.push(')');
-    let modules: Vec<Module> = [ExecutionMode::Compiled, ExecutionMode::Interpreted]
-        .into_iter()
-        .map(|mode| build(&wat, "stores", mode))
-        .collect();
+    let modules = both_executors(&wat, "stores");
     for (store, _, values) in stores {
         for i in 0..values.len() {
             let name = format!("{store}.{i}");
             for addr in [0, 5, 65528, 65532, 65534, 65535, u32::MAX as i32] {
-                let outcomes: Vec<Result<i64, Trap>> = modules
-                    .iter()
-                    .map(|m| {
-                        let mut store = Store::new();
-                        let inst = Linker::new().instantiate(&mut store, m).unwrap();
-                        call(&mut store, &inst, &name, &[Val::I32(addr)]).map(|r| r[0].unwrap_i64())
-                    })
-                    .collect();
-                match (&outcomes[0], &outcomes[1]) {
-                    (Ok(a), Ok(b)) => assert_eq!(a, b, "{name} at {addr}"),
-                    (Err(a), Err(b)) => {
-                        assert_eq!(a.kind(), TrapKind::MemoryOutOfBounds, "{name} at {addr}");
-                        assert_eq!(a.backtrace(), b.backtrace(), "{name} at {addr}");
-                    }
-                    (a, b) => panic!("{name} at {addr}: compiled {a:?}, interpreted {b:?}"),
-                }
+                let outcomes = outcomes(&modules, &name, &[Val::I32(addr)]);
+                assert_same_memory_outcome(&outcomes, &format!("{name} at {addr}"));
             }
         }
     }
@@ -419,10 +429,7 @@ fn branches_on_an_and_match_compiled_code() {
           (local.set 0 (i32.shr_u (local.get 0) (i32.const 1)))
           (br_if $l (i32.and (local.get 0) (local.get 1))))
         (local.get 2)))"#;
-    let modules: Vec<Module> = [ExecutionMode::Compiled, ExecutionMode::Interpreted]
-        .into_iter()
-        .map(|mode| build(wat, "and_branch", mode))
-        .collect();
+    let modules = both_executors(wat, "and_branch");
     let values = [
         0,
         1,
@@ -445,19 +452,7 @@ fn branches_on_an_and_match_compiled_code() {
     ] {
         for x in values {
             for y in values {
-                let results: Vec<Vec<Val>> = modules
-                    .iter()
-                    .map(|m| {
-                        let mut store = Store::new();
-                        let inst = Linker::new().instantiate(&mut store, m).unwrap();
-                        call(&mut store, &inst, name, &[Val::I32(x), Val::I32(y)]).unwrap()
-                    })
-                    .collect();
-                assert_eq!(
-                    results[0][0].unwrap_i32(),
-                    results[1][0].unwrap_i32(),
-                    "{name}({x:#x}, {y:#x})"
-                );
+                assert_same_result(&modules, name, &[Val::I32(x), Val::I32(y)]);
             }
         }
     }
@@ -558,10 +553,7 @@ fn indexed_loads_and_stores_match_compiled_code() {
         }
     }
     wat.push(')');
-    let modules: Vec<Module> = [ExecutionMode::Compiled, ExecutionMode::Interpreted]
-        .into_iter()
-        .map(|mode| build(&wat, "indexed", mode))
-        .collect();
+    let modules = both_executors(&wat, "indexed");
     let addrs: [(u32, u32); 7] = [
         (0, 0),
         (1, 4),
@@ -573,28 +565,13 @@ fn indexed_loads_and_stores_match_compiled_code() {
     ];
     for name in &names {
         for (base, index) in addrs {
-            let outcomes: Vec<Result<i64, Trap>> = modules
-                .iter()
-                .map(|m| {
-                    let mut store = Store::new();
-                    let inst = Linker::new().instantiate(&mut store, m).unwrap();
-                    let args = [
-                        Val::I32(base as i32),
-                        Val::I32(index as i32),
-                        Val::I64(0x1122_3344_5566_7788),
-                    ];
-                    call(&mut store, &inst, name, &args).map(|r| r[0].unwrap_i64())
-                })
-                .collect();
-            let at = format!("{name} at {base:#x} + {index:#x}");
-            match (&outcomes[0], &outcomes[1]) {
-                (Ok(a), Ok(b)) => assert_eq!(a, b, "{at}"),
-                (Err(a), Err(b)) => {
-                    assert_eq!(a.kind(), TrapKind::MemoryOutOfBounds, "{at}");
-                    assert_eq!(a.backtrace(), b.backtrace(), "{at}");
-                }
-                (a, b) => panic!("{at}: compiled {a:?}, interpreted {b:?}"),
-            }
+            let args = [
+                Val::I32(base as i32),
+                Val::I32(index as i32),
+                Val::I64(0x1122_3344_5566_7788),
+            ];
+            let outcomes = outcomes(&modules, name, &args);
+            assert_same_memory_outcome(&outcomes, &format!("{name} at {base:#x} + {index:#x}"));
         }
     }
 }
@@ -625,25 +602,13 @@ fn merged_adds_of_constants_match_compiled_code() {
           (local.set 2 (i32.add (local.get 2) (i32.const 3)))
           (br_if $l (i32.gt_s (local.get 0) (i32.const 0))))
         (i32.add (local.get 2) (local.get 1))))"#;
-    let modules: Vec<Module> = [ExecutionMode::Compiled, ExecutionMode::Interpreted]
-        .into_iter()
-        .map(|mode| build(wat, "add2", mode))
-        .collect();
+    let modules = both_executors(wat, "add2");
     let values = [0, 1, 5, -1, i32::MAX, i32::MIN, 0x7fff_fff0];
     for name in ["chain", "locals", "tee", "stack", "loop"] {
         for x in values {
             let x = if name == "loop" { x & 0xff } else { x };
             for y in values {
-                let results: Vec<i32> = modules
-                    .iter()
-                    .map(|m| {
-                        let mut store = Store::new();
-                        let inst = Linker::new().instantiate(&mut store, m).unwrap();
-                        call(&mut store, &inst, name, &[Val::I32(x), Val::I32(y)]).unwrap()[0]
-                            .unwrap_i32()
-                    })
-                    .collect();
-                assert_eq!(results[0], results[1], "{name}({x}, {y})");
+                assert_same_result(&modules, name, &[Val::I32(x), Val::I32(y)]);
             }
         }
     }
@@ -675,24 +640,12 @@ fn branches_on_an_add_match_compiled_code() {
         (block (result i32)
           (br_if 0 (local.get 1) (i32.add (local.get 0) (i32.const 1)))
           (drop) (i32.const 31))))"#;
-    let modules: Vec<Module> = [ExecutionMode::Compiled, ExecutionMode::Interpreted]
-        .into_iter()
-        .map(|mode| build(wat, "add_branch", mode))
-        .collect();
+    let modules = both_executors(wat, "add_branch");
     let values = [0, 1, 2, -1, -3, 7, i32::MAX, i32::MIN];
     for name in ["tee", "temp", "if", "value"] {
         for x in values {
             for y in values {
-                let results: Vec<i32> = modules
-                    .iter()
-                    .map(|m| {
-                        let mut store = Store::new();
-                        let inst = Linker::new().instantiate(&mut store, m).unwrap();
-                        call(&mut store, &inst, name, &[Val::I32(x), Val::I32(y)]).unwrap()[0]
-                            .unwrap_i32()
-                    })
-                    .collect();
-                assert_eq!(results[0], results[1], "{name}({x}, {y})");
+                assert_same_result(&modules, name, &[Val::I32(x), Val::I32(y)]);
             }
         }
     }
