@@ -188,6 +188,8 @@ macro_rules! next {
         }
         #[cfg(debug_assertions)]
         {
+            // The loop passes the frame and memory again itself.
+            let _ = ($fp, $mb);
             $ip.map_addr(|x| x | 1)
         }
     }};
