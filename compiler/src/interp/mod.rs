@@ -377,6 +377,9 @@ struct Translator<'a, 'm> {
 
 type Validator = FuncValidator<ValidatorResources>;
 
+/// The `i32.add` opcode byte, which several fused instructions start from.
+const I32_ADD: u16 = 0x6a;
+
 /// A branch condition, possibly fused with the compare that produced it.
 #[derive(Copy, Clone)]
 enum Cond {
@@ -419,12 +422,9 @@ impl Translator<'_, '_> {
     /// `local.set` may have retargeted since): the two become one
     /// [`Op::AddImm2`].
     pub(super) fn merge_add_imm(&mut self, d: u32, lhs: u32, imm: u32) -> bool {
-        let Some(p) = self.last_add_imm else {
+        let Some(p) = self.trailing_add_imm() else {
             return false;
         };
-        if self.code.len() != p + 3 || self.code[p] & 0xffff != (ir::NUMERIC_IMM + 0x6a) as u32 {
-            return false;
-        }
         let imm1 = self.code[p + 2];
         self.code[p] = (self.code[p] & !0xffff) | Op::AddImm2 as u32;
         self.code[p + 1] = (self.code[p + 1] & 0xffff) | d << 16;
@@ -434,6 +434,15 @@ impl Translator<'_, '_> {
         self.no_fusion();
         self.merged_dst = Some(p + 1);
         true
+    }
+
+    /// Where the last instruction starts if it is (still) an `i32.add`
+    /// of a constant, `[op|dst] [src|-] imm` (`last_add_imm`, checked
+    /// against the code so far).
+    fn trailing_add_imm(&self) -> Option<usize> {
+        let p = self.last_add_imm?;
+        (self.code.len() == p + 3 && self.code[p] & 0xffff == (ir::NUMERIC_IMM + I32_ADD) as u32)
+            .then_some(p)
     }
 
     fn pair(&mut self, b: u32, c: u32) {
@@ -763,11 +772,10 @@ impl Translator<'_, '_> {
     /// constant that wrote it: the add becomes `op` (`AddImmBrIf*`),
     /// whose target word the caller appends.
     fn fuse_add_branch(&mut self, slot: u32, op: Op) -> bool {
-        let Some(p) = self.last_add_imm else {
+        let Some(p) = self.trailing_add_imm() else {
             return false;
         };
-        let add = (ir::NUMERIC_IMM + 0x6a) as u32 | slot << 16;
-        if self.code.len() != p + 3 || self.code[p] != add {
+        if self.code[p] >> 16 != slot {
             return false;
         }
         self.code[p] = op as u32 | slot << 16;
@@ -982,9 +990,9 @@ impl Translator<'_, '_> {
     fn memarg_op(&mut self, mem: u32, is_load: bool, offset: u64, wasm_offset: u32) {
         let memory64 = self.info.memories[mem as usize].memory64;
         let byte = self.bytes[wasm_offset as usize - self.body_start] as u16;
-        let short = !memory64 && mem == 0 && offset <= 0xffff;
-        if !memory64
-            && mem == 0
+        let mem0 = !memory64 && mem == 0;
+        let short = mem0 && offset <= 0xffff;
+        if mem0
             && offset <= u32::MAX as u64
             && self.fuse_indexed(byte, is_load, offset as u32, wasm_offset)
         {
@@ -1029,7 +1037,7 @@ impl Translator<'_, '_> {
         let Some(p) = self.last_producer else {
             return false;
         };
-        let add = (ir::NUMERIC + 0x6a) as u32 | self.slot_of(addr_pos) << 16;
+        let add = (ir::NUMERIC + I32_ADD) as u32 | self.slot_of(addr_pos) << 16;
         if self.code.len() != p + 2
             || self.code[p] != add
             || self.stack[addr_pos] != Opnd::Temp

@@ -68,7 +68,7 @@ pub(super) fn numeric(t: &mut Translator<'_, '_>, op: &Operator<'_>, offset: u32
                 t.stack.pop();
                 let lhs = t.pop();
                 let d = t.push_temp();
-                if byte == 0x6a && t.merge_add_imm(d, lhs, bits as u32) {
+                if byte as u16 == super::I32_ADD && t.merge_add_imm(d, lhs, bits as u32) {
                     return true;
                 }
                 let at = t.code.len();
@@ -79,7 +79,7 @@ pub(super) fn numeric(t: &mut Translator<'_, '_>, op: &Operator<'_>, offset: u32
                     t.word((bits >> 32) as u32);
                 }
                 t.last_producer = Some(at);
-                if byte == 0x6a {
+                if byte as u16 == super::I32_ADD {
                     t.last_add_imm = Some(at);
                 }
                 return true;

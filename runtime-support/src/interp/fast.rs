@@ -416,15 +416,9 @@ macro_rules! memop {
 }
 
 /// `BRCMP_IMM + byte` for an i32 compare: `lhs <$cmp> imm` as `$t`
-/// (`&==`, `&!=`: `lhs & imm` compared with 0).
+/// (`@and`: `lhs & imm <$cmp> 0`).
 macro_rules! br_imm32 {
-    ($ip:ident, $fp:ident, $code:ident, $a:ident; $t:ty, &==) => {{
-        br_imm32!(@test $ip, $fp, $code, $a; ==)
-    }};
-    ($ip:ident, $fp:ident, $code:ident, $a:ident; $t:ty, &!=) => {{
-        br_imm32!(@test $ip, $fp, $code, $a; !=)
-    }};
-    (@test $ip:ident, $fp:ident, $code:ident, $a:ident; $cmp:tt) => {{
+    (@and $ip:ident, $fp:ident, $code:ident, $a:ident; $cmp:tt) => {{
         $ip = if r32($fp, $a) & *$ip.add(1) $cmp 0 {
             $code.add(*$ip.add(2) as usize)
         } else {
@@ -1059,10 +1053,10 @@ handlers! { ip, fp, code, cx, mb, a, vmctx;
     // `i32.and` feeding a branch: taken when `lhs & imm` is zero (0x45,
     // eqz) or not (0x71, and).
     h_745 = 0x745 => {
-        br_imm32!(ip, fp, code, a; u32, &==);
+        br_imm32!(@and ip, fp, code, a; ==);
     }
     h_771 = 0x771 => {
-        br_imm32!(ip, fp, code, a; u32, &!=);
+        br_imm32!(@and ip, fp, code, a; !=);
     }
     h_645 = 0x645 => {
         brcmp!(ip, code; rhs => r32(fp, a) & r32(fp, rhs) == 0);
